@@ -1,0 +1,179 @@
+"""The linear maps between task weights and predictions, for the two data layouts.
+
+A multi-task data set is a list of *entries* (one per sample and task it belongs
+to) with a target ``y``, a weight and a prediction ``f = x·w_t + b_t``.  The
+solvers only need:
+
+- ``forward(W, b)``: the predictions of all entries, shape (n_entries,);
+- ``backward(g)``: ``G[t] = Σ_{entries i of task t} g_i x_i``, shape (n_tasks, n_features);
+- ``task_sums(g)``: ``Σ_{entries i of task t} g_i``, shape (n_tasks,);
+- ``blocks()``: each task's rows, for solvers that factorise per task.
+
+The entry weight folds the objective's scaling in:
+``weight_i = ρ_t · s_i / Σ_{j in task t} s_j`` (task weight ρ_t, sample weight s_i),
+so the data term of every model is ``Σ_i weight_i · ℓ(y_i, f_i)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+# Above this many tasks, per-task products are done as one sparse
+# block-diagonal product instead of a Python loop over the tasks.
+_BLOCK_MATRIX_MIN_TASKS = 64
+
+
+@dataclass
+class TaskBlock:
+    """One task's rows: features, targets, normalised sample weights, task weight."""
+
+    task: int
+    X: object
+    y: np.ndarray
+    sample_weight: np.ndarray
+    task_weight: float
+
+
+class StackedDesign:
+    """Each task owns its own rows (formats 1, 2 and 4 of the task input).
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    task_index : ndarray of int of shape (n_samples,)
+        Row i belongs to task ``task_index[i]``; every task has a row.
+    n_tasks : int
+    sample_weight : ndarray of shape (n_samples,)
+        Non-negative; each task's weights sum to a positive number.
+    task_weights : ndarray of shape (n_tasks,)
+    average_per_task : bool, default=True
+        Divide each task's sample weights by their sum (the per-task average of
+        the objective); when False the weights are used as they are.
+    """
+
+    def __init__(self, X, y, task_index, n_tasks, sample_weight, task_weights, average_per_task=True):
+        order = np.argsort(task_index, kind="stable")
+        self.order = order
+        self.X = X[order]
+        self.y = np.asarray(y, dtype=np.float64)[order]
+        self.task_index = task_index[order]
+        self.n_tasks = n_tasks
+        self.n_features = X.shape[1]
+        counts = np.bincount(self.task_index, minlength=n_tasks)
+        self.starts = np.concatenate([[0], np.cumsum(counts)])
+        sw = sample_weight[order]
+        if average_per_task:
+            sw = sw / np.add.reduceat(sw, self.starts[:-1])[self.task_index]
+        self.sample_weight = sw
+        self.task_weights = np.asarray(task_weights, dtype=np.float64)
+        self.weight = self.sample_weight * self.task_weights[self.task_index]
+        self._slices = [slice(self.starts[t], self.starts[t + 1]) for t in range(n_tasks)]
+        self._block_matrix = self._build_block_matrix() if n_tasks > _BLOCK_MATRIX_MIN_TASKS else None
+
+    @property
+    def n_entries(self):
+        return self.y.shape[0]
+
+    def _build_block_matrix(self):
+        n, p = self.X.shape
+        if sp.issparse(self.X):
+            X = self.X.tocsr()
+            rows = np.repeat(np.arange(n), np.diff(X.indptr))
+            indices = X.indices + self.task_index[rows] * p
+            data, indptr = X.data, X.indptr
+        else:
+            data = self.X.ravel()
+            indices = (np.arange(p)[None, :] + (self.task_index * p)[:, None]).ravel()
+            indptr = np.arange(0, n * p + 1, p)
+        return sp.csr_matrix((data, indices, indptr), shape=(n, self.n_tasks * p))
+
+    def forward(self, W, b):
+        if self._block_matrix is not None:
+            f = self._block_matrix @ W.ravel()
+        else:
+            f = np.empty(self.n_entries)
+            for t, rows in enumerate(self._slices):
+                f[rows] = self.X[rows] @ W[t]
+        if b is not None:
+            f += b[self.task_index]
+        return f
+
+    def backward(self, g):
+        if self._block_matrix is not None:
+            return np.asarray(self._block_matrix.T @ g).reshape(self.n_tasks, self.n_features)
+        G = np.empty((self.n_tasks, self.n_features))
+        for t, rows in enumerate(self._slices):
+            G[t] = self.X[rows].T @ g[rows]
+        return G
+
+    def task_sums(self, g):
+        return np.add.reduceat(g, self.starts[:-1])
+
+    def task_of_entries(self):
+        return self.task_index
+
+    def blocks(self):
+        for t, rows in enumerate(self._slices):
+            yield TaskBlock(t, self.X[rows], self.y[rows], self.sample_weight[rows], self.task_weights[t])
+
+
+class SharedDesign:
+    """All tasks share one design matrix; ``Y[:, t]`` are task t's targets (format 3).
+
+    Entries are the (row, task) pairs in row-major order of ``Y``.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_tasks)
+    sample_weight : ndarray of shape (n_samples,)
+    task_weights : ndarray of shape (n_tasks,)
+    average_per_task : bool, default=True
+        As in :class:`StackedDesign`.
+    """
+
+    def __init__(self, X, Y, sample_weight, task_weights, average_per_task=True):
+        self.X = X
+        n, self.n_tasks = Y.shape
+        self.n_features = X.shape[1]
+        self.y = np.asarray(Y, dtype=np.float64).ravel()
+        self.sample_weight = sample_weight / sample_weight.sum() if average_per_task else sample_weight
+        self.task_weights = np.asarray(task_weights, dtype=np.float64)
+        self.weight = np.outer(self.sample_weight, self.task_weights).ravel()
+        self._n_samples = n
+
+    @property
+    def n_entries(self):
+        return self.y.shape[0]
+
+    def forward(self, W, b):
+        F = np.asarray(self.X @ W.T)
+        if b is not None:
+            F = F + b
+        return F.ravel()
+
+    def backward(self, g):
+        return np.asarray(self.X.T @ g.reshape(self._n_samples, self.n_tasks)).T
+
+    def task_sums(self, g):
+        return g.reshape(self._n_samples, self.n_tasks).sum(axis=0)
+
+    def task_of_entries(self):
+        return np.tile(np.arange(self.n_tasks), self._n_samples)
+
+    def blocks(self):
+        Y = self.y.reshape(self._n_samples, self.n_tasks)
+        for t in range(self.n_tasks):
+            yield TaskBlock(t, self.X, Y[:, t], self.sample_weight, self.task_weights[t])
+
+
+def with_targets(design, y):
+    """A shallow copy of ``design`` whose entry targets are ``y``."""
+    copy = object.__new__(type(design))
+    copy.__dict__.update(design.__dict__)
+    copy.y = np.asarray(y, dtype=np.float64)
+    return copy

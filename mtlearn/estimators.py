@@ -1,0 +1,526 @@
+"""Multi-task linear estimators: regression, classification and the linear SVM."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from scipy.special import expit
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array
+
+from ._base import MultiTaskLinearModel, warm_start_point
+from ._design import with_targets
+from .losses import get_loss
+from .solvers import CompositeProblem, Intercepts, SolverResult, hinge_dual, solve_mean_regularised_squared
+
+_TASK_INPUT_DOC = """
+    Tasks reach the estimator in one of four ways (fit and predict alike):
+    ``tasks=`` labels, one per row; ``task_column=`` naming the column of X
+    that holds them (removed from the features); a 2-D ``y`` of shape
+    (n_samples, n_tasks) with no labels (every column a task on the same rows);
+    or none of these (a single task).
+"""
+
+_COMMON_PARAMETERS_DOC = """
+    penalty : {"mean", "ridge"} or penalty object, default="mean"
+        The task-coupling penalty Ω(W). ``"mean"``: Evgeniou–Pontil
+        mean-regularised multi-task learning, see
+        :class:`mtlearn.penalties.MeanPenalty`; ``"ridge"``: ½‖W‖_F²,
+        independent tasks. An object with ``value``, ``prox`` and
+        ``shared_coef`` methods is used as it is.
+    mix : float in [0, 1], default=0.5
+        For ``penalty="mean"``: 0 gives independent ridge fits, 1 one pooled
+        model, values in between tie the tasks to their mean.
+    fit_intercept : bool, default=True
+        Fit an unpenalised intercept b_t per task.
+    task_column : int, str or None, default=None
+        Position (or DataFrame column name) of the column of X holding the
+        task labels; that column is not a feature.
+    task_weights : dict, array-like of shape (n_tasks,) or None, default=None
+        ρ_t of the objective, by task label (dict) or in the order of the
+        sorted labels; None gives 1 to every task.
+    handle_unknown : {"error", "shared"}, default="error"
+        What predicting for a task not seen in fit does: raise a ValueError
+        naming it, or use the shared model (``shared_coef_``, ``shared_intercept_``).
+    tol : float, default=1e-4
+        Stopping tolerance on the solver's relative certificate
+        (``certificate_``).
+    max_iter : int, default=1000
+        Maximum number of solver iterations; reaching it warns with
+        ``ConvergenceWarning``.
+    warm_start : bool, default=False
+        Start from the previous solution when refitting.
+    verbose : int, default=0
+        Print the objective and the certificate during iterative fits.
+"""
+
+_COMMON_ATTRIBUTES_DOC = """
+    tasks_ : ndarray of shape (n_tasks,)
+        The sorted task labels (``arange(n_tasks)`` for a 2-D ``y``).
+    shared_coef_ : ndarray
+        The component shared by the tasks (for ``"mean"``: w_0 = mix · w̄).
+    shared_intercept_ : float or ndarray
+        Mean of the tasks' intercepts; used with ``shared_coef_`` for unseen tasks.
+    n_features_in_ : int
+        Number of columns of X seen in fit (the task column included).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of X, when X is a DataFrame with string column names.
+    n_iter_ : int
+        Iterations of the solver (0 for the exact squared-loss solve).
+    certificate_ : float
+        The solver's final stopping certificate: relative proximal-gradient
+        residual, or relative duality gap for the hinge loss.
+    objective_ : float
+        The objective at the solution.
+"""
+
+
+def _docstring(template):
+    def decorate(cls):
+        cls.__doc__ = (
+            template.replace("{tasks}", _TASK_INPUT_DOC)
+            .replace("{parameters}", _COMMON_PARAMETERS_DOC)
+            .replace("{attributes}", _COMMON_ATTRIBUTES_DOC)
+        )
+        return cls
+
+    return decorate
+
+
+@_docstring(
+    r"""Multi-task linear regression with a task-coupling penalty.
+
+    Minimises, over the weights W (one row w_t per task) and intercepts b,
+
+    .. math::
+
+        \sum_t \rho_t \frac{1}{n_t} \sum_{i \in t} s_i \tfrac12 (y_i - x_i^\top w_t - b_t)^2
+        + \alpha \, \Omega(W),
+
+    with sample weights s_i, n_t = Σ_{i in t} s_i and task weights ρ_t.  With
+    ``penalty="mean"``,
+
+    .. math::
+
+        \Omega(W) = \tfrac12 \Big[ \frac{1}{1-\text{mix}} \sum_t \|w_t - \bar w\|^2 + T \|\bar w\|^2 \Big],
+
+    which equals ½‖W‖² for ``mix=0`` (independent ridge) and forces one shared
+    model as ``mix → 1`` (pooled ridge).  The squared loss with this penalty is
+    solved exactly (one eigendecomposition per task and one p × p solve).
+{tasks}
+    Parameters
+    ----------
+    loss : {"squared_error"}, default="squared_error"
+        The loss ℓ.
+    alpha : float > 0, default=1.0
+        Strength α of the penalty.
+{parameters}
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_tasks, n_features)
+    intercept_ : ndarray of shape (n_tasks,)
+{attributes}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtlearn import MultiTaskRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(60, 3)); tasks = np.repeat(["a", "b", "c"], 20)
+    >>> y = X @ [1.0, 2.0, 0.0] + rng.normal(scale=0.1, size=60)
+    >>> model = MultiTaskRegressor(alpha=0.01, mix=0.9).fit(X, y, tasks=tasks)
+    >>> model.coef_.shape
+    (3, 3)
+    >>> model.predict(X[:2], tasks=["a", "c"]).shape
+    (2,)
+    """
+)
+class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
+    _parameter_constraints = {
+        **MultiTaskLinearModel._parameter_constraints,
+        "loss": [StrOptions({"squared_error"})],
+    }
+
+    def __init__(
+        self,
+        *,
+        loss="squared_error",
+        penalty="mean",
+        alpha=1.0,
+        mix=0.5,
+        fit_intercept=True,
+        task_column=None,
+        task_weights=None,
+        handle_unknown="error",
+        tol=1e-4,
+        max_iter=1000,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.alpha = alpha
+        self.mix = mix
+        self.fit_intercept = fit_intercept
+        self.task_column = task_column
+        self.task_weights = task_weights
+        self.handle_unknown = handle_unknown
+        self.tol = tol
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _alpha(self):
+        return self.alpha
+
+    def fit(self, X, y, tasks=None, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        data = self._validated_fit_data(X, y, tasks, sample_weight, y_dtype=np.float64)
+        design = data.design
+        loss, penalty = get_loss(self.loss), self._penalty()
+        n_tasks, n_features = design.n_tasks, design.n_features
+        intercepts = Intercepts.all_free(n_tasks) if self.fit_intercept else Intercepts.none(n_tasks)
+        if hasattr(penalty, "kernel_coefficients") and loss.name == "squared_error":
+            W, b = solve_mean_regularised_squared(
+                design, self.alpha, penalty.kernel_coefficients(n_tasks), self.fit_intercept
+            )
+            problem = CompositeProblem(design, loss, penalty, self.alpha, intercepts)
+            certificate, objective = problem.certify(problem.pack(W, b))
+            result = SolverResult(W, b, 0, certificate, True, objective)
+        else:
+            start = warm_start_point(self, n_tasks, n_features)
+            result = self._solve_proximal(design, loss, penalty, intercepts, start)
+            self._warn_if_not_converged(result)
+        self.tasks_ = data.tasks
+        self._shared_design = data.shared_design
+        self.coef_, self.intercept_ = result.coef, result.intercept
+        self.shared_coef_ = penalty.shared_coef(result.coef)
+        self.shared_intercept_ = float(np.mean(result.intercept))
+        self.n_iter_, self.certificate_, self.objective_ = result.n_iter, result.certificate, result.objective
+        return self
+
+    def predict(self, X, tasks=None):
+        """Predict with each row's task model.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,), or (n_samples, n_tasks) for a
+            model fitted on a 2-D ``y`` when no task labels are given.
+        """
+        X, index = self._row_tasks(X, tasks)
+        if index is None:
+            return self._shared_design_outputs(X)
+        return self._linear_outputs(X, index)
+
+    def score(self, X, y, tasks=None, sample_weight=None):
+        """R² of the predictions (see :func:`sklearn.metrics.r2_score`)."""
+        return r2_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight)
+
+
+@_docstring(
+    r"""Multi-task linear classification with a task-coupling penalty.
+
+    For binary labels (y_i mapped to ±1, ``classes_[1]`` positive) it minimises
+
+    .. math::
+
+        \sum_t \rho_t \frac{1}{n_t} \sum_{i \in t} s_i \, \ell(y_i, x_i^\top w_t + b_t)
+        + \alpha \, \Omega(W),
+
+    with ℓ the logistic loss log(1 + e^{−y f}), the hinge max(0, 1 − y f) or the
+    squared hinge max(0, 1 − y f)², and Ω as in :class:`MultiTaskRegressor`.
+    More than two classes are learnt one-vs-rest: one such problem per class.
+    Smooth losses are solved by accelerated proximal gradient; the hinge loss
+    in the dual.
+
+    A task whose training rows hold a single class (in a binary problem) cannot
+    identify its own intercept: its intercept is fixed to the best constant of
+    the pooled data (logistic: the log-odds of all tasks' weighted rows;
+    squared hinge: (P − N)/(P + N); hinge: ±1 towards the larger class), its
+    rows still shape its weights, and the penalty ties them to the shared
+    part, so it predicts through the shared model.
+{tasks}
+    Parameters
+    ----------
+    loss : {"logistic", "hinge", "squared_hinge"}, default="logistic"
+    alpha : float > 0, default=1.0
+        Strength α of the penalty.
+{parameters}
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (n_tasks, n_features), or (n_tasks, n_classes, n_features)
+        for more than two classes.
+    intercept_ : ndarray of shape (n_tasks,) or (n_tasks, n_classes)
+{attributes}
+    """
+)
+class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
+    _parameter_constraints = {
+        **MultiTaskLinearModel._parameter_constraints,
+        "loss": [StrOptions({"logistic", "hinge", "squared_hinge"})],
+    }
+
+    def __init__(
+        self,
+        *,
+        loss="logistic",
+        penalty="mean",
+        alpha=1.0,
+        mix=0.5,
+        fit_intercept=True,
+        task_column=None,
+        task_weights=None,
+        handle_unknown="error",
+        tol=1e-4,
+        max_iter=1000,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.alpha = alpha
+        self.mix = mix
+        self.fit_intercept = fit_intercept
+        self.task_column = task_column
+        self.task_weights = task_weights
+        self.handle_unknown = handle_unknown
+        self.tol = tol
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    def _alpha(self):
+        return self.alpha
+
+    def _loss_name(self):
+        return self.loss
+
+    def fit(self, X, y, tasks=None, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Class labels.
+        tasks : array-like of shape (n_samples,), default=None
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        check_classification_targets(y)
+        labels, codes = np.unique(y, return_inverse=True)
+        data = self._validated_fit_data(
+            X,
+            codes.reshape(y.shape).astype(np.float64),
+            tasks,
+            sample_weight,
+            y_dtype=np.float64,
+            allow_shared_design=y.ndim == 2 and y.shape[1] > 1,
+        )
+        design = data.design
+        present = np.unique(design.y[design.weight > 0]).astype(np.int64)
+        if present.size < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes, but the rows with positive "
+                f"sample_weight hold only one class: {labels[present].tolist()}."
+            )
+        self.classes_ = labels[present]
+        loss, penalty = get_loss(self._loss_name()), self._penalty()
+        if loss.name == "hinge" and not hasattr(penalty, "kernel"):
+            raise ValueError("The hinge loss is solved in the dual and needs a quadratic penalty ('mean' or 'ridge').")
+        problems = [present[1]] if present.size == 2 else list(present)
+        starts = getattr(self, "_dual_start", None) if self.warm_start else None
+        results, duals = [], []
+        for k, positive in enumerate(problems):
+            sub = with_targets(design, np.where(design.y == positive, 1.0, -1.0))
+            intercepts = self._intercepts(sub, loss)
+            if loss.name == "hinge":
+                dual0 = starts[k] if starts is not None and len(starts) == len(problems) else None
+                if dual0 is not None and dual0.shape != sub.y.shape:
+                    dual0 = None
+                result, dual = hinge_dual(
+                    sub, penalty, self._alpha(), intercepts, dual0=dual0, tol=self.tol,
+                    max_iter=self.max_iter, verbose=self.verbose,
+                )
+                duals.append(dual)
+            else:
+                index = None if len(problems) == 1 else k
+                start = warm_start_point(self, design.n_tasks, design.n_features, index=index)
+                result = self._solve_proximal(sub, loss, penalty, intercepts, start)
+            self._warn_if_not_converged(result)
+            results.append(result)
+        self._dual_start = duals or None
+        self._store(results, penalty, data)
+        return self
+
+    def _intercepts(self, design, loss):
+        """Free intercepts for the tasks with both labels; the pooled best constant for the others."""
+        n_tasks = design.n_tasks
+        if not self.fit_intercept:
+            return Intercepts.none(n_tasks)
+        positive = design.task_sums(design.weight * (design.y > 0))
+        negative = design.task_sums(design.weight * (design.y < 0))
+        free = (positive > 0) & (negative > 0)
+        fixed = np.zeros(n_tasks)
+        if not free.all():
+            fixed[:] = loss.best_constant(positive.sum(), negative.sum())
+        return Intercepts(free, fixed)
+
+    def _store(self, results, penalty, data):
+        single = len(results) == 1
+        coef = np.stack([r.coef for r in results], axis=1)
+        intercept = np.stack([r.intercept for r in results], axis=1)
+        self.coef_ = coef[:, 0] if single else coef
+        self.intercept_ = intercept[:, 0] if single else intercept
+        shared = np.stack([penalty.shared_coef(r.coef) for r in results])
+        self.shared_coef_ = shared[0] if single else shared
+        shared_intercept = intercept.mean(axis=0)
+        self.shared_intercept_ = float(shared_intercept[0]) if single else shared_intercept
+        self.tasks_ = data.tasks
+        self._shared_design = data.shared_design
+        self.n_iter_ = max(r.n_iter for r in results)
+        self.certificate_ = max(r.certificate for r in results)
+        self.objective_ = float(sum(r.objective for r in results))
+
+    def decision_function(self, X, tasks=None):
+        """Signed scores x·w_t + b_t.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) for two classes, (n_samples, n_classes)
+            otherwise; with a 2-D-``y`` model and no labels a task axis follows the rows.
+        """
+        X, index = self._row_tasks(X, tasks)
+        if index is None:
+            return self._shared_design_outputs(X)
+        return self._linear_outputs(X, index)
+
+    def predict(self, X, tasks=None):
+        """Predicted class of each row, from its task's model."""
+        scores = self.decision_function(X, tasks=tasks)
+        if len(self.classes_) == 2 and self.coef_.ndim == 2:
+            return self.classes_[(scores > 0).astype(np.int64)]
+        return self.classes_[np.argmax(scores, axis=-1)]
+
+    def _has_probabilities(self):
+        return self._loss_name() == "logistic"
+
+    @available_if(_has_probabilities)
+    def predict_proba(self, X, tasks=None):
+        """Class probabilities (logistic loss only; one-vs-rest normalised for > 2 classes)."""
+        scores = self.decision_function(X, tasks=tasks)
+        if len(self.classes_) == 2 and self.coef_.ndim == 2:
+            positive = expit(scores)
+            return np.stack([1.0 - positive, positive], axis=-1)
+        probabilities = expit(scores)
+        return probabilities / probabilities.sum(axis=-1, keepdims=True)
+
+    @available_if(_has_probabilities)
+    def predict_log_proba(self, X, tasks=None):
+        """Logarithm of :meth:`predict_proba`."""
+        return np.log(self.predict_proba(X, tasks=tasks))
+
+    def score(self, X, y, tasks=None, sample_weight=None):
+        """Accuracy of the predictions."""
+        return accuracy_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight)
+
+
+@_docstring(
+    r"""Multi-task linear support vector classifier, with ``C`` as in ``LinearSVC``.
+
+    Minimises
+
+    .. math::
+
+        \Omega(W) + C \sum_t \rho_t \sum_{i \in t} s_i \max(0, 1 - y_i (x_i^\top w_t + b_t)),
+
+    a *sum* (not a per-task mean) of hinge losses, so that with one task,
+    ``penalty="ridge"`` and no intercept it is ``sklearn.svm.LinearSVC(C=C,
+    loss="hinge", fit_intercept=False)``.  It is :class:`MultiTaskClassifier`
+    with ``loss="hinge"`` and α = 1/C on summed losses, solved in the dual.
+{tasks}
+    Parameters
+    ----------
+    C : float > 0, default=1.0
+        Weight of the hinge losses (the inverse of the regularisation strength).
+{parameters}
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (n_tasks, n_features) or (n_tasks, n_classes, n_features)
+    intercept_ : ndarray of shape (n_tasks,) or (n_tasks, n_classes)
+{attributes}
+    """
+)
+class MultiTaskLinearSVC(MultiTaskClassifier):
+    _parameter_constraints = {
+        key: value
+        for key, value in MultiTaskClassifier._parameter_constraints.items()
+        if key not in ("alpha", "loss")
+    }
+    _parameter_constraints["C"] = [Interval(numbers.Real, 0, None, closed="neither")]
+    _average_per_task = False
+
+    def __init__(
+        self,
+        *,
+        C=1.0,
+        penalty="mean",
+        mix=0.5,
+        fit_intercept=True,
+        task_column=None,
+        task_weights=None,
+        handle_unknown="error",
+        tol=1e-4,
+        max_iter=1000,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.C = C
+        self.penalty = penalty
+        self.mix = mix
+        self.fit_intercept = fit_intercept
+        self.task_column = task_column
+        self.task_weights = task_weights
+        self.handle_unknown = handle_unknown
+        self.tol = tol
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    def _alpha(self):
+        return 1.0 / self.C
+
+    def _loss_name(self):
+        return "hinge"

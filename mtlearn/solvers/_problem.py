@@ -1,0 +1,161 @@
+"""The composite problem every solver works on.
+
+    minimise over W, β:   F(W, β) = Σ_i c_i ℓ(y_i, x_iᵀ w_{t_i} + b_{t_i}) + α Ω(W)
+
+where the intercepts are ``b_t = β_t`` for the tasks with a free intercept and a
+fixed constant for the others (zero when the model fits no intercept).  The
+variables are packed into one flat vector ``x = [vec(W), β]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Intercepts:
+    """Which tasks have a free intercept, and the fixed value of the others.
+
+    Attributes
+    ----------
+    free : ndarray of bool of shape (n_tasks,)
+    fixed : ndarray of shape (n_tasks,)
+        The intercept of the tasks that are not free (ignored where free).
+    """
+
+    free: np.ndarray
+    fixed: np.ndarray
+
+    @classmethod
+    def all_free(cls, n_tasks):
+        return cls(np.ones(n_tasks, dtype=bool), np.zeros(n_tasks))
+
+    @classmethod
+    def none(cls, n_tasks):
+        return cls(np.zeros(n_tasks, dtype=bool), np.zeros(n_tasks))
+
+    @property
+    def n_free(self):
+        return int(self.free.sum())
+
+    def full(self, beta):
+        b = self.fixed.copy()
+        b[self.free] = beta
+        return b
+
+
+@dataclass
+class SolverResult:
+    """What a solver returns.
+
+    Attributes
+    ----------
+    coef : ndarray of shape (n_tasks, n_features)
+    intercept : ndarray of shape (n_tasks,)
+    n_iter : int
+    certificate : float
+        Relative stopping certificate at the returned point (duality gap or
+        proximal-gradient residual, see the solver).
+    converged : bool
+    objective : float
+    history : list of float
+        Objective values along the iterations (when recorded).
+    """
+
+    coef: np.ndarray
+    intercept: np.ndarray
+    n_iter: int
+    certificate: float
+    converged: bool
+    objective: float
+    history: list = field(default_factory=list)
+
+
+class CompositeProblem:
+    """Smooth data term plus α Ω(W), with the linear algebra done by a design."""
+
+    def __init__(self, design, loss, penalty, alpha, intercepts):
+        self.design = design
+        self.loss = loss
+        self.penalty = penalty
+        self.alpha = float(alpha)
+        self.intercepts = intercepts
+        self.n_coef = design.n_tasks * design.n_features
+        self.n_vars = self.n_coef + intercepts.n_free
+
+    def unpack(self, x):
+        W = x[: self.n_coef].reshape(self.design.n_tasks, self.design.n_features)
+        return W, self.intercepts.full(x[self.n_coef :])
+
+    def pack(self, W, b):
+        return np.concatenate([W.ravel(), b[self.intercepts.free]])
+
+    def predictions(self, x):
+        W, b = self.unpack(x)
+        return self.design.forward(W, b)
+
+    def loss_value(self, z):
+        return self.loss.value(self.design.y, z, self.design.weight)
+
+    def loss_gradient(self, z):
+        """Gradient of the data term in x, from the predictions z."""
+        g = self.loss.derivative(self.design.y, z, self.design.weight)
+        grad_W = self.design.backward(g)
+        grad_b = self.design.task_sums(g)[self.intercepts.free]
+        return np.concatenate([grad_W.ravel(), grad_b])
+
+    def penalty_value(self, x):
+        W, _ = self.unpack(x)
+        return self.alpha * self.penalty.value(W)
+
+    def objective(self, x):
+        return self.loss_value(self.predictions(x)) + self.penalty_value(x)
+
+    def prox(self, x, step):
+        out = x.copy()
+        W = x[: self.n_coef].reshape(self.design.n_tasks, self.design.n_features)
+        out[: self.n_coef] = self.penalty.prox(W, step * self.alpha).ravel()
+        return out
+
+    def residual(self, x, grad, L):
+        """Proximal-gradient residual ``‖L (x − prox(x − grad/L, 1/L))‖_∞``.
+
+        Zero exactly at a minimiser; for a smooth penalty it is the
+        gradient's max-norm, whatever L.
+        """
+        return L * np.max(np.abs(x - self.prox(x - grad / L, 1.0 / L)), initial=0.0)
+
+    def gradient_scale(self):
+        """``‖∇ data term at x = 0‖_∞``: the scale that makes residuals relative."""
+        zero = np.zeros(self.n_vars)
+        grad = self.loss_gradient(self.predictions(zero))
+        return max(np.max(np.abs(grad), initial=0.0), np.finfo(float).tiny)
+
+    def certify(self, x):
+        """The relative residual and the objective at ``x`` (for a point from a direct solve)."""
+        z = self.predictions(x)
+        grad = self.loss_gradient(z)
+        residual = self.residual(x, grad, self.lipschitz_estimate()) / self.gradient_scale()
+        return float(residual), float(self.loss_value(z) + self.penalty_value(x))
+
+    def lipschitz_estimate(self, n_iter=15, seed=0):
+        """Power-iteration estimate of the data term's gradient Lipschitz constant."""
+        rng = np.random.default_rng(seed)
+        v = rng.standard_normal(self.n_vars)
+        v /= np.linalg.norm(v)
+        estimate = 0.0
+        weight = self.loss.curvature * self.design.weight
+        for _ in range(n_iter):
+            W, _ = self.unpack(v)
+            beta = v[self.n_coef :]
+            b = np.zeros(self.design.n_tasks)
+            b[self.intercepts.free] = beta
+            g = weight * self.design.forward(W, b)
+            Hv = np.concatenate([self.design.backward(g).ravel(), self.design.task_sums(g)[self.intercepts.free]])
+            estimate = np.linalg.norm(Hv)
+            if estimate == 0.0:
+                return 1.0
+            v = Hv / estimate
+        return estimate

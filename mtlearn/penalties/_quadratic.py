@@ -1,14 +1,7 @@
-"""Task-coupling penalties Ω(W) of the multi-task objective.
+"""Quadratic task penalties ``Ω(W) = ½ tr(Wᵀ M W)`` with a task matrix M.
 
-``W`` has shape (n_tasks, n_features): row t is task t's weight vector ``w_t``.
-Every model minimises ``data term + α · Ω(W)``; a penalty object gives
-
-- ``value(W)``: Ω(W);
-- ``prox(W, step)``: argmin_V ½‖V − W‖_F² + step · Ω(V);
-- ``shared_coef(W)``: the component the tasks share, used for tasks unseen in fit.
-
-Quadratic penalties ``Ω(W) = ½ tr(Wᵀ M W)`` with a task matrix M also give
-``kernel(G) = M⁻¹ G``, which the dual (hinge loss) solver needs.
+Besides the common penalty interface they give ``kernel(G) = M⁻¹ G``, which
+the dual (hinge loss) solver needs.
 """
 
 from __future__ import annotations
@@ -96,27 +89,3 @@ class RidgePenalty(MeanPenalty):
 
     def __init__(self):
         super().__init__(mix=0.0)
-
-
-def make_penalty(penalty, *, mix):
-    """The penalty object for the estimator parameters ``penalty`` and ``mix``."""
-    if isinstance(penalty, str):
-        if penalty == "mean":
-            made = MeanPenalty(mix=mix)
-        elif penalty == "ridge":
-            made = RidgePenalty()
-        else:
-            raise ValueError(f"Unknown penalty {penalty!r}; choose one of {sorted(PENALTIES)} or pass a penalty object.")
-    elif all(hasattr(penalty, name) for name in ("value", "prox", "shared_coef")):
-        made = penalty
-    else:
-        raise ValueError(
-            f"penalty must be one of {sorted(PENALTIES)} or an object with value, prox and "
-            f"shared_coef methods, got {penalty!r}."
-        )
-    if hasattr(made, "_check"):
-        made._check()
-    return made
-
-
-PENALTIES = ("mean", "ridge")

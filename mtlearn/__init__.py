@@ -1,15 +1,36 @@
 """mtlearn: scikit-learn compatible multi-task and transfer learning for linear models and SVMs."""
 
 from .estimators import MultiTaskClassifier, MultiTaskLinearSVC, MultiTaskRegressor
-from .penalties import MeanPenalty, RidgePenalty
+from .model_selection import MultiTaskClassifierCV, MultiTaskRegressorCV
+from .penalties import (
+    ClusterPenalty,
+    DirtyPenalty,
+    GraphPenalty,
+    L21Penalty,
+    LassoPenalty,
+    MeanPenalty,
+    RidgePenalty,
+    TracePenalty,
+)
+from .transfer import TransferClassifier, TransferRegressor
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ClusterPenalty",
+    "DirtyPenalty",
+    "GraphPenalty",
+    "L21Penalty",
+    "LassoPenalty",
     "MeanPenalty",
     "MultiTaskClassifier",
+    "MultiTaskClassifierCV",
     "MultiTaskLinearSVC",
     "MultiTaskRegressor",
+    "MultiTaskRegressorCV",
     "RidgePenalty",
+    "TracePenalty",
+    "TransferClassifier",
+    "TransferRegressor",
     "__version__",
 ]

@@ -11,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._design import SharedDesign, StackedDesign
+from ._design import SharedDesign, StackedDesign, SummedBlocksDesign
 from ._tasks import check_sample_weight, encode_tasks, map_tasks, split_task_column
 from .penalties import PENALTIES, make_penalty
 from .solvers import CompositeProblem, accelerated_proximal_gradient
@@ -111,17 +111,19 @@ class MultiTaskLinearModel(BaseEstimator):
         if task_weights is None:
             return np.ones(len(tasks_))
         if isinstance(task_weights, dict):
-            missing = [task for task in tasks_ if task not in task_weights]
+            missing = [task for task in tasks_.tolist() if task not in task_weights]
             if missing:
                 raise ValueError(f"task_weights has no weight for task(s) {missing[:10]}.")
-            rho = np.array([task_weights[task] for task in tasks_], dtype=np.float64)
-        else:
+            task_weights = [task_weights[task] for task in tasks_.tolist()]
+        try:
             rho = np.asarray(task_weights, dtype=np.float64)
-            if rho.shape != (len(tasks_),):
-                raise ValueError(
-                    f"task_weights has shape {rho.shape}, expected ({len(tasks_)},): one weight per task "
-                    "in the order of the sorted task labels (or pass a dict {task: weight})."
-                )
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"task_weights must be numbers, got {self.task_weights!r}.") from exc
+        if rho.shape != (len(tasks_),):
+            raise ValueError(
+                f"task_weights has shape {rho.shape}, expected ({len(tasks_)},): one weight per task "
+                "in the order of the sorted task labels (or pass a dict {task: weight})."
+            )
         if not np.all(np.isfinite(rho)) or np.any(rho <= 0):
             raise ValueError("task_weights must be finite and positive.")
         return rho
@@ -141,11 +143,18 @@ class MultiTaskLinearModel(BaseEstimator):
             )
 
     def _solve_proximal(self, design, loss, penalty, intercepts, start):
+        n_blocks = getattr(penalty, "n_blocks", 1)
+        if n_blocks > 1:
+            design = SummedBlocksDesign(design, n_blocks)
+            start = None if start is None else (design.lift(start[0]), start[1])
         problem = CompositeProblem(design, loss, penalty, self._alpha(), intercepts)
         x0 = np.zeros(problem.n_vars) if start is None else problem.pack(*start)
-        return accelerated_proximal_gradient(
+        result = accelerated_proximal_gradient(
             problem, x0, tol=self.tol, max_iter=self.max_iter, verbose=self.verbose
         )
+        if n_blocks > 1:
+            result.components, result.coef = result.coef, design.combine(result.coef)
+        return result
 
     # ------------------------------------------------------------ predicting
     def _row_tasks(self, X, tasks):
@@ -192,6 +201,13 @@ class MultiTaskLinearModel(BaseEstimator):
         coef = self.coef_
         flat = np.asarray(X @ coef.reshape(-1, coef.shape[-1]).T)
         return flat.reshape((X.shape[0],) + coef.shape[:-1]) + self.intercept_
+
+
+def penalty_info(penalty, result):
+    """What the penalty reports about a solution (its ``describe``), or {} if it reports nothing."""
+    if not hasattr(penalty, "describe"):
+        return {}
+    return penalty.describe(result.coef if result.components is None else result.components)
 
 
 def warm_start_point(estimator, n_tasks, n_features, index=None):

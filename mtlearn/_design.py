@@ -171,6 +171,42 @@ class SharedDesign:
             yield TaskBlock(t, self.X, Y[:, t], self.sample_weight, self.task_weights[t])
 
 
+class SummedBlocksDesign:
+    """A design whose variables are ``n_blocks`` parts summed into the model's weights.
+
+    For penalties that split W into parts (``penalty.n_blocks > 1``, e.g. the
+    dirty model W = P + Q): the solver's variable is ``V = [V_1 | … | V_k]`` of
+    shape (n_tasks, k · n_features) and the predictions are those of
+    ``W = Σ_j V_j`` under the wrapped design.
+    """
+
+    def __init__(self, design, n_blocks):
+        self.design = design
+        self.n_blocks = n_blocks
+        self.n_tasks = design.n_tasks
+        self.n_features = n_blocks * design.n_features
+        self.y = design.y
+        self.weight = design.weight
+        self.n_entries = design.n_entries
+
+    def combine(self, V):
+        """The model's weights ``W = Σ_j V_j``."""
+        return V.reshape(self.n_tasks, self.n_blocks, -1).sum(axis=1)
+
+    def lift(self, W):
+        """Parts that sum to W: W itself, then zeros."""
+        return np.hstack([W] + [np.zeros_like(W)] * (self.n_blocks - 1))
+
+    def forward(self, V, b):
+        return self.design.forward(self.combine(V), b)
+
+    def backward(self, g):
+        return np.tile(self.design.backward(g), self.n_blocks)
+
+    def task_sums(self, g):
+        return self.design.task_sums(g)
+
+
 def with_targets(design, y):
     """A shallow copy of ``design`` whose entry targets are ``y``."""
     copy = object.__new__(type(design))

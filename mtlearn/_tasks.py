@@ -86,9 +86,9 @@ def split_task_column(estimator, X, tasks, *, reset):
             f"(task_column={task_column!r})."
         )
     if task_column is None:
+        _check_feature_names(estimator, X, reset=reset)
         X = check_array(X, accept_sparse="csr", dtype=np.float64, input_name="X")
         _check_n_features(estimator, X, reset=reset)
-        _check_feature_names(estimator, X, reset=reset)
         labels = None if tasks is None else _check_labels(tasks, X.shape[0])
         return TaskInput(X, labels)
 
@@ -99,12 +99,15 @@ def split_task_column(estimator, X, tasks, *, reset):
                 raise ValueError(
                     f"task_column={task_column!r} is not a column of X; its columns are {list(X.columns)}."
                 )
-            labels = X[task_column].to_numpy()
+            labels = X[task_column]
             features = X.drop(columns=[task_column])
         else:
             position = _column_position(task_column, X.shape[1])
-            labels = X.iloc[:, position].to_numpy()
+            labels = X.iloc[:, position]
             features = X.drop(columns=[X.columns[position]])
+        if labels.isna().any():
+            raise ValueError(f"The task column {task_column!r} of X has missing values: every row needs a task label.")
+        labels = labels.to_numpy()
         n_columns = X.shape[1]
     else:
         if isinstance(task_column, str):
@@ -131,6 +134,8 @@ def split_task_column(estimator, X, tasks, *, reset):
         )
     if reset:
         estimator.n_features_in_ = n_columns
+    if features.shape[1] == 0:
+        raise ValueError(f"X has no feature columns besides the task column {task_column!r}.")
     features = check_array(features, accept_sparse="csr", dtype=np.float64, input_name="X")
     labels = _check_labels(labels, features.shape[0])
     return TaskInput(features, labels)

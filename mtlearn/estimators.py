@@ -13,7 +13,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array
 
-from ._base import MultiTaskLinearModel, warm_start_point
+from ._base import MultiTaskLinearModel, penalty_info, warm_start_point
 from ._design import with_targets
 from .losses import get_loss
 from .solvers import CompositeProblem, Intercepts, SolverResult, hinge_dual, solve_mean_regularised_squared
@@ -27,11 +27,17 @@ _TASK_INPUT_DOC = """
 """
 
 _COMMON_PARAMETERS_DOC = """
-    penalty : {"mean", "ridge"} or penalty object, default="mean"
+    penalty : {"mean", "ridge", "l21", "lasso", "trace", "dirty", "cluster"} or penalty object, default="mean"
         The task-coupling penalty Ω(W). ``"mean"``: Evgeniou–Pontil
         mean-regularised multi-task learning, see
         :class:`mtlearn.penalties.MeanPenalty`; ``"ridge"``: ½‖W‖_F²,
-        independent tasks. An object with ``value``, ``prox`` and
+        independent tasks; ``"l21"``: joint feature selection
+        (:class:`~mtlearn.L21Penalty`); ``"lasso"``: ‖W‖₁
+        (:class:`~mtlearn.LassoPenalty`); ``"trace"``: nuclear norm, low rank
+        (:class:`~mtlearn.TracePenalty`); ``"dirty"``: shared plus
+        task-specific features (:class:`~mtlearn.DirtyPenalty`); ``"cluster"``: convex
+        clustered multi-task learning (:class:`~mtlearn.ClusterPenalty`); a known task
+        graph: ``GraphPenalty(adjacency=...)`` (:class:`~mtlearn.GraphPenalty`). An object with ``value``, ``prox`` and
         ``shared_coef`` methods is used as it is.
     mix : float in [0, 1], default=0.5
         For ``penalty="mean"``: 0 gives independent ridge fits, 1 one pooled
@@ -71,12 +77,16 @@ _COMMON_ATTRIBUTES_DOC = """
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Column names of X, when X is a DataFrame with string column names.
     n_iter_ : int
-        Iterations of the solver (0 for the exact squared-loss solve).
+        Iterations of the solver (1 for the exact squared-loss solve: one direct solve).
     certificate_ : float
         The solver's final stopping certificate: relative proximal-gradient
         residual, or relative duality gap for the hinge loss.
     objective_ : float
         The objective at the solution.
+    penalty_info_ : dict (or list of dicts, one per class, for more than two classes)
+        What the penalty reports about the solution (its ``describe``), e.g.
+        ``"support"`` (selected features) for ``"l21"``, ``"lasso"`` and
+        ``"dirty"``, ``"rank"`` for ``"trace"``; empty for ``"mean"`` and ``"ridge"``.
 """
 
 
@@ -209,7 +219,7 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
             )
             problem = CompositeProblem(design, loss, penalty, self.alpha, intercepts)
             certificate, objective = problem.certify(problem.pack(W, b))
-            result = SolverResult(W, b, 0, certificate, True, objective)
+            result = SolverResult(W, b, 1, certificate, True, objective)
         else:
             start = warm_start_point(self, n_tasks, n_features)
             result = self._solve_proximal(design, loss, penalty, intercepts, start)
@@ -218,6 +228,7 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
         self._shared_design = data.shared_design
         self.coef_, self.intercept_ = result.coef, result.intercept
         self.shared_coef_ = penalty.shared_coef(result.coef)
+        self.penalty_info_ = penalty_info(penalty, result)
         self.shared_intercept_ = float(np.mean(result.intercept))
         self.n_iter_, self.certificate_, self.objective_ = result.n_iter, result.certificate, result.objective
         return self
@@ -358,7 +369,10 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
         self.classes_ = labels[present]
         loss, penalty = get_loss(self._loss_name()), self._penalty()
         if loss.name == "hinge" and not hasattr(penalty, "kernel"):
-            raise ValueError("The hinge loss is solved in the dual and needs a quadratic penalty ('mean' or 'ridge').")
+            raise ValueError(
+                "The hinge loss is solved in the dual and needs a quadratic penalty ('mean' or 'ridge'); "
+                f"with penalty={self.penalty!r} use MultiTaskClassifier with loss='squared_hinge' or loss='logistic'."
+            )
         problems = [present[1]] if present.size == 2 else list(present)
         starts = getattr(self, "_dual_start", None) if self.warm_start else None
         results, duals = [], []
@@ -405,6 +419,8 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
         self.intercept_ = intercept[:, 0] if single else intercept
         shared = np.stack([penalty.shared_coef(r.coef) for r in results])
         self.shared_coef_ = shared[0] if single else shared
+        info = [penalty_info(penalty, r) for r in results]
+        self.penalty_info_ = info[0] if single else info
         shared_intercept = intercept.mean(axis=0)
         self.shared_intercept_ = float(shared_intercept[0]) if single else shared_intercept
         self.tasks_ = data.tasks

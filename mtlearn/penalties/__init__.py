@@ -5,7 +5,20 @@ Every model minimises ``data term + α · Ω(W)``; a penalty object gives
 
 - ``value(W)``: Ω(W);
 - ``prox(W, step)``: argmin_V ½‖V − W‖_F² + step · Ω(V);
-- ``shared_coef(W)``: the component the tasks share, used for tasks unseen in fit.
+- ``shared_coef(W)``: the component the tasks share, used for tasks unseen in fit;
+
+and optionally
+
+- ``dual_norm(G)``: the dual norm of Ω, so that ``alpha_max = dual_norm(G₀)``
+  with G₀ the data term's gradient in W at W = 0 (intercepts at their optimum)
+  is the smallest α whose solution is W = 0;
+- ``describe(W)``: a dict the estimator stores as ``penalty_info_``;
+- ``n_blocks``: when > 1 the solver's variable is the stacked parts
+  ``[V_1 | … | V_k]`` of W = Σ_j V_j, and ``value``, ``prox`` and ``describe``
+  act on it (see :class:`DirtyPenalty`);
+- ``smooth_split(n_tasks)``: ``(smooth, proximable)`` parts of Ω when its prox
+  has no closed form (see :class:`GraphPenalty` and
+  :class:`mtlearn.solvers.CompositeProblem`).
 
 Penalties are small estimator-like objects (``get_params``/``set_params``), so a
 grid search can tune their parameters as ``penalty__<name>``.  A string
@@ -13,12 +26,21 @@ grid search can tune their parameters as ``penalty__<name>``.  A string
 ``"mean"`` takes the estimator's ``mix``.
 """
 
-from ._quadratic import MeanPenalty, RidgePenalty
+from ._cluster import ClusterPenalty
+from ._quadratic import GraphPenalty, MeanPenalty, RidgePenalty
+from ._sparse import DirtyPenalty, L21Penalty, LassoPenalty
+from ._spectral import TracePenalty
 
 # name -> factory taking the estimator's ``mix``
 PENALTIES = {
     "mean": lambda mix: MeanPenalty(mix=mix),
     "ridge": lambda mix: RidgePenalty(),
+    "l21": lambda mix: L21Penalty(),
+    "lasso": lambda mix: LassoPenalty(),
+    "trace": lambda mix: TracePenalty(),
+    "dirty": lambda mix: DirtyPenalty(),
+    "graph": lambda mix: GraphPenalty(),
+    "cluster": lambda mix: ClusterPenalty(),
 }
 
 
@@ -40,4 +62,15 @@ def make_penalty(penalty, *, mix):
     return made
 
 
-__all__ = ["PENALTIES", "MeanPenalty", "RidgePenalty", "make_penalty"]
+__all__ = [
+    "PENALTIES",
+    "ClusterPenalty",
+    "DirtyPenalty",
+    "GraphPenalty",
+    "L21Penalty",
+    "LassoPenalty",
+    "MeanPenalty",
+    "RidgePenalty",
+    "TracePenalty",
+    "make_penalty",
+]

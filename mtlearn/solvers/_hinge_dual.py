@@ -78,7 +78,7 @@ class _Projection:
         return np.where(self.constrained, np.clip(v + mu[task] * y, 0.0, c), a)
 
 
-def hinge_dual(design, penalty, alpha, intercepts, *, dual0=None, tol, max_iter, verbose=0):
+def hinge_dual(design, penalty, alpha, intercepts, *, dual0=None, offset=None, tol, max_iter, verbose=0):
     """Solve the hinge-loss problem in the dual (see the module docstring).
 
     Parameters
@@ -90,6 +90,9 @@ def hinge_dual(design, penalty, alpha, intercepts, *, dual0=None, tol, max_iter,
     intercepts : Intercepts
     dual0 : ndarray of shape (n_entries,) or None
         Starting dual point (warm start); clipped to the feasible set.
+    offset : ndarray of shape (n_entries,) or None
+        A fixed term o_i added to every margin, ``f_i = x_iᵀ w_t + b_t + o_i``
+        (it enters the dual as ``a_i (1 − y_i o_i)``); None means zero.
     tol, max_iter, verbose : as in the estimators.
 
     Returns
@@ -102,7 +105,8 @@ def hinge_dual(design, penalty, alpha, intercepts, *, dual0=None, tol, max_iter,
     n_tasks = design.n_tasks
     task = design.task_of_entries()
     fixed_b = np.where(intercepts.free, 0.0, intercepts.fixed)
-    linear = 1.0 - y * fixed_b[task]
+    offset = np.zeros_like(y) if offset is None else offset
+    linear = 1.0 - y * (fixed_b[task] + offset)
     project = _Projection(y, c, design, intercepts.free)
 
     def primal_weights(a):
@@ -115,7 +119,7 @@ def hinge_dual(design, penalty, alpha, intercepts, *, dual0=None, tol, max_iter,
         return linear - y * design.forward(W, None)
 
     def primal(W):
-        margin = design.forward(W, None)
+        margin = design.forward(W, None) + offset
         b = fixed_b.copy()
         if intercepts.free.any():
             b[intercepts.free] = _best_intercepts(margin, y, c, task, n_tasks, np.flatnonzero(intercepts.free))[

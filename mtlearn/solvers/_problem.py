@@ -5,6 +5,14 @@
 where the intercepts are ``b_t = β_t`` for the tasks with a free intercept and a
 fixed constant for the others (zero when the model fits no intercept).  The
 variables are packed into one flat vector ``x = [vec(W), β]``.
+
+A penalty whose proximal operator has no closed form may split itself as
+``Ω = S + R`` with S smooth (``penalty.smooth_split(n_tasks)`` returns the
+pair; S has ``value``, ``gradient`` and a gradient Lipschitz constant
+``lipschitz``, R has ``value`` and ``prox``).  Then α S joins the data term in
+the smooth part and only R is handled by its proximal operator.  The smooth
+part's argument ``z`` is then the predictions followed by ``vec(W)``: both are
+affine in x, which is all the solvers assume of z.
 """
 
 from __future__ import annotations
@@ -62,6 +70,9 @@ class SolverResult:
     objective : float
     history : list of float
         Objective values along the iterations (when recorded).
+    components : ndarray or None
+        The solver's variables when the penalty splits W into parts
+        (``n_blocks > 1``): the stacked parts, whose sum is ``coef``.
     """
 
     coef: np.ndarray
@@ -71,6 +82,7 @@ class SolverResult:
     converged: bool
     objective: float
     history: list = field(default_factory=list)
+    components: np.ndarray | None = None
 
 
 class CompositeProblem:
@@ -84,6 +96,8 @@ class CompositeProblem:
         self.intercepts = intercepts
         self.n_coef = design.n_tasks * design.n_features
         self.n_vars = self.n_coef + intercepts.n_free
+        split = getattr(penalty, "smooth_split", None)
+        self.smooth_penalty, self.prox_penalty = (None, penalty) if split is None else split(design.n_tasks)
 
     def unpack(self, x):
         W = x[: self.n_coef].reshape(self.design.n_tasks, self.design.n_features)
@@ -93,22 +107,36 @@ class CompositeProblem:
         return np.concatenate([W.ravel(), b[self.intercepts.free]])
 
     def predictions(self, x):
+        """The smooth part's argument z: the predictions (then vec(W) with a smooth penalty part)."""
         W, b = self.unpack(x)
-        return self.design.forward(W, b)
+        z = self.design.forward(W, b)
+        if self.smooth_penalty is not None:
+            z = np.concatenate([z, x[: self.n_coef]])
+        return z
+
+    def _smooth_coef(self, z):
+        return z[self.design.n_entries :].reshape(self.design.n_tasks, self.design.n_features)
 
     def loss_value(self, z):
-        return self.loss.value(self.design.y, z, self.design.weight)
+        """The smooth part: data term (plus α S(W) with a smooth penalty part)."""
+        value = self.loss.value(self.design.y, z[: self.design.n_entries], self.design.weight)
+        if self.smooth_penalty is not None:
+            value += self.alpha * self.smooth_penalty.value(self._smooth_coef(z))
+        return value
 
     def loss_gradient(self, z):
-        """Gradient of the data term in x, from the predictions z."""
-        g = self.loss.derivative(self.design.y, z, self.design.weight)
+        """Gradient of the smooth part in x, from z."""
+        g = self.loss.derivative(self.design.y, z[: self.design.n_entries], self.design.weight)
         grad_W = self.design.backward(g)
+        if self.smooth_penalty is not None:
+            grad_W = grad_W + self.alpha * self.smooth_penalty.gradient(self._smooth_coef(z))
         grad_b = self.design.task_sums(g)[self.intercepts.free]
         return np.concatenate([grad_W.ravel(), grad_b])
 
     def penalty_value(self, x):
+        """α times the proximable part of Ω (all of Ω unless it has a smooth part)."""
         W, _ = self.unpack(x)
-        return self.alpha * self.penalty.value(W)
+        return self.alpha * self.prox_penalty.value(W)
 
     def objective(self, x):
         return self.loss_value(self.predictions(x)) + self.penalty_value(x)
@@ -116,7 +144,7 @@ class CompositeProblem:
     def prox(self, x, step):
         out = x.copy()
         W = x[: self.n_coef].reshape(self.design.n_tasks, self.design.n_features)
-        out[: self.n_coef] = self.penalty.prox(W, step * self.alpha).ravel()
+        out[: self.n_coef] = self.prox_penalty.prox(W, step * self.alpha).ravel()
         return out
 
     def residual(self, x, grad, L):
@@ -141,6 +169,13 @@ class CompositeProblem:
         return float(residual), float(self.loss_value(z) + self.penalty_value(x))
 
     def lipschitz_estimate(self, n_iter=15, seed=0):
+        """Estimate of the smooth part's gradient Lipschitz constant (plus α S's bound)."""
+        estimate = self._data_lipschitz_estimate(n_iter, seed)
+        if self.smooth_penalty is not None:
+            estimate += self.alpha * self.smooth_penalty.lipschitz
+        return estimate
+
+    def _data_lipschitz_estimate(self, n_iter, seed):
         """Power-iteration estimate of the data term's gradient Lipschitz constant."""
         rng = np.random.default_rng(seed)
         v = rng.standard_normal(self.n_vars)

@@ -1,0 +1,309 @@
+"""Shared helpers of the benchmark scripts: the model grid, cross-validated fitting, metrics, output.
+
+Every model is a :class:`~mtlearn.model_selection.MultiTaskRegressorCV`: for each
+candidate penalty object (the second hyper-parameter, e.g. the dirty model's
+``l1_ratio`` or the number of task clusters) it follows one warm-started α path
+per cross-validation fold (and per ``mix`` for ``"mean"``), and the candidate
+with the best mean fold score is kept.  The objective of every model is
+
+    Σ_t (1/n_t) Σ_{i in t} ½ (y_i − x_iᵀ w_t − b_t)² + α Ω(W),
+
+with an unpenalised intercept b_t per task (the per-task centring of the
+targets); the pooled ridge baseline is the same estimator with one task.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedKFold
+from threadpoolctl import threadpool_limits
+
+from mtlearn.model_selection import MultiTaskRegressorCV
+from mtlearn.penalties import PENALTIES, ClusterPenalty, DirtyPenalty, GraphPenalty
+
+OUTPUT_DIR = Path(__file__).resolve().parent / "output"
+
+# Penalties in table order; a name is used only when ``mtlearn.penalties.PENALTIES`` has it.
+PENALTY_ORDER = ("ridge", "mean", "l21", "lasso", "trace", "dirty", "graph", "cluster")
+
+MEAN_MIXES = (0.0, 0.5, 0.9, 0.99, 0.999, 0.9999, 1.0)
+QUADRATIC_ALPHAS = np.geomspace(100.0, 1e-4, 13)
+
+
+@dataclass
+class ModelSpec:
+    """One row of a results table: a penalty and the hyper-parameter grid searched by CV.
+
+    Attributes
+    ----------
+    name : str
+        Row label.
+    candidates : list
+        Penalties (names or objects) searched, each with its own α path.
+    alphas : int or ndarray
+        The α grid of ``MultiTaskRegressorCV`` (an int: that many values below ``alpha_max``).
+    mixes : tuple or None
+        The ``mix`` grid (``penalty="mean"`` only).
+    pooled : bool
+        Fit one model for all tasks (the task labels are not given).
+    grid : str
+        What the CV searches, for the table.
+    """
+
+    name: str
+    candidates: list
+    alphas: object
+    mixes: tuple | None = None
+    pooled: bool = False
+    grid: str = ""
+
+
+def model_specs(n_tasks, *, quick=False, adjacency=None, n_alphas=10, cluster_counts=(2, 3, 5)):
+    """The models of a benchmark: pooled ridge, then one per available penalty.
+
+    Parameters
+    ----------
+    n_tasks : int
+    quick : bool
+        Coarse grids (for the ``--quick`` test runs).
+    adjacency : ndarray of shape (n_tasks, n_tasks) or None
+        The task graph of ``"graph"``; without one the graph penalty is left out
+        (a real data set with no known task relations).
+    n_alphas : int
+        Length of the α path of the penalties with an ``alpha_max``.
+    cluster_counts : tuple of int
+        Numbers of task clusters searched for ``"cluster"``.
+    """
+    alphas_quad = QUADRATIC_ALPHAS[::2] if quick else QUADRATIC_ALPHAS
+    n_path = 4 if quick else n_alphas
+    specs = [ModelSpec("pooled ridge", ["ridge"], alphas_quad, pooled=True, grid="α")]
+    for name in PENALTY_ORDER:
+        if name not in PENALTIES:
+            continue
+        if name == "ridge":
+            specs.append(ModelSpec("independent ridge", ["ridge"], alphas_quad, grid="α"))
+        elif name == "mean":
+            mixes = (0.0, 0.9, 0.99) if quick else MEAN_MIXES
+            specs.append(ModelSpec("mean (Evgeniou–Pontil)", ["mean"], alphas_quad, mixes=mixes, grid="α × mix"))
+        elif name in ("l21", "lasso", "trace"):
+            specs.append(ModelSpec(name, [name], n_path, grid="α path"))
+        elif name == "dirty":
+            powers = (0.25,) if quick else (0.125, 0.25, 0.375)
+            ratios = [1.0 / (1.0 + n_tasks**q) for q in powers]
+            specs.append(
+                ModelSpec("dirty", [DirtyPenalty(l1_ratio=r) for r in ratios], n_path, grid="α path × l1_ratio")
+            )
+        elif name == "graph" and adjacency is not None:
+            ridges = (0.1,) if quick else (0.01, 0.1, 1.0)
+            candidates = [GraphPenalty(adjacency=adjacency, ridge=r) for r in ridges]
+            specs.append(ModelSpec("graph", candidates, alphas_quad, grid="α × ridge"))
+        elif name == "cluster":
+            counts = [k for k in (cluster_counts[:1] if quick else cluster_counts) if k <= n_tasks]
+            candidates = [ClusterPenalty(n_clusters=k) for k in counts]
+            specs.append(ModelSpec("cluster", candidates, alphas_quad, grid="α × n_clusters"))
+    return specs
+
+
+def task_folds(tasks, n_splits, random_state):
+    """K folds of the rows, stratified by task, so that every task is in every training fold."""
+    splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
+    return list(splitter.split(np.zeros((len(tasks), 1)), tasks))
+
+
+def task_constant_columns(X, tasks):
+    """Mask of the columns that are constant within every task.
+
+    With an unpenalised intercept per task such a column is absorbed by the
+    intercepts at no cost, and every penalty here satisfies Ω(W) ≥ Ω(W with the
+    column zeroed), so its optimal weights are zero: leaving it out gives the
+    same fit and a better conditioned problem.
+    """
+    order = np.argsort(tasks, kind="stable")
+    Xs, ts = X[order], tasks[order]
+    starts = np.flatnonzero(np.r_[True, ts[1:] != ts[:-1]])
+    spread = np.maximum.reduceat(Xs, starts, axis=0) - np.minimum.reduceat(Xs, starts, axis=0)
+    return np.all(spread == 0, axis=0)
+
+
+@dataclass
+class FittedModel:
+    """A tuned model: the refitted CV estimator, its chosen parameters, mean CV score and fit time."""
+
+    estimator: object
+    params: str
+    cv_score: float
+    columns: np.ndarray
+    seconds: float = 0.0
+
+
+def describe_params(estimator):
+    """The chosen hyper-parameters as a short string."""
+    parts = [f"α={estimator.alpha_:.3g}"]
+    if hasattr(estimator, "mix_"):
+        parts.append(f"mix={estimator.mix_:g}")
+    penalty = estimator.penalty
+    if not isinstance(penalty, str):
+        for key, value in penalty.get_params().items():
+            if key != "adjacency":
+                parts.append(f"{key}={value:.3g}" if isinstance(value, float) else f"{key}={value}")
+    return ", ".join(parts)
+
+
+def fit_tuned(spec, X, y, tasks, folds, *, n_jobs=1, tol=1e-3, max_iter=2000):
+    """Fit ``spec`` with its hyper-parameters chosen by CV over ``folds`` (training rows only).
+
+    Returns
+    -------
+    FittedModel
+    """
+    columns = np.ones(X.shape[1], dtype=bool) if spec.pooled else ~task_constant_columns(X, tasks)
+    start, best = time.perf_counter(), None
+    for candidate in spec.candidates:
+        model = MultiTaskRegressorCV(
+            penalty=candidate,
+            alphas=spec.alphas,
+            mixes=spec.mixes,
+            cv=folds,
+            n_jobs=n_jobs,
+            tol=tol,
+            max_iter=max_iter,
+        )
+        model.fit(X[:, columns], y, tasks=None if spec.pooled else tasks)
+        score = float(np.max(np.mean(model.scores_, axis=-1)))
+        if best is None or score > best.cv_score:
+            best = FittedModel(model, describe_params(model), score, columns)
+    best.seconds = time.perf_counter() - start
+    return best
+
+
+def predict(fitted, spec, X, tasks):
+    """Predictions of a :class:`FittedModel` on new rows."""
+    return fitted.estimator.predict(X[:, fitted.columns], tasks=None if spec.pooled else tasks)
+
+
+def explained_variance(y_true, y_pred):
+    """1 − MSE / Var(y_true) on the pooled test rows."""
+    return 1.0 - np.mean((y_true - y_pred) ** 2) / np.var(y_true)
+
+
+def rmse(y_true, y_pred):
+    """Root mean squared error on the pooled test rows."""
+    return float(np.sqrt(np.mean((y_true - y_pred) ** 2)))
+
+
+def standardise(X_train, X_test):
+    """Centre and scale the features with the training rows' mean and standard deviation."""
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    return (X_train - mean) / std, (X_test - mean) / std
+
+
+@contextlib.contextmanager
+def benchmark_session():
+    """One BLAS thread per process (parallelism is over CV folds) and ConvergenceWarnings counted.
+
+    Yields a dict whose ``"convergence_warnings"`` entry is filled on exit.
+    """
+    record = {}
+    with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        start = time.perf_counter()
+        yield record
+    record["convergence_warnings"] = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
+    record["seconds"] = time.perf_counter() - start
+
+
+def base_parser(description):
+    """Command-line options shared by the scripts."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="small grids and data, for tests (seconds)")
+    parser.add_argument(
+        "--n-jobs", type=int, default=None, help="CV folds fitted in parallel (default 2; 1 with --quick)"
+    )
+    parser.add_argument("--output-dir", type=Path, default=OUTPUT_DIR, help="where the .md and .png go")
+    return parser
+
+
+def parse_args(parser, argv):
+    """Parsed options; ``--n-jobs`` defaults to 1 in quick mode (no worker start-up) and 2 otherwise."""
+    args = parser.parse_args(argv)
+    if args.n_jobs is None:
+        args.n_jobs = 1 if args.quick else 2
+    return args
+
+
+def markdown_table(header, rows):
+    """A markdown table from a header and rows of cells."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def mean_sd(values, fmt="{:.2f}"):
+    """'mean ± sd' of a list of numbers (sd with ddof=1; just the mean for one value)."""
+    values = np.asarray(values, dtype=float)
+    if values.size == 1:
+        return fmt.format(values[0])
+    return f"{fmt.format(values.mean())} ± {fmt.format(values.std(ddof=1))}"
+
+
+def regression_report(title, specs, results, published, protocol, session):
+    """Markdown of a real-data benchmark: our models (mean ± sd over splits) and the published figures.
+
+    ``results[name]`` holds lists ``"ev"``, ``"rmse"`` and ``"params"`` over the splits.
+    """
+    rows = []
+    for spec in specs:
+        r = results[spec.name]
+        params = r["params"][0] if len(set(r["params"])) == 1 else f"{r['params'][0]} (split 1)"
+        rows.append(
+            [spec.name, spec.grid, mean_sd(100 * np.asarray(r["ev"]), "{:.1f}"), mean_sd(r["rmse"]), params]
+        )
+    ours = markdown_table(["model", "tuned by CV", "explained variance (%)", "RMSE", "chosen"], rows)
+    theirs = markdown_table(["method", "published figure", "source"], published)
+    return (
+        f"# {title}\n\n{protocol}\n\n## mtlearn (this run)\n\n{ours}\n\n"
+        f"Run time {session['seconds']:.0f} s; ConvergenceWarnings raised in the main process: "
+        f"{session['convergence_warnings']}.\n\n## Published figures\n\n{theirs}\n"
+    )
+
+
+def plot_scores(specs, results, published_rmse, path, title):
+    """Horizontal bar chart of RMSE (mean ± sd over splits), published figures as dashed lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [spec.name for spec in specs]
+    means = [np.mean(results[n]["rmse"]) for n in names]
+    sds = [np.std(results[n]["rmse"], ddof=1) if len(results[n]["rmse"]) > 1 else 0.0 for n in names]
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.5))
+    ax.barh(names, means, xerr=sds, color="tab:blue", alpha=0.8)
+    for label, value in published_rmse:
+        ax.axvline(value, linestyle="--", linewidth=1, color="tab:red")
+        ax.text(value, len(names) - 0.4, label, rotation=90, fontsize=7, va="top", ha="right", color="tab:red")
+    low = min(min(means), min(v for _, v in published_rmse)) * 0.95
+    ax.set_xlim(left=low)
+    ax.invert_yaxis()
+    ax.set_xlabel("test RMSE (lower is better)")
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write_output(text, path):
+    """Print ``text`` and write it to ``path`` (creating the directory)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(text)
+    print(f"written to {path}")

@@ -1,0 +1,144 @@
+"""Learning curves of transfer learning: target only, source only, transfer.
+
+Two problems, held-out mean squared error against the number of target samples:
+
+- synthetic: 20 features, source w_src ~ N(0, I) learnt by Ridge from 2000
+  samples; a *related* target w = w_src + 0.3·N(0, I) and an *unrelated* target
+  w ~ N(0, I) independent of the source; noise σ = 1;
+- School (``mtlearn.datasets.load_school``): the target is one school, the
+  source a Ridge model fit on all other schools; the target's rows not drawn
+  for training are the test set.  Repeated over the 10 largest schools.
+
+Models: target only = ``TransferRegressor(source=None, alpha="auto")``
+(leave-one-out ridge on the target); source only = the source's predictions
+with its intercept refitted on the target (``alpha=1e8, source_weight=1``);
+transfer = ``TransferRegressor(source, alpha="auto", source_weight="auto")``.
+Each cell is the mean over repetitions of the test MSE; the ratio columns
+divide by target only.
+
+Run: ``python benchmarks/bench_transfer.py`` (writes benchmarks/output/transfer.md
+and transfer.png).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import Ridge
+
+from mtlearn import TransferRegressor
+from mtlearn.datasets import load_school
+
+OUTPUT = Path(__file__).resolve().parent / "output"
+SYNTHETIC_SIZES = (5, 10, 20, 50, 100, 200, 500)
+SCHOOL_SIZES = (5, 10, 20, 50, 100)
+N_REPEATS = 10
+
+
+def _three_models(source, X, y, X_test, y_test):
+    models = {
+        "target only": TransferRegressor(alpha="auto"),
+        "source only": TransferRegressor(source, alpha=1e8, source_weight=1.0),
+        "transfer": TransferRegressor(source, alpha="auto", source_weight="auto"),
+    }
+    return {name: np.mean((model.fit(X, y).predict(X_test) - y_test) ** 2) for name, model in models.items()}
+
+
+def synthetic_curve(related, p=20):
+    rows = []
+    for n in SYNTHETIC_SIZES:
+        scores = []
+        for seed in range(N_REPEATS):
+            rng = np.random.default_rng(seed)
+            w_src = rng.normal(size=p)
+            w = w_src + 0.3 * rng.normal(size=p) if related else rng.normal(size=p)
+            X_src = rng.normal(size=(2000, p))
+            source = FrozenEstimator(Ridge(alpha=1.0).fit(X_src, X_src @ w_src + rng.normal(size=2000)))
+            X, X_test = rng.normal(size=(n, p)), rng.normal(size=(5000, p))
+            y, y_test = X @ w + rng.normal(size=n), X_test @ w + rng.normal(size=5000)
+            scores.append(_three_models(source, X, y, X_test, y_test))
+        rows.append((n, {name: np.mean([s[name] for s in scores]) for name in scores[0]}))
+    return rows
+
+
+def school_curve():
+    X, y, tasks = load_school(return_X_y=True)
+    labels, counts = np.unique(tasks, return_counts=True)
+    targets = labels[np.argsort(counts)[::-1][:N_REPEATS]]
+    sources = {}
+    rows = []
+    for n in SCHOOL_SIZES:
+        scores = []
+        for repeat, target in enumerate(targets):
+            if target not in sources:
+                other = tasks != target
+                sources[target] = FrozenEstimator(Ridge(alpha=1.0).fit(X[other], y[other]))
+            rows_t = np.flatnonzero(tasks == target)
+            rng = np.random.default_rng(repeat)
+            train = rng.choice(rows_t, size=n, replace=False)
+            test = np.setdiff1d(rows_t, train)
+            scores.append(_three_models(sources[target], X[train], y[train], X[test], y[test]))
+        rows.append((n, {name: np.mean([s[name] for s in scores]) for name in scores[0]}))
+    return rows
+
+
+def table(title, rows):
+    lines = [
+        f"### {title}",
+        "",
+        "| target samples | target only | source only | transfer | source / target | transfer / target |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n, s in rows:
+        t = s["target only"]
+        lines.append(
+            f"| {n} | {t:.3f} | {s['source only']:.3f} | {s['transfer']:.3f} | "
+            f"{s['source only'] / t:.3f} | {s['transfer'] / t:.3f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def plot(curves, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(curves), figsize=(5 * len(curves), 4))
+    for ax, (title, rows) in zip(axes, curves.items()):
+        sizes = [n for n, _ in rows]
+        for name in ("target only", "source only", "transfer"):
+            ax.plot(sizes, [s[name] for _, s in rows], marker="o", label=name)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("target training samples")
+        ax.set_ylabel("test MSE")
+        ax.set_title(title)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main():
+    start = time.perf_counter()
+    curves = {
+        "synthetic, related source": synthetic_curve(related=True),
+        "synthetic, unrelated source": synthetic_curve(related=False),
+        "School (one school; source: the others)": school_curve(),
+    }
+    report = "## Transfer learning curves (mean test MSE over 10 repetitions)\n\n" + "\n".join(
+        table(title, rows) for title, rows in curves.items()
+    )
+    report += f"\nTotal time: {time.perf_counter() - start:.1f} s\n"
+    print(report)
+    OUTPUT.mkdir(exist_ok=True)
+    (OUTPUT / "transfer.md").write_text(report, encoding="utf-8")
+    plot(curves, OUTPUT / "transfer.png")
+
+
+if __name__ == "__main__":
+    main()

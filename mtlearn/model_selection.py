@@ -1,0 +1,501 @@
+"""Regularisation paths and cross-validated multi-task estimators.
+
+- :func:`alpha_max`: the smallest α whose solution is W = 0, for penalties
+  with a dual norm (``"l21"``, ``"lasso"``, ``"trace"``, ``"dirty"``, a
+  :class:`~mtlearn.penalties.GraphPenalty` with an ℓ1 part).
+- :func:`multitask_path`: the solutions along a decreasing grid of α, each fit
+  warm-started from the previous one.
+- :class:`MultiTaskRegressorCV`, :class:`MultiTaskClassifierCV`: choose α (and
+  ``mix`` for ``penalty="mean"``) by cross-validation, computing one warm-started
+  path per fold and mix, then refit on all the data.
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone, is_classifier
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import check_cv
+from sklearn.utils import _safe_indexing
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array
+
+from ._design import with_targets
+from .estimators import _TASK_INPUT_DOC, MultiTaskClassifier, MultiTaskRegressor
+from .losses import get_loss
+from .solvers import CompositeProblem, Intercepts
+
+__all__ = ["MultiTaskClassifierCV", "MultiTaskRegressorCV", "alpha_max", "multitask_path"]
+
+
+# ----------------------------------------------------------------- alpha_max
+def _loss_name(estimator):
+    return estimator._loss_name() if hasattr(estimator, "_loss_name") else estimator.loss
+
+
+def _training_problems(estimator, X, y, tasks, sample_weight):
+    """The (design, loss, intercepts) of each binary problem ``estimator.fit`` solves."""
+    loss = get_loss(_loss_name(estimator))
+    if not is_classifier(estimator):
+        data = estimator._validated_fit_data(X, y, tasks, sample_weight, y_dtype=np.float64)
+        n_tasks = data.design.n_tasks
+        intercepts = Intercepts.all_free(n_tasks) if estimator.fit_intercept else Intercepts.none(n_tasks)
+        return [(data.design, loss, intercepts)]
+    y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+    check_classification_targets(y)
+    _, codes = np.unique(y, return_inverse=True)
+    data = estimator._validated_fit_data(
+        X, codes.reshape(y.shape).astype(np.float64), tasks, sample_weight, y_dtype=np.float64,
+        allow_shared_design=y.ndim == 2 and y.shape[1] > 1,
+    )
+    design = data.design
+    present = np.unique(design.y[design.weight > 0]).astype(np.int64)
+    if present.size < 2:
+        raise ValueError("alpha_max needs samples of at least 2 classes.")
+    problems = []
+    for positive in [present[1]] if present.size == 2 else list(present):
+        sub = with_targets(design, np.where(design.y == positive, 1.0, -1.0))
+        problems.append((sub, loss, estimator._intercepts(sub, loss)))
+    return problems
+
+
+def _zero_coef_gradient(design, loss, intercepts):
+    """Gradient in W of the data term at W = 0, with the intercepts at their optimum."""
+    weight, y = design.weight, design.y
+    if loss.name == "squared_error":
+        best = design.task_sums(weight * y) / design.task_sums(weight)
+    else:
+        positive = design.task_sums(weight * (y > 0))
+        negative = design.task_sums(weight * (y < 0))
+        best = np.array([loss.best_constant(p, n) if p > 0 and n > 0 else 0.0 for p, n in zip(positive, negative)])
+    b = np.where(intercepts.free, best, intercepts.fixed)
+    f = b[design.task_of_entries()]
+    return design.backward(loss.derivative(y, f, weight))
+
+
+def alpha_max(estimator, X, y, tasks=None, sample_weight=None):
+    """The smallest α for which the estimator's solution is W = 0.
+
+    W = 0 solves ``min data(W, b) + α Ω(W)`` exactly when ``G₀ ∈ α ∂Ω(0)``,
+    with ``G₀`` the gradient in W of the data term at W = 0 and the intercepts
+    at their optimum (the weighted mean of each task's targets for the squared
+    loss, the best constant of its labels for classification).  For a norm Ω
+    this is ``α ≥ Ω*(G₀)``, its dual norm, given by the penalty's
+    ``dual_norm``.  For more than two classes the maximum over the
+    one-vs-rest problems is returned.
+
+    Parameters
+    ----------
+    estimator : MultiTaskRegressor or MultiTaskClassifier (smooth loss)
+        Its penalty must have a ``dual_norm`` method.
+    X, y, tasks, sample_weight : as in the estimator's ``fit``.
+
+    Returns
+    -------
+    alpha_max : float
+    """
+    penalty = estimator._penalty()
+    if not hasattr(penalty, "dual_norm"):
+        raise ValueError(
+            f"The penalty {estimator.penalty!r} has no dual_norm: no finite α gives W = 0 "
+            "(quadratic penalties only shrink). Pass an explicit grid of alphas."
+        )
+    if not get_loss(_loss_name(estimator)).smooth:
+        raise ValueError("alpha_max needs a smooth loss; the hinge loss is not supported.")
+    values = [
+        penalty.dual_norm(_zero_coef_gradient(design, loss, intercepts))
+        for design, loss, intercepts in _training_problems(estimator, X, y, tasks, sample_weight)
+    ]
+    return float(max(values))
+
+
+def _data_scale(estimator, X, y, tasks, sample_weight):
+    """λ_max of the entry-weighted data Gram matrix: the squared loss's Lipschitz constant."""
+    squared = get_loss("squared_error")
+    penalty = estimator._penalty()
+    design, _, intercepts = _training_problems(estimator, X, y, tasks, sample_weight)[0]
+    return CompositeProblem(design, squared, penalty, 0.0, intercepts).lipschitz_estimate()
+
+
+def _alpha_grid(estimator, X, y, tasks, sample_weight, alphas, n_alphas, eps):
+    """A decreasing grid of α: the given one, or geometric from the top α down to eps·top."""
+    if alphas is not None:
+        alphas = np.asarray(alphas, dtype=np.float64)
+        if alphas.ndim != 1 or alphas.size == 0 or not np.all(np.isfinite(alphas)) or np.any(alphas <= 0):
+            raise ValueError("alphas must be a non-empty 1-D array of finite positive numbers.")
+        return np.sort(alphas)[::-1]
+    if not isinstance(n_alphas, numbers.Integral) or n_alphas < 1:
+        raise ValueError(f"n_alphas must be a positive integer, got {n_alphas!r}.")
+    if not 0 < eps <= 1:
+        raise ValueError(f"eps must be in (0, 1], got {eps!r}.")
+    penalty = estimator._penalty()
+    top = alpha_max(estimator, X, y, tasks, sample_weight) if hasattr(penalty, "dual_norm") else np.inf
+    if not np.isfinite(top) or top <= 0:
+        top = _data_scale(estimator, X, y, tasks, sample_weight)
+    return np.geomspace(top, top * eps, int(n_alphas))
+
+
+def multitask_path(estimator, X, y, tasks=None, sample_weight=None, *, alphas=None, n_alphas=100, eps=1e-3):
+    """Fit the estimator along a decreasing grid of α, each fit warm-started.
+
+    Parameters
+    ----------
+    estimator : MultiTaskRegressor or MultiTaskClassifier
+        Its parameters other than ``alpha`` are kept; it is not modified.
+    X, y, tasks, sample_weight : as in the estimator's ``fit``.
+    alphas : array-like of shape (n_alphas,), default=None
+        The grid (used in decreasing order).  By default a geometric grid of
+        ``n_alphas`` values from the top α down to ``eps`` times it, where the
+        top α is :func:`alpha_max` for penalties with a dual norm, and
+        otherwise (quadratic penalties, ``"cluster"``: no finite α gives
+        W = 0) the largest eigenvalue of the entry-weighted Gram matrix of the
+        data — the scale at which α Ω starts to dominate the data term.
+    n_alphas : int, default=100
+    eps : float in (0, 1], default=1e-3
+        Ratio of the smallest to the largest α of the default grid.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+        Decreasing.
+    coefs : ndarray of shape (n_alphas,) + coef_.shape
+    intercepts : ndarray of shape (n_alphas,) + intercept_.shape
+    """
+    if "alpha" not in estimator.get_params():
+        raise ValueError(f"{type(estimator).__name__} has no alpha parameter to follow a path over.")
+    alphas = _alpha_grid(estimator, X, y, tasks, sample_weight, alphas, n_alphas, eps)
+    model = clone(estimator).set_params(warm_start=True)
+    coefs, intercepts = [], []
+    for alpha in alphas:
+        model.set_params(alpha=alpha).fit(X, y, tasks=tasks, sample_weight=sample_weight)
+        coefs.append(model.coef_.copy())
+        intercepts.append(np.copy(model.intercept_))
+    return alphas, np.stack(coefs), np.stack(intercepts)
+
+
+# ------------------------------------------------------------------------ CV
+class _WithTasks:
+    """A fitted estimator as a scorer sees it, with the test rows' task labels bound."""
+
+    _BOUND = ("predict", "predict_proba", "predict_log_proba", "decision_function", "score")
+
+    def __init__(self, estimator, tasks):
+        self.estimator = estimator
+        self.tasks = tasks
+
+    def __sklearn_tags__(self):
+        return self.estimator.__sklearn_tags__()
+
+    def __getattr__(self, name):
+        attribute = getattr(self.estimator, name)
+        if name not in self._BOUND:
+            return attribute
+
+        @functools.wraps(attribute)
+        def with_tasks(*args, **kwargs):
+            return attribute(*args, tasks=self.tasks, **kwargs)
+
+        return with_tasks
+
+
+def _fold_scores(base, X, y, tasks, sample_weight, train, test, alphas, mixes, scorer):
+    """Test scores of one fold, shape (n_mixes, n_alphas): one warm-started path per mix."""
+    X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
+    y_train, y_test = _safe_indexing(y, train), _safe_indexing(y, test)
+    tasks_train = None if tasks is None else _safe_indexing(tasks, train)
+    tasks_test = None if tasks is None else _safe_indexing(tasks, test)
+    weight_train = None if sample_weight is None else _safe_indexing(sample_weight, train)
+    scores = np.empty((len(mixes), len(alphas)))
+    for i, mix in enumerate(mixes):
+        model = clone(base).set_params(mix=mix, warm_start=True)
+        for j, alpha in enumerate(alphas):
+            model.set_params(alpha=alpha).fit(X_train, y_train, tasks=tasks_train, sample_weight=weight_train)
+            scores[i, j] = scorer(_WithTasks(model, tasks_test), X_test, y_test)
+    return scores
+
+
+_CV_CONSTRAINTS = {
+    "alphas": [Interval(numbers.Integral, 1, None, closed="left"), "array-like"],
+    "eps": [Interval(numbers.Real, 0, 1, closed="right")],
+    "mixes": [None, "array-like"],
+    "cv": ["cv_object"],
+    "scoring": [None, str, callable],
+    "n_jobs": [None, numbers.Integral],
+}
+
+
+class _CVMixin:
+    """Cross-validation over the (mix, α) grid, then a refit on all the data."""
+
+    _base_class = None
+    _default_scoring = None
+
+    def _base_estimator(self):
+        own = set(_CV_CONSTRAINTS)
+        params = {name: value for name, value in self.get_params(deep=False).items() if name not in own}
+        return self._base_class(**params)
+
+    def _mix_grid(self):
+        if self.mixes is None:
+            return np.array([self._base_class().mix])
+        mixes = np.asarray(self.mixes, dtype=np.float64).ravel()
+        if self.penalty != "mean":
+            raise ValueError(f"mixes applies to penalty='mean' only, got penalty={self.penalty!r}.")
+        if mixes.size == 0 or not np.all((mixes >= 0) & (mixes <= 1)):
+            raise ValueError("mixes must be a non-empty array of numbers in [0, 1].")
+        return mixes
+
+    def fit(self, X, y, tasks=None, sample_weight=None, groups=None):
+        """Choose α (and mix) by cross-validation, then refit on all the data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row (split with the rows into the folds).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Used in the fits (not in the test scores).
+        groups : array-like of shape (n_samples,), default=None
+            Group labels for a group-aware splitter such as ``GroupKFold``.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        base = self._base_estimator()
+        mixes = self._mix_grid()
+        n_alphas = self.alphas if isinstance(self.alphas, numbers.Integral) else None
+        alphas = _alpha_grid(
+            base, X, y, tasks, sample_weight, None if n_alphas else self.alphas, n_alphas, self.eps
+        )
+        cv = check_cv(self.cv, y, classifier=is_classifier(self))
+        folds = list(cv.split(X, y, groups))
+        scoring = self._default_scoring if self.scoring is None else self.scoring
+        scorer = check_scoring(base, scoring)
+        fold_scores = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fold_scores)(base, X, y, tasks, sample_weight, train, test, alphas, mixes, scorer)
+            for train, test in folds
+        )
+        scores = np.stack(fold_scores, axis=-1)
+        best_mix, best_alpha = np.unravel_index(np.argmax(scores.mean(axis=-1)), scores.shape[:2])
+        self.alphas_ = alphas
+        self.alpha_ = float(alphas[best_alpha])
+        mix = float(mixes[best_mix])
+        if self.penalty == "mean":
+            self.mix_ = mix
+        self.scores_ = scores if self.mixes is not None else scores[0]
+        refit = clone(base).set_params(alpha=self.alpha_, mix=mix)
+        refit.fit(X, y, tasks=tasks, sample_weight=sample_weight)
+        fitted_params = refit.get_params(deep=False)
+        for name, value in vars(refit).items():
+            if name not in fitted_params:
+                setattr(self, name, value)
+        return self
+
+
+_CV_PARAMETERS_DOC = """
+    alphas : int or array-like, default=100
+        The grid of α: an int gives that many values on a geometric grid from
+        the top α down to ``eps`` times it (see :func:`multitask_path`:
+        :func:`alpha_max` for penalties with a dual norm, a data scale for
+        the others); an array is used as it is (in decreasing order).
+    eps : float in (0, 1], default=1e-3
+        Ratio of the smallest to the largest α of the default grid.
+    mixes : array-like of floats in [0, 1] or None, default=None
+        For ``penalty="mean"``: the grid of ``mix`` values searched with α.
+        None: only mix = 0.5.
+    cv : int, cross-validation generator or iterable, default=None
+        As in scikit-learn (None: 5-fold, stratified for classifiers).  A
+        group splitter (``GroupKFold``, ...) gets ``groups`` from ``fit``.
+        Tasks absent from a training fold need ``handle_unknown="shared"``.
+    scoring : str, callable or None, default=None
+        Test score to maximise, computed with each test row's task.
+    n_jobs : int or None, default=None
+        Number of folds computed in parallel (joblib).
+    penalty, fit_intercept, task_column, task_weights, handle_unknown, tol, max_iter, verbose
+        As in the underlying estimator (``alpha`` and ``mix`` are chosen;
+        every path is warm-started).
+"""
+
+_CV_ATTRIBUTES_DOC = """
+    alpha_ : float
+        The α with the best mean test score over the folds.
+    mix_ : float
+        The chosen mix (``penalty="mean"`` only).
+    alphas_ : ndarray of shape (n_alphas,)
+        The grid of α, decreasing.
+    scores_ : ndarray of shape (n_alphas, n_folds), or (n_mixes, n_alphas, n_folds) when ``mixes`` is given
+        Test score of every fold along the grid (higher is better).
+    coef_, intercept_, tasks_, shared_coef_, shared_intercept_, n_iter_, certificate_, objective_, penalty_info_
+        Those of the estimator refitted on all the data with ``alpha_`` (and ``mix_``).
+"""
+
+
+def _cv_doc(template):
+    def decorate(cls):
+        cls.__doc__ = (
+            template.replace("{tasks}", _TASK_INPUT_DOC)
+            .replace("{parameters}", _CV_PARAMETERS_DOC.lstrip("\n"))
+            .replace("{attributes}", _CV_ATTRIBUTES_DOC.lstrip("\n"))
+        )
+        return cls
+
+    return decorate
+
+
+def _cv_constraints(base_class):
+    shared = {k: v for k, v in base_class._parameter_constraints.items() if k not in ("alpha", "mix", "warm_start")}
+    return {**shared, **_CV_CONSTRAINTS}
+
+
+@_cv_doc(
+    r"""Multi-task regression with α (and mix) chosen by cross-validation, as ``LassoCV``.
+
+    For each fold and each mix it follows a warm-started path over the
+    decreasing α grid of :class:`~mtlearn.MultiTaskRegressor`'s objective
+
+    .. math::
+
+        \sum_t \rho_t \frac{1}{n_t} \sum_{i \in t} s_i \tfrac12 (y_i - x_i^\top w_t - b_t)^2
+        + \alpha \, \Omega(W),
+
+    scores each fit on the fold's test rows (default: mean squared error),
+    picks the (mix, α) with the best mean score and refits on all the data.
+{tasks}
+    Parameters
+    ----------
+    loss : {"squared_error"}, default="squared_error"
+{parameters}
+    Attributes
+    ----------
+{attributes}    mse_path_ : ndarray, shape of ``scores_``
+        Mean squared test error of every fold along the grid (when ``scoring=None``).
+
+    Examples
+    --------
+    >>> from mtlearn.datasets import make_multitask_regression
+    >>> from mtlearn.model_selection import MultiTaskRegressorCV
+    >>> X, y, tasks, _ = make_multitask_regression(n_tasks=3, n_samples=30, n_features=5, random_state=0)
+    >>> model = MultiTaskRegressorCV(alphas=[1.0, 0.1, 0.01], cv=3).fit(X, y, tasks=tasks)
+    >>> model.scores_.shape
+    (3, 3)
+    """
+)
+class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
+    _parameter_constraints = _cv_constraints(MultiTaskRegressor)
+    _base_class = MultiTaskRegressor
+    _default_scoring = "neg_mean_squared_error"
+
+    def __init__(
+        self,
+        *,
+        alphas=100,
+        eps=1e-3,
+        mixes=None,
+        cv=None,
+        scoring=None,
+        n_jobs=None,
+        loss="squared_error",
+        penalty="mean",
+        fit_intercept=True,
+        task_column=None,
+        task_weights=None,
+        handle_unknown="error",
+        tol=1e-4,
+        max_iter=1000,
+        verbose=0,
+    ):
+        self.alphas = alphas
+        self.eps = eps
+        self.mixes = mixes
+        self.cv = cv
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+        self.loss = loss
+        self.penalty = penalty
+        self.fit_intercept = fit_intercept
+        self.task_column = task_column
+        self.task_weights = task_weights
+        self.handle_unknown = handle_unknown
+        self.tol = tol
+        self.max_iter = max_iter
+        self.verbose = verbose
+
+    def fit(self, X, y, tasks=None, sample_weight=None, groups=None):
+        super().fit(X, y, tasks=tasks, sample_weight=sample_weight, groups=groups)
+        if self.scoring is None:
+            self.mse_path_ = -self.scores_
+        return self
+
+    fit.__doc__ = _CVMixin.fit.__doc__
+
+
+@_cv_doc(
+    r"""Multi-task classification with α (and mix) chosen by cross-validation, as ``LogisticRegressionCV``.
+
+    For each fold and each mix it follows a warm-started path over the
+    decreasing α grid of :class:`~mtlearn.MultiTaskClassifier`'s objective
+
+    .. math::
+
+        \sum_t \rho_t \frac{1}{n_t} \sum_{i \in t} s_i \, \ell(y_i, x_i^\top w_t + b_t)
+        + \alpha \, \Omega(W),
+
+    scores each fit on the fold's test rows (default: accuracy), picks the
+    (mix, α) with the best mean score and refits on all the data.
+{tasks}
+    Parameters
+    ----------
+    loss : {"logistic", "hinge", "squared_hinge"}, default="logistic"
+{parameters}
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+{attributes}"""
+)
+class MultiTaskClassifierCV(_CVMixin, MultiTaskClassifier):
+    _parameter_constraints = _cv_constraints(MultiTaskClassifier)
+    _base_class = MultiTaskClassifier
+    _default_scoring = None
+
+    def __init__(
+        self,
+        *,
+        alphas=100,
+        eps=1e-3,
+        mixes=None,
+        cv=None,
+        scoring=None,
+        n_jobs=None,
+        loss="logistic",
+        penalty="mean",
+        fit_intercept=True,
+        task_column=None,
+        task_weights=None,
+        handle_unknown="error",
+        tol=1e-4,
+        max_iter=1000,
+        verbose=0,
+    ):
+        self.alphas = alphas
+        self.eps = eps
+        self.mixes = mixes
+        self.cv = cv
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+        self.loss = loss
+        self.penalty = penalty
+        self.fit_intercept = fit_intercept
+        self.task_column = task_column
+        self.task_weights = task_weights
+        self.handle_unknown = handle_unknown
+        self.tol = tol
+        self.max_iter = max_iter
+        self.verbose = verbose

@@ -1,0 +1,574 @@
+"""TransferRegressor and TransferClassifier: biased regularisation towards a source model."""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+from scipy.special import expit
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import check_cv
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._base import MultiTaskLinearModel
+from .._design import StackedDesign
+from .._tasks import check_sample_weight
+from ..losses import SquaredLoss, get_loss
+from ..penalties import RidgePenalty
+from ..solvers import (
+    CompositeProblem,
+    Intercepts,
+    accelerated_proximal_gradient,
+    hinge_dual,
+    solve_mean_regularised_squared,
+)
+from ._penalty import CentredRidgePenalty
+from ._selection import (
+    DEFAULT_RELATIVE_ALPHAS,
+    DEFAULT_SOURCE_WEIGHTS,
+    check_grid,
+    choose_candidate,
+    feature_scale,
+    leave_one_out_errors,
+)
+from ._source import check_source_features, read_source
+
+_PARAMETERS_DOC = """
+    source : estimator, ndarray, tuple (coef, intercept) or None, default=None
+        The source model.  A fitted linear model with ``coef_`` and
+        ``intercept_`` (scikit-learn's Ridge, Lasso, LogisticRegression,
+        LinearSVC, SGD…, or an mtlearn model), best wrapped in
+        ``sklearn.frozen.FrozenEstimator`` so that ``clone`` (and so
+        ``GridSearchCV``) keeps it fitted; a coefficient array of shape
+        (n_features,) or (n_outputs, n_features); or a pair
+        ``(coef, intercept)``.  ``None`` means no transfer: the estimator is
+        then ridge-regularised learning on the target alone.
+    alpha : float > 0 or "auto", default=1.0
+        Strength α of the pull towards β·w_src.  ``"auto"``: chosen from
+        ``alphas`` by cross-validation (see ``source_weight``).
+    source_weight : float in [0, 1] or "auto", default=1.0
+        β: how much of the source the weights are pulled towards.  0 ignores
+        the source (target-only ridge / regularised logistic regression), 1
+        pulls towards the source itself.  ``"auto"``: chosen from
+        ``source_weights`` by cross-validation, jointly with α when
+        ``alpha="auto"``.  Since 0 is a candidate, an unrelated source is
+        switched off rather than followed.
+    alphas : array-like of positive floats or None, default=None
+        Candidates for ``alpha="auto"``.  None: 13 values log-spaced from
+        1e-4 to 1e2 times the mean (weighted) variance of the features.
+    source_weights : array-like of floats in [0, 1] or None, default=None
+        Candidates for ``source_weight="auto"``; None: (0, 0.25, 0.5, 0.75, 1).
+    source_task : hashable or None, default=None
+        For an mtlearn multi-task source: the task whose model is the source.
+        None takes its shared component (``shared_coef_``, ``shared_intercept_``).
+    fit_intercept : bool, default=True
+        Fit an unpenalised intercept on the target (the source's intercept
+        is only used as a starting point).
+"""
+
+_ATTRIBUTES_DOC = """
+    alpha_ : float
+        The α used for the final fit (chosen when ``alpha="auto"``).
+    source_weight_ : float
+        The β used for the final fit (chosen when ``source_weight="auto"``).
+    alphas_ : ndarray of shape (n_alphas,)
+        The α candidates that were compared (only when something is "auto").
+    source_weights_ : ndarray of shape (n_source_weights,)
+        The β candidates that were compared (only when something is "auto").
+    cv_errors_ : ndarray of shape (n_alphas, n_source_weights)
+        Mean cross-validated loss of every candidate, lower is better (only
+        when something is "auto").
+    source_coef_ : ndarray
+        The source coefficients w_src read from ``source`` (zeros without a source).
+    source_intercept_ : ndarray
+        The source intercept (zeros without a source).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when X is a DataFrame with string column names.
+    n_iter_ : int
+        Solver iterations of the final fit (0 for the closed-form squared loss).
+    certificate_ : float
+        The solver's relative stopping certificate at the solution.
+    objective_ : float
+        The objective at the solution.
+"""
+
+
+def _docstring(template):
+    def decorate(cls):
+        cls.__doc__ = template.replace("{parameters}", _PARAMETERS_DOC).replace("{attributes}", _ATTRIBUTES_DOC)
+        return cls
+
+    return decorate
+
+
+class _TransferLinearModel(BaseEstimator):
+    """Shared parts: parameters, the source, the candidate grids and the chosen strength."""
+
+    _parameter_constraints = {
+        "source": "no_validation",
+        "alpha": [Interval(numbers.Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "source_weight": [Interval(numbers.Real, 0, 1, closed="both"), StrOptions({"auto"})],
+        "alphas": [None, "array-like"],
+        "source_weights": [None, "array-like"],
+        "source_task": "no_validation",
+        "fit_intercept": ["boolean"],
+    }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def _read_source(self, n_features, n_outputs):
+        """(w_src of shape (n_outputs, p), b_src of shape (n_outputs,)), zeros without a source."""
+        source = read_source(self.source, self.source_task)
+        if source is None:
+            return None, np.zeros((n_outputs, n_features)), np.zeros(n_outputs)
+        check_source_features(source, n_features, getattr(self, "feature_names_in_", None))
+        return source, source.coef, source.intercept
+
+    def _candidates(self, X, sample_weight):
+        """The (α, β) grids to compare; single values for the settings that are not "auto"."""
+        if self.alpha == "auto":
+            if self.alphas is None:
+                alphas = DEFAULT_RELATIVE_ALPHAS * feature_scale(X, sample_weight, self.fit_intercept)
+            else:
+                alphas = check_grid(self.alphas, "alphas")
+        else:
+            alphas = np.array([float(self.alpha)])
+        if self.source_weight == "auto":
+            grid = DEFAULT_SOURCE_WEIGHTS if self.source_weights is None else self.source_weights
+            betas = check_grid(grid, "source_weights", upper=1.0)
+        else:
+            betas = np.array([float(self.source_weight)])
+        return np.sort(alphas)[::-1], np.sort(betas)
+
+    def _record_choice(self, alphas, betas, errors, sample_weight):
+        """Store the chosen candidate (see :func:`choose_candidate`; ties go to strongest α, smallest β)."""
+        (k, j), mean_errors = choose_candidate(errors, sample_weight, betas)
+        self.alpha_, self.source_weight_ = float(alphas[k]), float(betas[j])
+        self.alphas_, self.source_weights_, self.cv_errors_ = alphas, betas, mean_errors
+
+    def _is_auto(self):
+        return self.alpha == "auto" or self.source_weight == "auto"
+
+    def _store_result(self, coef, intercept, n_iter, certificate, objective):
+        self.coef_, self.intercept_ = coef, intercept
+        self.n_iter_, self.certificate_, self.objective_ = n_iter, certificate, objective
+
+
+def _validated_weights(sample_weight, n_samples):
+    sample_weight = check_sample_weight(sample_weight, n_samples)
+    if sample_weight.sum() <= 0:
+        raise ValueError("sample weights sum to zero: at least one row needs a positive weight.")
+    return sample_weight
+
+
+def _single_task_design(X, y, sample_weight):
+    n = X.shape[0]
+    return StackedDesign(X, y, np.zeros(n, dtype=np.int64), 1, sample_weight, np.ones(1))
+
+
+def _intercepts(fit_intercept):
+    return Intercepts.all_free(1) if fit_intercept else Intercepts.none(1)
+
+
+@_docstring(
+    r"""Linear regression transferred from a source model by biased regularisation.
+
+    Minimises, over the weights w and the intercept b,
+
+    .. math::
+
+        \frac{1}{n} \sum_i s_i \tfrac12 (y_i - x_i^\top w - b)^2
+        + \frac{\alpha}{2} \| w - \beta \, w_{src} \|^2,
+
+    with sample weights s_i (n = Σ s_i), the source weights w_src and
+    β = ``source_weight``.  The ends of the parameterisation:
+
+    - β = 0: ridge regression on the target alone (``sklearn.linear_model.Ridge``
+      with ``alpha = α · n``), whatever the source;
+    - β = 1 and α → ∞: the source's weights, with the intercept refitted on
+      the target (the weighted mean of y − X w_src);
+    - β = 1, α → 0: least squares on the target.
+
+    Writing w = β w_src + v turns the problem into ridge regression of the
+    residual target y − β X w_src on X, which is solved exactly.
+
+    With ``alpha="auto"`` and/or ``source_weight="auto"`` the strength is
+    chosen by exact leave-one-out cross-validation over all (α, β)
+    candidates from one eigendecomposition (the hat matrix does not depend on
+    β).  With β = 0 among the candidates (the default grid), an unrelated
+    source is switched off: the model is then no worse than target-only ridge
+    regression up to the noise of the leave-one-out estimate.
+
+    Parameters
+    ----------
+{parameters}
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+    intercept_ : float
+{attributes}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.frozen import FrozenEstimator
+    >>> from sklearn.linear_model import Ridge
+    >>> from mtlearn import TransferRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> w = rng.normal(size=5)
+    >>> X_src = rng.normal(size=(500, 5)); y_src = X_src @ w + rng.normal(size=500)
+    >>> X = rng.normal(size=(15, 5)); y = X @ (w + 0.1) + rng.normal(size=15)
+    >>> source = FrozenEstimator(Ridge().fit(X_src, y_src))
+    >>> model = TransferRegressor(source, alpha="auto", source_weight="auto").fit(X, y)
+    >>> model.source_weight_ > 0
+    True
+    """
+)
+class TransferRegressor(RegressorMixin, _TransferLinearModel):
+    def __init__(
+        self,
+        source=None,
+        *,
+        alpha=1.0,
+        source_weight=1.0,
+        alphas=None,
+        source_weights=None,
+        source_task=None,
+        fit_intercept=True,
+    ):
+        self.source = source
+        self.alpha = alpha
+        self.source_weight = source_weight
+        self.alphas = alphas
+        self.source_weights = source_weights
+        self.source_task = source_task
+        self.fit_intercept = fit_intercept
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model on the target data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, y_numeric=True)
+        sample_weight = _validated_weights(sample_weight, X.shape[0])
+        source, w_src, b_src = self._read_source(X.shape[1], 1)
+        if source is not None:
+            if source.classes is not None:
+                raise ValueError(
+                    "The source is a classifier (it has classes_); TransferRegressor needs a regression source."
+                )
+            if source.coef.shape[0] != 1:
+                raise ValueError(
+                    f"The source has {source.coef.shape[0]} outputs; TransferRegressor transfers a "
+                    "single-output model (pass one row of its coefficients)."
+                )
+        w_src, b_src = w_src[0], b_src[0]
+        offset = np.asarray(X @ w_src).ravel()
+        if self._is_auto():
+            if X.shape[0] < 2:
+                raise ValueError("Choosing the strength by leave-one-out needs at least 2 samples, got n_samples=1.")
+            alphas, betas = self._candidates(X, sample_weight)
+            errors = leave_one_out_errors(X, y, offset, sample_weight, alphas, betas, self.fit_intercept)
+            self._record_choice(alphas, betas, errors, sample_weight)
+        else:
+            self.alpha_, self.source_weight_ = float(self.alpha), float(self.source_weight)
+        alpha, beta = self.alpha_, self.source_weight_
+        residual = _single_task_design(X, y - beta * offset, sample_weight)
+        V, b = solve_mean_regularised_squared(residual, alpha, (1.0, 0.0), self.fit_intercept)
+        coef = beta * w_src + V[0]
+        problem = CompositeProblem(
+            _single_task_design(X, y, sample_weight), SquaredLoss(), CentredRidgePenalty(beta * w_src[None]),
+            alpha, _intercepts(self.fit_intercept),
+        )
+        certificate, objective = problem.certify(problem.pack(coef[None], b))
+        self.source_coef_, self.source_intercept_ = w_src, b_src
+        self._store_result(coef, float(b[0]), 0, certificate, objective)
+        return self
+
+    def predict(self, X):
+        """x·w + b for each row of X."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+        return np.asarray(X @ self.coef_).ravel() + self.intercept_
+
+
+@_docstring(
+    r"""Linear classification transferred from a source model by biased regularisation.
+
+    For two classes (y_i mapped to ±1, ``classes_[1]`` positive) it minimises
+
+    .. math::
+
+        \frac{1}{n} \sum_i s_i \, \ell(y_i, x_i^\top w + b)
+        + \frac{\alpha}{2} \| w - \beta \, w_{src} \|^2,
+
+    with ℓ the logistic loss log(1 + e^{−y f}), the hinge max(0, 1 − y f) or
+    the squared hinge max(0, 1 − y f)², sample weights s_i (n = Σ s_i) and
+    β = ``source_weight``.  More than two classes are learnt one-vs-rest, the
+    problem of class k pulled towards row k of the source coefficients (the
+    source must have the same classes).  The ends of the parameterisation:
+
+    - β = 0: the target alone — ``LogisticRegression(C=1/(α n))`` for the
+      logistic loss, ``LinearSVC(C=1/(α n))`` without intercept for the hinge
+      losses;
+    - β = 1 and α → ∞: the source's weights, with the intercept refitted on
+      the target.
+
+    Smooth losses are minimised by accelerated proximal gradient on the
+    centred-ridge penalty (closed-form prox), started from the source
+    (w_src, b_src); the hinge loss in the dual, after the substitution
+    w = β w_src + v (the source's scores become a fixed margin offset), started
+    from v = 0, i.e. from w = β w_src.
+
+    With ``alpha="auto"`` and/or ``source_weight="auto"`` the strength is
+    chosen by stratified k-fold cross-validation of the held-out loss ℓ (summed
+    over the one-vs-rest problems), with a warm-started path over α (strong to
+    weak) for every β.  With β = 0 among the candidates (the default grid), an
+    unrelated source is switched off.
+
+    Parameters
+    ----------
+    loss : {"logistic", "hinge", "squared_hinge"}, default="logistic"
+{parameters}
+    cv : int, cross-validation generator or iterable, default=5
+        Folds for the "auto" settings (as in ``sklearn.model_selection.check_cv``;
+        an int gives stratified folds, reduced to the smallest class count).
+    tol : float, default=1e-4
+        Stopping tolerance on the solver's relative certificate.
+    max_iter : int, default=1000
+        Maximum solver iterations per fit; reaching it warns with ``ConvergenceWarning``.
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+{attributes}
+    """
+)
+class TransferClassifier(ClassifierMixin, _TransferLinearModel):
+    _parameter_constraints = {
+        **_TransferLinearModel._parameter_constraints,
+        "loss": [StrOptions({"logistic", "hinge", "squared_hinge"})],
+        "cv": ["cv_object"],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        source=None,
+        *,
+        loss="logistic",
+        alpha=1.0,
+        source_weight=1.0,
+        alphas=None,
+        source_weights=None,
+        source_task=None,
+        fit_intercept=True,
+        cv=5,
+        tol=1e-4,
+        max_iter=1000,
+        verbose=0,
+    ):
+        self.source = source
+        self.loss = loss
+        self.alpha = alpha
+        self.source_weight = source_weight
+        self.alphas = alphas
+        self.source_weights = source_weights
+        self.source_task = source_task
+        self.fit_intercept = fit_intercept
+        self.cv = cv
+        self.tol = tol
+        self.max_iter = max_iter
+        self.verbose = verbose
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model on the target data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
+        check_classification_targets(y)
+        sample_weight = _validated_weights(sample_weight, X.shape[0])
+        labels, codes = np.unique(y, return_inverse=True)
+        present = np.flatnonzero(np.bincount(codes, weights=sample_weight, minlength=len(labels)) > 0)
+        if present.size < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes, but the rows with positive "
+                f"sample_weight hold only one class: {labels[present].tolist()}."
+            )
+        classes = labels[present]
+        positives = present[1:] if present.size == 2 else present
+        targets = np.where(codes[:, None] == positives[None, :], 1.0, -1.0)
+        source, w_src, b_src = self._read_source(X.shape[1], len(positives))
+        if source is not None:
+            self._check_source_classes(source, classes, len(positives))
+        loss = get_loss(self.loss)
+        if self._is_auto():
+            alphas, betas = self._candidates(X, sample_weight)
+            errors = self._cross_validated_errors(X, codes, targets, sample_weight, w_src, b_src, alphas, betas, loss)
+            self._record_choice(alphas, betas, errors, sample_weight)
+        else:
+            self.alpha_, self.source_weight_ = float(self.alpha), float(self.source_weight)
+        fitted = self._fit_path(
+            X, targets, sample_weight, self.source_weight_ * w_src, (w_src, b_src), [self.alpha_], loss
+        )
+        results = fitted[0]
+        for result in results:
+            self._warn_if_not_converged(result)
+        self.classes_ = classes
+        self.source_coef_, self.source_intercept_ = w_src, b_src
+        self._store_result(
+            np.stack([r.coef[0] for r in results]),
+            np.concatenate([r.intercept for r in results]),
+            max(r.n_iter for r in results),
+            max(r.certificate for r in results),
+            float(sum(r.objective for r in results)),
+        )
+        return self
+
+    def _check_source_classes(self, source, classes, n_outputs):
+        if source.classes is not None:
+            source_classes = np.asarray(source.classes)
+            if source_classes.shape != classes.shape or not np.all(source_classes == classes):
+                raise ValueError(
+                    f"The source's classes {source_classes.tolist()} do not match the target's classes "
+                    f"{classes.tolist()}: transfer needs the same classes."
+                )
+        if source.coef.shape[0] != n_outputs:
+            raise ValueError(
+                f"The source has {source.coef.shape[0]} rows of coefficients but the target has "
+                f"{len(classes)} classes (expected {n_outputs} rows)."
+            )
+
+    # The same warning as the multi-task estimators (it reads only tol and max_iter).
+    _warn_if_not_converged = MultiTaskLinearModel._warn_if_not_converged
+
+    def _fit_path(self, X, targets, sample_weight, centre, start, alphas, loss):
+        """Fits for the decreasing ``alphas``, each started from the previous one.
+
+        Returns a list (one per α) of lists (one per one-vs-rest problem) of SolverResult.
+        """
+        intercepts = _intercepts(self.fit_intercept)
+        designs = [_single_task_design(X, targets[:, k], sample_weight) for k in range(targets.shape[1])]
+        starts = [(start[0][k][None], start[1][k : k + 1]) for k in range(targets.shape[1])]
+        duals = [None] * len(designs)
+        path = []
+        for alpha in alphas:
+            results = []
+            for k, design in enumerate(designs):
+                if loss.name == "hinge":
+                    result, duals[k] = hinge_dual(
+                        design, RidgePenalty(), alpha, intercepts, dual0=duals[k],
+                        offset=np.asarray(design.X @ centre[k]).ravel(), tol=self.tol,
+                        max_iter=self.max_iter, verbose=self.verbose,
+                    )
+                    result.coef = result.coef + centre[k]
+                else:
+                    problem = CompositeProblem(design, loss, CentredRidgePenalty(centre[k][None]), alpha, intercepts)
+                    result = accelerated_proximal_gradient(
+                        problem, problem.pack(*starts[k]), tol=self.tol, max_iter=self.max_iter,
+                        verbose=self.verbose,
+                    )
+                    starts[k] = (result.coef, result.intercept)
+                results.append(result)
+            path.append(results)
+        return path
+
+    def _cross_validated_errors(self, X, codes, targets, sample_weight, w_src, b_src, alphas, betas, loss):
+        """Held-out loss of every row under every (α, β) candidate, shape (n_alphas, n_betas, n_samples)."""
+        cv = self.cv
+        if isinstance(cv, numbers.Integral):
+            smallest = np.bincount(codes).min()
+            if smallest < 2:
+                raise ValueError(
+                    "Choosing the strength by cross-validation needs at least 2 samples of every class; "
+                    f"the smallest class has {smallest}."
+                )
+            cv = min(cv, smallest)
+        splitter = check_cv(cv, codes, classifier=True)
+        errors = np.zeros((len(alphas), len(betas), X.shape[0]))
+        not_converged = False
+        for train, test in splitter.split(X, codes):
+            identity = np.eye(len(test))
+            for j, beta in enumerate(betas):
+                path = self._fit_path(
+                    X[train], targets[train], sample_weight[train], beta * w_src, (w_src, b_src), alphas, loss
+                )
+                for k, results in enumerate(path):
+                    for r, result in enumerate(results):
+                        scores = np.asarray(X[test] @ result.coef[0]).ravel() + result.intercept[0]
+                        # value(y, f, weight) = weight · ℓ(y, f); the identity gives the per-row losses.
+                        errors[k, j, test] += loss.value(targets[test, r], scores, identity)
+                        not_converged |= not result.converged
+        if not_converged:
+            warnings.warn(
+                f"Some cross-validation fits of {type(self).__name__} did not converge in "
+                f"max_iter={self.max_iter} iterations.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        return errors
+
+    def decision_function(self, X):
+        """Signed scores: shape (n_samples,) for two classes, (n_samples, n_classes) otherwise."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+        scores = np.asarray(X @ self.coef_.T) + self.intercept_
+        return scores[:, 0] if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        """Predicted class of each row."""
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(np.int64)]
+        return self.classes_[np.argmax(scores, axis=1)]
+
+    def _has_probabilities(self):
+        return self.loss == "logistic"
+
+    @available_if(_has_probabilities)
+    def predict_proba(self, X):
+        """Class probabilities (logistic loss; one-vs-rest normalised for more than two classes)."""
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            positive = expit(scores)
+            return np.column_stack([1.0 - positive, positive])
+        probabilities = expit(scores)
+        return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+    @available_if(_has_probabilities)
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`."""
+        return np.log(self.predict_proba(X))

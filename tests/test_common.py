@@ -1,0 +1,51 @@
+"""scikit-learn's estimator checks over every public estimator."""
+
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from mtlearn import MultiTaskClassifier, MultiTaskLinearSVC, MultiTaskRegressor
+
+_DUAL_SAMPLE_WEIGHT_REASON = (
+    "compares fits to rtol=1e-7, but the hinge-loss dual solver stops at a relative duality "
+    "gap of tol=1e-4, which leaves the weights accurate to about 1e-2 only; the same check "
+    "passes below with tol tightened, and tests/test_equivalences.py checks "
+    "weight 2 == duplicated row at tight tolerance"
+)
+
+HINGE_XFAILS = {
+    "check_sample_weight_equivalence_on_dense_data": _DUAL_SAMPLE_WEIGHT_REASON,
+    "check_sample_weight_equivalence_on_sparse_data": _DUAL_SAMPLE_WEIGHT_REASON,
+}
+
+DEFAULT_ESTIMATORS = [
+    MultiTaskRegressor(),
+    MultiTaskRegressor(penalty="ridge"),
+    MultiTaskClassifier(),
+    MultiTaskClassifier(loss="hinge"),
+    MultiTaskClassifier(loss="squared_hinge"),
+    MultiTaskLinearSVC(),
+]
+
+TIGHT_ESTIMATORS = [
+    MultiTaskClassifier(tol=1e-10, max_iter=100_000),
+    MultiTaskClassifier(loss="hinge", tol=1e-10, max_iter=100_000),
+    MultiTaskClassifier(loss="squared_hinge", tol=1e-10, max_iter=100_000),
+    MultiTaskLinearSVC(tol=1e-10, max_iter=100_000),
+]
+
+
+def _expected_failures(estimator):
+    if isinstance(estimator, MultiTaskLinearSVC) or getattr(estimator, "loss", None) == "hinge":
+        return HINGE_XFAILS
+    return {}
+
+
+@parametrize_with_checks(DEFAULT_ESTIMATORS, expected_failed_checks=_expected_failures)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.slow
+@parametrize_with_checks(TIGHT_ESTIMATORS)
+def test_sklearn_compatible_estimator_tight_tolerance(estimator, check):
+    check(estimator)

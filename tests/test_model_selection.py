@@ -1,0 +1,130 @@
+"""Regularisation paths, alpha_max and the cross-validated estimators."""
+
+import numpy as np
+import pytest
+from joblib import parallel_config
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedKFold
+
+from mtlearn import MultiTaskClassifier, MultiTaskClassifierCV, MultiTaskRegressor, MultiTaskRegressorCV
+from mtlearn.datasets import make_multitask_regression
+from mtlearn.model_selection import alpha_max, multitask_path
+from mtlearn.penalties import PENALTIES, GraphPenalty
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y, tasks, _ = make_multitask_regression(n_tasks=4, n_samples=30, n_features=6, random_state=0)
+    return X, y, tasks
+
+
+def test_path_with_warm_starts_matches_independent_fits(data):
+    X, y, tasks = data
+    penalty = GraphPenalty(adjacency=np.ones((4, 4)), l1=1.0)
+    estimator = MultiTaskRegressor(penalty=penalty, tol=1e-10, max_iter=20000)
+    alphas, coefs, intercepts = multitask_path(estimator, X, y, tasks=tasks, n_alphas=6, eps=1e-2)
+    assert np.all(np.diff(alphas) < 0)
+    for alpha, coef, intercept in zip(alphas, coefs, intercepts):
+        alone = MultiTaskRegressor(penalty=penalty, alpha=alpha, tol=1e-10, max_iter=20000).fit(X, y, tasks=tasks)
+        np.testing.assert_allclose(coef, alone.coef_, atol=1e-7)
+        np.testing.assert_allclose(intercept, alone.intercept_, atol=1e-7)
+
+
+def test_path_default_grid_without_dual_norm(data):
+    X, y, tasks = data
+    alphas, coefs, _ = multitask_path(MultiTaskRegressor(), X, y, tasks=tasks, n_alphas=4, eps=1e-2)
+    assert alphas.shape == (4,) and np.all(np.isfinite(alphas))
+    assert alphas[-1] == pytest.approx(1e-2 * alphas[0])
+    assert coefs.shape == (4, 4, 6)
+    with pytest.raises(ValueError, match="no dual_norm"):
+        alpha_max(MultiTaskRegressor(), X, y, tasks=tasks)
+
+
+@pytest.mark.parametrize("penalty", ["l21", "lasso", "trace", "graph_l1"])
+def test_alpha_max_is_where_the_solution_vanishes(data, penalty):
+    X, y, tasks = data
+    if penalty == "graph_l1":
+        penalty = GraphPenalty(adjacency=np.ones((4, 4)), l1=0.5)
+    elif penalty not in PENALTIES:
+        pytest.skip(f"penalty {penalty!r} is not registered yet")
+    estimator = MultiTaskRegressor(penalty=penalty, tol=1e-10, max_iter=20000)
+    top = alpha_max(estimator, X, y, tasks=tasks)
+    above = estimator.set_params(alpha=1.01 * top).fit(X, y, tasks=tasks)
+    assert np.all(above.coef_ == 0)
+    below = estimator.set_params(alpha=0.9 * top).fit(X, y, tasks=tasks)
+    assert np.any(below.coef_ != 0)
+
+
+def test_alpha_max_logistic(data):
+    if "l21" not in PENALTIES:
+        pytest.skip("penalty 'l21' is not registered yet")
+    X, y, tasks = data
+    labels = (y > np.median(y)).astype(int)
+    estimator = MultiTaskClassifier(penalty="l21", tol=1e-10, max_iter=20000)
+    top = alpha_max(estimator, X, labels, tasks=tasks)
+    assert np.all(estimator.set_params(alpha=1.01 * top).fit(X, labels, tasks=tasks).coef_ == 0)
+    assert np.any(estimator.set_params(alpha=0.9 * top).fit(X, labels, tasks=tasks).coef_ != 0)
+
+
+def test_cv_matches_grid_search(data):
+    X, y, tasks = data
+    Xc = np.column_stack([X, tasks])
+    alphas = np.geomspace(1.0, 1e-3, 8)
+    mixes = [0.2, 0.6, 0.9]
+    folds = KFold(4, shuffle=True, random_state=0)
+    cv = MultiTaskRegressorCV(alphas=alphas, mixes=mixes, cv=folds, task_column=-1).fit(Xc, y)
+    search = GridSearchCV(
+        MultiTaskRegressor(task_column=-1), {"alpha": alphas, "mix": mixes}, cv=folds,
+        scoring="neg_mean_squared_error",
+    ).fit(Xc, y)
+    assert cv.alpha_ == pytest.approx(search.best_params_["alpha"])
+    assert cv.mix_ == pytest.approx(search.best_params_["mix"])
+    np.testing.assert_allclose(cv.coef_, search.best_estimator_.coef_, rtol=1e-10)
+    np.testing.assert_allclose(cv.predict(Xc), search.predict(Xc), rtol=1e-10)
+    # Mean test MSE over the folds, grid (alpha, mix) in GridSearchCV's order.
+    mean_mse = cv.mse_path_.mean(axis=-1)  # (n_mixes, n_alphas), alphas decreasing
+    expected = -search.cv_results_["mean_test_score"].reshape(len(alphas), len(mixes))
+    np.testing.assert_allclose(mean_mse.T, expected, rtol=1e-10)
+
+
+def test_cv_with_tasks_equals_task_column(data):
+    X, y, tasks = data
+    folds = KFold(3, shuffle=True, random_state=1)
+    by_column = MultiTaskRegressorCV(alphas=5, cv=folds, task_column=0).fit(np.column_stack([tasks, X]), y)
+    by_labels = MultiTaskRegressorCV(alphas=5, cv=folds).fit(X, y, tasks=tasks)
+    assert by_column.alpha_ == by_labels.alpha_
+    np.testing.assert_allclose(by_column.scores_, by_labels.scores_, rtol=1e-12)
+    np.testing.assert_allclose(by_column.coef_, by_labels.coef_)
+    assert by_labels.scores_.shape == (5, 3)
+
+
+def test_cv_group_folds_and_parallel(data):
+    X, y, tasks = data
+    groups = np.arange(len(y)) % 3
+    with parallel_config(backend="threading"):
+        model = MultiTaskRegressorCV(alphas=[1.0, 0.1], cv=GroupKFold(3), n_jobs=2)
+        model.fit(X, y, tasks=tasks, groups=groups)
+    assert model.scores_.shape == (2, 3)
+    assert model.alpha_ in (1.0, 0.1)
+    # Whole tasks held out: their rows are predicted by the shared model.
+    held_out = MultiTaskRegressorCV(alphas=[1.0, 0.1], cv=GroupKFold(2), handle_unknown="shared")
+    held_out.fit(X, y, tasks=tasks, groups=tasks)
+    assert np.all(np.isfinite(held_out.scores_))
+
+
+def test_classifier_cv(data):
+    X, y, tasks = data
+    labels = np.where(y > np.median(y), "high", "low")
+    model = MultiTaskClassifierCV(alphas=[1.0, 0.1, 0.01], cv=StratifiedKFold(3, shuffle=True, random_state=0), scoring="roc_auc").fit(X, labels, tasks=tasks)
+    assert model.scores_.shape == (3, 3)
+    assert set(model.classes_) == {"high", "low"}
+    assert model.predict_proba(X, tasks=tasks).shape == (len(y), 2)
+    refit = MultiTaskClassifier(alpha=model.alpha_, mix=model.mix_).fit(X, labels, tasks=tasks)
+    np.testing.assert_allclose(model.coef_, refit.coef_)
+
+
+def test_mixes_only_for_mean_penalty(data):
+    X, y, tasks = data
+    with pytest.raises(ValueError, match="mixes applies to penalty='mean'"):
+        MultiTaskRegressorCV(penalty="ridge", mixes=[0.1, 0.5]).fit(X, y, tasks=tasks)
+    with pytest.raises(ValueError, match="alphas"):
+        multitask_path(MultiTaskRegressor(), X, y, tasks=tasks, alphas=[1.0, -1.0])

@@ -1,0 +1,375 @@
+"""The sparse and spectral penalties: ℓ2,1, lasso, trace norm and the dirty model.
+
+References: scikit-learn's ``MultiTaskLasso`` and ``Lasso``, numerical
+minimisation of the prox objectives with SciPy, the Moreau identity, the
+optimality condition at W = 0 (``alpha_max``), and the limit cases of the dirty
+model.  Every fit that does not warn must end with ``certificate_ <= tol``.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.optimize import minimize
+from scipy.special import expit
+from sklearn.base import clone
+from sklearn.linear_model import Lasso, MultiTaskLasso
+
+from mtlearn import (
+    DirtyPenalty,
+    L21Penalty,
+    LassoPenalty,
+    MultiTaskClassifier,
+    MultiTaskLinearSVC,
+    MultiTaskRegressor,
+    TracePenalty,
+)
+
+TOL = 1e-10
+
+
+class DenseForbiddenCSR(sp.csr_matrix):
+    """A CSR matrix that fails the test if anything densifies it."""
+
+    def toarray(self, *args, **kwargs):
+        raise AssertionError("the sparse input was densified")
+
+    def todense(self, *args, **kwargs):
+        raise AssertionError("the sparse input was densified")
+
+
+def fit_checked(model, X, y, **fit_params):
+    """Fit without any warning and check the stopping certificate."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y, **fit_params)
+    assert model.certificate_ <= model.tol
+    return model
+
+
+def sparse_features(rng, n_samples, n_features):
+    X = rng.normal(size=(n_samples, n_features))
+    X[rng.random(X.shape) < 0.5] = 0.0
+    return X
+
+
+@pytest.fixture
+def shared_problem():
+    rng = np.random.default_rng(0)
+    X = sparse_features(rng, 50, 8)
+    W = rng.normal(size=(3, 8))
+    W[:, 4:] = 0.0
+    Y = X @ W.T + 0.3 * rng.normal(size=(50, 3))
+    return X, Y, rng.integers(1, 4, size=50).astype(float)
+
+
+@pytest.fixture
+def stacked_problem():
+    rng = np.random.default_rng(1)
+    X = sparse_features(rng, 90, 6)
+    tasks = np.repeat(["a", "b", "c"], 30)
+    W = rng.normal(size=(3, 6))
+    W[:, 3:] = 0.0
+    index = np.searchsorted(["a", "b", "c"], tasks)
+    y = np.einsum("ij,ij->i", X, W[index]) + 0.5 * rng.normal(size=90) + 2.0
+    return X, y, tasks, rng.uniform(0.5, 2.0, size=90)
+
+
+# ----------------------------------------------------------- scikit-learn references
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_l21_on_shared_design_is_multitask_lasso(shared_problem, sparse, weighted):
+    X, Y, sample_weight = shared_problem
+    sample_weight = sample_weight if weighted else None
+    reference = MultiTaskLasso(alpha=0.05, tol=1e-14, max_iter=100_000).fit(X, Y, sample_weight=sample_weight)
+    model = MultiTaskRegressor(penalty="l21", alpha=0.05, tol=TOL, max_iter=100_000)
+    fit_checked(model, DenseForbiddenCSR(X) if sparse else X, Y, sample_weight=sample_weight)
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(model.intercept_, reference.intercept_, rtol=1e-6, atol=1e-9)
+    support = model.penalty_info_["support"]
+    np.testing.assert_array_equal(support, (reference.coef_ != 0).any(axis=0))
+    assert 0 < support.sum() < X.shape[1]
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_lasso_with_one_task_is_sklearn_lasso(shared_problem, sparse, fit_intercept):
+    X, Y, sample_weight = shared_problem
+    reference = Lasso(alpha=0.05, fit_intercept=fit_intercept, tol=1e-14, max_iter=100_000)
+    reference.fit(X, Y[:, 0], sample_weight=sample_weight)
+    model = MultiTaskRegressor(penalty="lasso", alpha=0.05, fit_intercept=fit_intercept, tol=TOL, max_iter=100_000)
+    fit_checked(model, DenseForbiddenCSR(X) if sparse else X, Y[:, 0], sample_weight=sample_weight)
+    np.testing.assert_allclose(model.coef_[0], reference.coef_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(model.intercept_[0], reference.intercept_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(model.penalty_info_["task_support"][0], reference.coef_ != 0)
+
+
+# -------------------------------------------------------------------------- proxes
+def numerical_prox(penalty, W, step, rng):
+    """argmin_V ½‖V − W‖² + step·Ω(V) by Powell's method (Ω separable over columns or entries)."""
+
+    def objective(v):
+        V = v.reshape(W.shape)
+        return 0.5 * np.sum((V - W) ** 2) + step * penalty.value(V)
+
+    options = {"xtol": 1e-10, "ftol": 1e-15, "maxfev": 10**6}
+    best = None
+    for start in (W.ravel(), rng.normal(size=W.size)):
+        result = minimize(objective, start, method="Powell", options=options)
+        result = minimize(objective, result.x, method="Powell", options=options)
+        if best is None or result.fun < best.fun:
+            best = result
+    return best.x.reshape(W.shape), objective
+
+
+def numerical_trace_prox(W, step, rng):
+    """argmin_V ½‖V − W‖² + step‖V‖_* through ‖V‖_* = min_{ABᵀ = V} ½(‖A‖² + ‖B‖²).
+
+    The factored problem is smooth and has no spurious local minima with as
+    many columns as min(W.shape); L-BFGS from a few random starts finds it.
+    """
+    n, p = W.shape
+    k = min(n, p)
+
+    def factored(z):
+        A, B = z[: n * k].reshape(n, k), z[n * k :].reshape(p, k)
+        R = A @ B.T - W
+        value = 0.5 * np.sum(R * R) + 0.5 * step * (np.sum(A * A) + np.sum(B * B))
+        return value, np.concatenate([(R @ B + step * A).ravel(), (R.T @ A + step * B).ravel()])
+
+    options = {"gtol": 1e-12, "ftol": 1e-16, "maxiter": 10_000}
+    runs = [
+        minimize(factored, rng.normal(size=(n + p) * k), jac=True, method="L-BFGS-B", options=options)
+        for _ in range(3)
+    ]
+    z = min(runs, key=lambda run: run.fun).x
+    V = z[: n * k].reshape(n, k) @ z[n * k :].reshape(p, k).T
+
+    def objective(v):
+        V = v.reshape(W.shape)
+        return 0.5 * np.sum((V - W) ** 2) + step * np.sum(np.linalg.svd(V, compute_uv=False))
+
+    return V, objective
+
+
+PROX_CASES = [
+    pytest.param(L21Penalty(), id="l21"),
+    pytest.param(L21Penalty(l2_reg=0.7), id="l21+ridge"),
+    pytest.param(LassoPenalty(), id="lasso"),
+    pytest.param(DirtyPenalty(l1_ratio=0.4), id="dirty"),
+    pytest.param(TracePenalty(), id="trace"),
+]
+
+
+@pytest.mark.parametrize("penalty", PROX_CASES)
+@pytest.mark.parametrize("step", [0.3, 1.2])
+def test_prox_matches_numerical_minimisation(penalty, step):
+    rng = np.random.default_rng(2)
+    W = rng.normal(size=(3, 4))
+    if isinstance(penalty, TracePenalty):
+        V_ref, objective = numerical_trace_prox(W, step, rng)
+    else:
+        V_ref, objective = numerical_prox(penalty, W, step, rng)
+    V = penalty.prox(W, step)
+    assert objective(V.ravel()) <= objective(V_ref.ravel()) + 1e-12
+    np.testing.assert_allclose(V, V_ref, atol=1e-6)
+    np.testing.assert_array_equal(W, np.random.default_rng(2).normal(size=(3, 4)))  # input untouched
+
+
+def project_columns(G, radius):
+    norms = np.linalg.norm(G, axis=0)
+    return G * np.minimum(1.0, radius / np.maximum(norms, 1e-300))
+
+
+def project_spectral(G, radius):
+    U, s, Vt = np.linalg.svd(G, full_matrices=False)
+    return (U * np.minimum(s, radius)) @ Vt
+
+
+# prox of the conjugate of step·Ω (a norm) = projection on the dual ball of radius step.
+MOREAU_CASES = [
+    pytest.param(L21Penalty(), lambda G, s: project_columns(G, s), id="l21"),
+    pytest.param(LassoPenalty(), lambda G, s: np.clip(G, -s, s), id="lasso"),
+    pytest.param(TracePenalty(), project_spectral, id="trace"),
+    pytest.param(
+        DirtyPenalty(l1_ratio=0.3),
+        lambda V, s: np.hstack([project_columns(V[:, :5], 0.7 * s), np.clip(V[:, 5:], -0.3 * s, 0.3 * s)]),
+        id="dirty-parts",
+    ),
+]
+
+
+@pytest.mark.parametrize("penalty, dual_projection", MOREAU_CASES)
+@pytest.mark.parametrize("step", [0.1, 1.0, 3.0])
+def test_moreau_identity(penalty, dual_projection, step):
+    W = np.random.default_rng(3).normal(size=(4, 10))
+    np.testing.assert_allclose(penalty.prox(W, step) + dual_projection(W, step), W, atol=1e-12)
+
+
+@pytest.mark.parametrize("penalty", [L21Penalty(), LassoPenalty(), TracePenalty()])
+def test_dual_norm_bounds_the_pairing(penalty):
+    """⟨G, W⟩ ≤ Ω(W) · Ω°(G), with equality for W the maximiser ∂Ω°(G)."""
+    rng = np.random.default_rng(4)
+    G = rng.normal(size=(3, 5))
+    for _ in range(20):
+        W = rng.normal(size=(3, 5))
+        assert np.sum(G * W) <= penalty.value(W) * penalty.dual_norm(G) + 1e-12
+    # maximisers: the largest column, the largest entry, the top singular pair
+    if isinstance(penalty, L21Penalty):
+        j = np.argmax(np.linalg.norm(G, axis=0))
+        W = np.zeros_like(G)
+        W[:, j] = G[:, j] / np.linalg.norm(G[:, j])
+    elif isinstance(penalty, LassoPenalty):
+        W = np.zeros_like(G)
+        W.flat[np.argmax(np.abs(G))] = np.sign(G.flat[np.argmax(np.abs(G))])
+    else:
+        U, _, Vt = np.linalg.svd(G)
+        W = np.outer(U[:, 0], Vt[0])
+    assert penalty.value(W) == pytest.approx(1.0)
+    assert np.sum(G * W) == pytest.approx(penalty.dual_norm(G))
+
+
+# ----------------------------------------------------------------------- alpha_max
+def squared_gradient_at_zero(X, y, index, n_tasks, sample_weight, task_weights):
+    """∇_W of Σ_t ρ_t/n_t Σ s_i ½(y_i − b_t)² at W = 0, intercepts at their optimum (task means)."""
+    G = np.zeros((n_tasks, X.shape[1]))
+    for t in range(n_tasks):
+        rows = index == t
+        s = sample_weight[rows]
+        b = np.average(y[rows], weights=s)
+        G[t] = task_weights[t] / s.sum() * (X[rows].T @ (s * (b - y[rows])))
+    return G
+
+
+def logistic_gradient_at_zero(X, y, index, n_tasks):
+    """Same for the per-task mean logistic loss, y in {−1, +1}: b_t = log(P_t / N_t)."""
+    G = np.zeros((n_tasks, X.shape[1]))
+    for t in range(n_tasks):
+        yt = y[index == t]
+        b = np.log(np.mean(yt > 0) / np.mean(yt < 0))
+        G[t] = X[index == t].T @ (-yt * expit(-yt * b)) / yt.size
+    return G
+
+
+@pytest.mark.parametrize(
+    "penalty", [L21Penalty(), L21Penalty(l2_reg=2.0), LassoPenalty(), TracePenalty(), DirtyPenalty()]
+)
+def test_alpha_max_squared_loss(stacked_problem, penalty):
+    X, y, tasks, sample_weight = stacked_problem
+    task_weights = np.array([1.0, 2.0, 0.5])
+    index = np.searchsorted(np.unique(tasks), tasks)
+    G = squared_gradient_at_zero(X, y, index, 3, sample_weight, task_weights)
+    alpha_max = penalty.dual_norm(G)
+    model = MultiTaskRegressor(penalty=penalty, task_weights=task_weights, tol=TOL, max_iter=100_000)
+    fit_checked(model.set_params(alpha=1.001 * alpha_max), X, y, tasks=tasks, sample_weight=sample_weight)
+    assert np.all(model.coef_ == 0)
+    fit_checked(model.set_params(alpha=0.99 * alpha_max), X, y, tasks=tasks, sample_weight=sample_weight)
+    assert np.any(model.coef_ != 0)
+
+
+@pytest.mark.parametrize("penalty", [L21Penalty(), LassoPenalty()])
+def test_alpha_max_logistic_loss(stacked_problem, penalty):
+    X, y, tasks, _ = stacked_problem
+    labels = np.where(y > np.median(y), 1.0, -1.0)
+    index = np.searchsorted(np.unique(tasks), tasks)
+    alpha_max = penalty.dual_norm(logistic_gradient_at_zero(X, labels, index, 3))
+    model = MultiTaskClassifier(penalty=penalty, tol=TOL, max_iter=100_000)
+    fit_checked(model.set_params(alpha=1.001 * alpha_max), X, labels, tasks=tasks)
+    assert np.all(model.coef_ == 0)
+    fit_checked(model.set_params(alpha=0.99 * alpha_max), X, labels, tasks=tasks)
+    assert np.any(model.coef_ != 0)
+
+
+# ------------------------------------------------------------------- dirty model
+@pytest.mark.parametrize(
+    "l1_ratio, equivalent, scale",
+    [
+        pytest.param(0.6, "l21", 0.4, id="group-only"),  # r ≥ 1/2: Ω = (1 − r)‖W‖₂,₁
+        pytest.param(0.2, "lasso", 0.2, id="entrywise-only"),  # r ≤ 1/(1 + √3): Ω = r‖W‖₁
+    ],
+)
+def test_dirty_limit_cases(stacked_problem, l1_ratio, equivalent, scale):
+    X, y, tasks, _ = stacked_problem
+    dirty = fit_checked(
+        MultiTaskRegressor(penalty=DirtyPenalty(l1_ratio=l1_ratio), alpha=0.2, tol=TOL, max_iter=100_000),
+        X, y, tasks=tasks,
+    )
+    reference = fit_checked(
+        MultiTaskRegressor(penalty=equivalent, alpha=0.2 * scale, tol=TOL, max_iter=100_000), X, y, tasks=tasks
+    )
+    np.testing.assert_allclose(dirty.coef_, reference.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(dirty.intercept_, reference.intercept_, rtol=1e-6, atol=1e-8)
+
+
+def test_dirty_parts(stacked_problem):
+    X, y, tasks, _ = stacked_problem
+    model = fit_checked(MultiTaskRegressor(penalty="dirty", alpha=0.05, tol=TOL, max_iter=100_000), X, y, tasks=tasks)
+    info = model.penalty_info_
+    P, Q = info["group_part"], info["sparse_part"]
+    np.testing.assert_allclose(P + Q, model.coef_, atol=1e-12)
+    np.testing.assert_array_equal(info["group_support"], np.linalg.norm(P, axis=0) > 0)
+    # W = P + Q is optimal: the objective beats both single-part splits of the same W
+    penalty = DirtyPenalty()
+    value = penalty.value(np.hstack([P, Q]))
+    assert value <= penalty.value(np.hstack([model.coef_, 0 * Q])) + 1e-12
+    assert value <= penalty.value(np.hstack([0 * P, model.coef_])) + 1e-12
+    assert DirtyPenalty()._ratio(3) == pytest.approx(1 / (1 + 3**0.25))
+
+
+# ------------------------------------------------------------------------ estimators
+@pytest.mark.parametrize("penalty", ["l21", "lasso", "trace", "dirty"])
+def test_sparse_input_matches_dense(stacked_problem, penalty):
+    X, y, tasks, sample_weight = stacked_problem
+    model = MultiTaskRegressor(penalty=penalty, alpha=0.05, tol=TOL, max_iter=100_000)
+    dense = fit_checked(clone(model), X, y, tasks=tasks, sample_weight=sample_weight)
+    sparse = fit_checked(clone(model), DenseForbiddenCSR(X), y, tasks=tasks, sample_weight=sample_weight)
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-10)
+    classifier = MultiTaskClassifier(penalty=penalty, loss="squared_hinge", alpha=0.01, tol=TOL, max_iter=100_000)
+    dense = fit_checked(clone(classifier), X, y > 2, tasks=tasks)
+    sparse = fit_checked(clone(classifier), DenseForbiddenCSR(X), y > 2, tasks=tasks)
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-10)
+
+
+def test_trace_reports_rank(shared_problem):
+    X, Y, _ = shared_problem
+    # a fourth task whose targets combine the others': least squares gives rank 3
+    Y = np.hstack([Y, Y @ [[1.0], [0.5], [-1.0]]])
+    low = fit_checked(MultiTaskRegressor(penalty="trace", alpha=0.5, tol=TOL, max_iter=100_000), X, Y)
+    high = fit_checked(MultiTaskRegressor(penalty="trace", alpha=1e-3, tol=TOL, max_iter=100_000), X, Y)
+    assert low.penalty_info_["rank"] == np.linalg.matrix_rank(low.coef_) < 3
+    assert high.penalty_info_["rank"] == np.linalg.matrix_rank(high.coef_) == 3
+    np.testing.assert_allclose(low.penalty_info_["singular_values"], np.linalg.svd(low.coef_, compute_uv=False))
+
+
+@pytest.mark.parametrize("penalty", ["l21", "lasso", "trace", "dirty"])
+def test_hinge_loss_refuses_non_quadratic_penalties(stacked_problem, penalty):
+    X, y, tasks, _ = stacked_problem
+    with pytest.raises(ValueError, match="squared_hinge"):
+        MultiTaskClassifier(loss="hinge", penalty=penalty).fit(X, y > 2, tasks=tasks)
+    with pytest.raises(ValueError, match="squared_hinge"):
+        MultiTaskLinearSVC(penalty=penalty).fit(X, y > 2, tasks=tasks)
+
+
+@pytest.mark.parametrize(
+    "penalty, message",
+    [
+        (L21Penalty(l2_reg=-1.0), "l2_reg"),
+        (L21Penalty(l2_reg=np.inf), "l2_reg"),
+        (DirtyPenalty(l1_ratio=0.0), "l1_ratio"),
+        (DirtyPenalty(l1_ratio=1.0), "l1_ratio"),
+        (DirtyPenalty(l1_ratio="half"), "l1_ratio"),
+    ],
+)
+def test_invalid_parameters(stacked_problem, penalty, message):
+    X, y, tasks, _ = stacked_problem
+    with pytest.raises(ValueError, match=message):
+        MultiTaskRegressor(penalty=penalty).fit(X, y, tasks=tasks)
+
+
+def test_penalty_parameters_are_tunable():
+    model = MultiTaskRegressor(penalty=DirtyPenalty(l1_ratio=0.3))
+    assert model.get_params()["penalty__l1_ratio"] == 0.3
+    tuned = clone(model).set_params(penalty__l1_ratio=0.4)
+    assert tuned.penalty.l1_ratio == 0.4 and model.penalty.l1_ratio == 0.3
+    assert MultiTaskRegressor(penalty=L21Penalty(l2_reg=0.1)).get_params()["penalty__l2_reg"] == 0.1

@@ -1,0 +1,110 @@
+"""The benchmark scripts run end to end (``--quick``) and their helpers are right."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import mean_squared_error, r2_score
+
+from mtlearn import MultiTaskRegressor
+from mtlearn.penalties import PENALTIES
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS = ROOT / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import _common  # noqa: E402
+from reproduce_school import split_within_tasks  # noqa: E402
+
+# Table rows expected for the penalties available now (graph needs a known task graph: recovery only).
+ROW_NAMES = {"ridge": "independent ridge", "mean": "mean (Evgeniou–Pontil)"}
+
+
+def _run(script, tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    completed = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), "--quick", "--output-dir", str(tmp_path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return completed.stdout
+
+
+def _table_rows(markdown):
+    return {line.split("|")[1].strip() for line in markdown.splitlines() if line.startswith("| ")}
+
+
+# Each script takes a few CPU seconds in --quick mode, but starts a Python process and
+# imports scikit-learn and matplotlib: slow on a loaded machine.
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "script, output, graph_row",
+    [
+        ("reproduce_school.py", "school", False),
+        ("reproduce_computer_survey.py", "computer_survey", False),
+        ("recovery.py", "recovery", True),
+    ],
+)
+def test_script_runs_and_reports_every_penalty(script, output, graph_row, tmp_path):
+    stdout = _run(script, tmp_path)
+    markdown = (tmp_path / f"{output}.md").read_text(encoding="utf-8")
+    assert markdown in stdout
+    rows = _table_rows(markdown)
+    for name in PENALTIES:
+        if name == "graph" and not graph_row:
+            continue
+        assert ROW_NAMES.get(name, name) in rows, f"no row for penalty {name!r} in {output}.md"
+    if output != "recovery":
+        assert "pooled ridge" in rows
+        assert (tmp_path / f"{output}.png").stat().st_size > 0
+
+
+def test_task_constant_columns_matches_brute_force():
+    rng = np.random.default_rng(0)
+    tasks = rng.integers(0, 5, size=60)
+    X = rng.normal(size=(60, 4))
+    X[:, 1] = tasks * 2.0  # constant within each task
+    X[:, 3] = 1.0
+    X[tasks == 2, 2] = 7.0  # constant in one task only
+    expected = [all(np.ptp(X[tasks == t, j]) == 0 for t in np.unique(tasks)) for j in range(4)]
+    np.testing.assert_array_equal(_common.task_constant_columns(X, tasks), expected)
+
+
+@pytest.mark.parametrize("penalty, mix", [("mean", 0.9), ("ridge", 0.5), ("l21", 0.5)])
+def test_leaving_out_task_constant_columns_does_not_change_the_fit(penalty, mix):
+    # The claim behind task_constant_columns: with per-task intercepts such a column gets zero weight.
+    rng = np.random.default_rng(1)
+    tasks = np.repeat(np.arange(4), 15)
+    X = np.column_stack([rng.normal(size=(60, 3)), rng.normal(size=4)[tasks]])
+    y = X[:, :3] @ [1.0, -1.0, 0.5] + 3.0 * X[:, 3] + rng.normal(size=60)
+    full = MultiTaskRegressor(penalty=penalty, alpha=0.05, mix=mix, tol=1e-10, max_iter=100000)
+    full.fit(X, y, tasks=tasks)
+    reduced = MultiTaskRegressor(penalty=penalty, alpha=0.05, mix=mix, tol=1e-10, max_iter=100000)
+    reduced.fit(X[:, :3], y, tasks=tasks)
+    np.testing.assert_allclose(full.coef_[:, 3], 0.0, atol=1e-6)
+    np.testing.assert_allclose(full.coef_[:, :3], reduced.coef_, atol=1e-6)
+    np.testing.assert_allclose(full.predict(X, tasks=tasks), reduced.predict(X[:, :3], tasks=tasks), atol=1e-5)
+
+
+def test_metrics_against_scikit_learn():
+    rng = np.random.default_rng(2)
+    y, pred = rng.normal(size=50), rng.normal(size=50)
+    assert _common.explained_variance(y, pred) == pytest.approx(r2_score(y, pred))
+    assert _common.rmse(y, pred) == pytest.approx(np.sqrt(mean_squared_error(y, pred)))
+
+
+def test_split_within_tasks_holds_a_quarter_of_every_task():
+    tasks = np.repeat([3, 5, 9], [8, 22, 101])
+    test = split_within_tasks(tasks, 0.25, np.random.default_rng(0))
+    for task, n in zip([3, 5, 9], [8, 22, 101]):
+        assert test[tasks == task].sum() == round(0.25 * n)
+
+
+def test_task_folds_keep_every_task_in_training():
+    tasks = np.repeat(np.arange(6), 16)
+    for train, test in _common.task_folds(tasks, 4, random_state=0):
+        assert set(tasks[train]) == set(range(6))
+        np.testing.assert_array_equal(np.bincount(tasks[test]), 4)

@@ -62,7 +62,7 @@ def main(argv=None):
         n_folds = 2
     X_train, X_test = standardise(X_train, X_test)
     n_tasks = len(np.unique(t_train))
-    specs = model_specs(n_tasks, quick=args.quick)
+    specs = model_specs(n_tasks, quick=args.quick, n_alphas=30)
     results = {spec.name: {"ev": [], "rmse": [], "params": []} for spec in specs}
     folds = task_folds(t_train, n_folds, random_state=args.seed)
     with benchmark_session() as session:

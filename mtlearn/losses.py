@@ -14,30 +14,38 @@ import numpy as np
 from scipy.special import expit, log_expit
 
 
-class SquaredLoss:
+class Loss:
+    """Base class: ``value`` is the weighted sum of the per-entry ``pointwise`` losses."""
+
+    def value(self, y, f, weight):
+        """Σ_i weight_i ℓ(y_i, f_i)."""
+        return np.dot(weight, self.pointwise(y, f))
+
+
+class SquaredLoss(Loss):
     """ℓ(y, f) = ½ (y − f)²."""
 
     name = "squared_error"
     curvature = 1.0
     smooth = True
 
-    def value(self, y, f, weight):
+    def pointwise(self, y, f):
         r = f - y
-        return 0.5 * np.dot(weight, r * r)
+        return 0.5 * r * r
 
     def derivative(self, y, f, weight):
         return weight * (f - y)
 
 
-class LogisticLoss:
+class LogisticLoss(Loss):
     """ℓ(y, f) = log(1 + exp(−y f)), y in {−1, +1}."""
 
     name = "logistic"
     curvature = 0.25
     smooth = True
 
-    def value(self, y, f, weight):
-        return -np.dot(weight, log_expit(y * f))
+    def pointwise(self, y, f):
+        return -log_expit(y * f)
 
     def derivative(self, y, f, weight):
         return -weight * y * expit(-y * f)
@@ -48,16 +56,16 @@ class LogisticLoss:
         return float(np.log(positive / negative))
 
 
-class SquaredHingeLoss:
+class SquaredHingeLoss(Loss):
     """ℓ(y, f) = max(0, 1 − y f)², y in {−1, +1} (as in ``LinearSVC``)."""
 
     name = "squared_hinge"
     curvature = 2.0
     smooth = True
 
-    def value(self, y, f, weight):
+    def pointwise(self, y, f):
         slack = np.maximum(0.0, 1.0 - y * f)
-        return np.dot(weight, slack * slack)
+        return slack * slack
 
     def derivative(self, y, f, weight):
         return -2.0 * weight * y * np.maximum(0.0, 1.0 - y * f)
@@ -68,15 +76,15 @@ class SquaredHingeLoss:
         return float((positive - negative) / (positive + negative))
 
 
-class HingeLoss:
+class HingeLoss(Loss):
     """ℓ(y, f) = max(0, 1 − y f), y in {−1, +1}; not smooth: solved in the dual."""
 
     name = "hinge"
     curvature = np.inf
     smooth = False
 
-    def value(self, y, f, weight):
-        return np.dot(weight, np.maximum(0.0, 1.0 - y * f))
+    def pointwise(self, y, f):
+        return np.maximum(0.0, 1.0 - y * f)
 
     @staticmethod
     def best_constant(positive, negative):

@@ -109,11 +109,13 @@ def hinge_dual(design, penalty, alpha, intercepts, *, dual0=None, offset=None, t
     linear = 1.0 - y * (fixed_b[task] + offset)
     project = _Projection(y, c, design, intercepts.free)
 
-    def primal_weights(a):
-        return penalty.kernel(design.backward(a * y)) / alpha
+    def weights(a):
+        """``G = Σ_i a_i y_i x_i`` per task and the primal weights ``W(a) = M⁻¹ G / α``."""
+        G = design.backward(a * y)
+        return G, penalty.kernel(G) / alpha
 
-    def dual_value(a, W):
-        return np.dot(a, linear) - 0.5 * np.sum(design.backward(a * y) * W)
+    def dual_value(a, G, W):
+        return np.dot(a, linear) - 0.5 * np.sum(G * W)
 
     def gradient(W):
         return linear - y * design.forward(W, None)
@@ -133,7 +135,7 @@ def hinge_dual(design, penalty, alpha, intercepts, *, dual0=None, offset=None, t
     v = rng.standard_normal(design.n_entries)
     L = 1.0
     for _ in range(20):
-        Hv = y * design.forward(primal_weights(v / np.linalg.norm(v)), None)
+        Hv = y * design.forward(weights(v / np.linalg.norm(v))[1], None)
         L = np.linalg.norm(Hv)
         if L == 0.0:
             L = 1.0
@@ -142,13 +144,13 @@ def hinge_dual(design, penalty, alpha, intercepts, *, dual0=None, offset=None, t
     L *= 1.05
 
     a = project(np.zeros_like(c) if dual0 is None else dual0)
-    W = primal_weights(a)
-    z = a
-    W_z = W
+    # G and W are linear in a: they follow the iterates and their extrapolations.
+    G, W = weights(a)
+    z, G_z, W_z = a, G, W
     t = 1.0
     n_iter = 0
     P, b = primal(W)
-    D = dual_value(a, W)
+    D = dual_value(a, G, W)
     certificate = (P - D) / max(P, np.finfo(float).tiny)
     report_every = max(1, 100 // verbose) if verbose else 0
     while certificate > tol and n_iter < max_iter:
@@ -157,29 +159,30 @@ def hinge_dual(design, penalty, alpha, intercepts, *, dual0=None, offset=None, t
         while True:
             a_new = project(z + grad / L)
             step = a_new - z
-            W_new = primal_weights(a_new)
+            G_new, W_new = weights(a_new)
             # D is quadratic: D(z + s) = D(z) + ∇D·s − ½ sᵀHs, and sᵀHs = α ⟨ΔW, M ΔW⟩ = ⟨ΔG, ΔW⟩.
-            curvature = np.sum(design.backward(step * y) * (W_new - W_z))
+            curvature = np.sum((G_new - G_z) * (W_new - W_z))
             if curvature <= L * np.dot(step, step) * (1 + 1e-12):
                 break
             L *= 2.0
         restart = np.dot(z - a_new, a_new - a) > 0
         if restart:
-            t_new, z, W_z = 1.0, a_new, W_new
+            t_new, z, G_z, W_z = 1.0, a_new, G_new, W_new
         else:
             t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
             momentum = (t - 1.0) / t_new
             z = a_new + momentum * (a_new - a)
+            G_z = G_new + momentum * (G_new - G)
             W_z = W_new + momentum * (W_new - W)
-        a, W, t = a_new, W_new, t_new
+        a, G, W, t = a_new, G_new, W_new, t_new
         if n_iter % _CHECK_EVERY == 0 or n_iter == max_iter:
             P, b = primal(W)
-            D = dual_value(a, W)
+            D = dual_value(a, G, W)
             certificate = (P - D) / max(P, np.finfo(float).tiny)
             if report_every:
                 print(f"[hinge-dual] iter {n_iter:5d}  primal {P:.10g}  relative gap {certificate:.3e}")
     P, b = primal(W)
-    D = dual_value(a, W)
+    D = dual_value(a, *weights(a))
     certificate = max((P - D) / max(P, np.finfo(float).tiny), 0.0)
     result = SolverResult(W, b, n_iter, float(certificate), certificate <= tol, float(P))
     return result, a

@@ -521,7 +521,6 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
         errors = np.zeros((len(alphas), len(betas), X.shape[0]))
         not_converged = False
         for train, test in splitter.split(X, codes):
-            identity = np.eye(len(test))
             for j, beta in enumerate(betas):
                 path = self._fit_path(
                     X[train], targets[train], sample_weight[train], beta * w_src, (w_src, b_src), alphas, loss
@@ -529,8 +528,7 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
                 for k, results in enumerate(path):
                     for r, result in enumerate(results):
                         scores = np.asarray(X[test] @ result.coef[0]).ravel() + result.intercept[0]
-                        # value(y, f, weight) = weight · ℓ(y, f); the identity gives the per-row losses.
-                        errors[k, j, test] += loss.value(targets[test, r], scores, identity)
+                        errors[k, j, test] += loss.pointwise(targets[test, r], scores)
                         not_converged |= not result.converged
         if not_converged:
             warnings.warn(

@@ -1,0 +1,76 @@
+"""The speed and scaling benchmarks run end to end (``--quick``) and compare like with like.
+
+The scripts are imported and their ``main`` called in this process (no second
+interpreter start-up).  Timings are not asserted; what is asserted is that
+every comparison is between equal solutions: mtlearn agrees with scikit-learn
+on the same problem, and both reach the accuracy the row claims, measured by
+the benchmark's own formulas (duality gaps, coefficient differences).
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import bench_scaling  # noqa: E402
+import bench_speed  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def speed_rows(tmp_path_factory):
+    out = tmp_path_factory.mktemp("speed")
+    rows = bench_speed.main(["--quick", "--output-dir", str(out)])
+    return rows, (out / "speed.md").read_text(encoding="utf-8")
+
+
+def test_speed_writes_a_ratio_per_row(speed_rows):
+    rows, text = speed_rows
+    assert len(rows) >= 5
+    assert text.count("**") == 2 * len(rows)
+    for *_, t_ours, t_peer, _, _ in rows:
+        assert t_ours > 0 and t_peer > 0
+
+
+def test_speed_rows_compare_equal_solutions(speed_rows):
+    rows, _ = speed_rows
+    bounded = [row for row in rows if row[-1] is not None]
+    assert {row[0].split(",")[0] for row in bounded} >= {"mean ridge (mix=0.5)", "ridge (mix=0)", "mean hinge SVM"}
+    for workload, *_, agreement, bound in bounded:
+        assert len(agreement) >= 1
+        assert all(0 <= value <= bound for value in agreement), (workload, agreement, bound)
+
+
+def test_augmented_features_carry_the_mean_penalty():
+    """The benchmark's peer input: ½‖u‖² of the augmented coefficients equals Ω(W) at the optimum u."""
+    from mtlearn.penalties import MeanPenalty
+
+    rng = np.random.default_rng(0)
+    T, n, p, mix = 3, 4, 2, 0.3
+    X = rng.normal(size=(T * n, p))
+    task_index = np.repeat(np.arange(T), n)
+    Z = bench_speed.augmented(X, task_index, T, mix).toarray()
+    u = rng.normal(size=(T + 1) * p)
+    W = bench_speed.task_weights_from_augmented(u, T, mix)
+    np.testing.assert_allclose(Z @ u, np.einsum("ij,ij->i", X, W[task_index]))
+    # The decomposition minimising ½‖u‖² for this W: u_0 = √(mix T) w̄, u_t = (w_t − mix w̄)/√(1 − mix).
+    mean = W.mean(axis=0)
+    u_best = np.concatenate([np.sqrt(mix * T) * mean, ((W - mix * mean) / np.sqrt(1 - mix)).ravel()])
+    np.testing.assert_allclose(bench_speed.task_weights_from_augmented(u_best, T, mix), W)
+    np.testing.assert_allclose(0.5 * u_best @ u_best, MeanPenalty(mix=mix).value(W))
+    assert 0.5 * u @ u >= MeanPenalty(mix=mix).value(W)
+
+
+def test_scaling_writes_both_sweeps(tmp_path):
+    text = bench_scaling.main(["--quick", "--output-dir", str(tmp_path)])
+    assert (tmp_path / "scaling.md").read_text(encoding="utf-8") == text
+    assert "## Rows" in text and "## Tasks" in text
+    assert text.count("log-log slope") == 2
+
+
+def test_slope_recovers_a_power_law():
+    sizes = np.array([1e3, 1e4, 1e5])
+    assert bench_scaling.slope(sizes, 3e-6 * sizes**1.5) == pytest.approx(1.5)

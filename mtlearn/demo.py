@@ -30,7 +30,7 @@ from .datasets import load_school
 from .estimators import MultiTaskRegressor
 
 ALPHAS = np.logspace(-5, 0, 11)
-MIXES = [0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999]
+MIXES = [0.5, 0.9, 0.98, 0.99, 0.995, 0.999, 0.9995, 1.0]
 
 
 def _scaled(model, n_features):

@@ -58,7 +58,8 @@ class StackedDesign:
     def __init__(self, X, y, task_index, n_tasks, sample_weight, task_weights, average_per_task=True):
         order = np.argsort(task_index, kind="stable")
         self.order = order
-        self.X = X[order]
+        # Rows already grouped by task (the order is the identity) are used as they are: no copy of X.
+        self.X = X if np.all(task_index[:-1] <= task_index[1:]) else X[order]
         self.y = np.asarray(y, dtype=np.float64)[order]
         self.task_index = task_index[order]
         self.n_tasks = n_tasks
@@ -87,8 +88,10 @@ class StackedDesign:
             data, indptr = X.data, X.indptr
         else:
             data = self.X.ravel()
-            indices = (np.arange(p)[None, :] + (self.task_index * p)[:, None]).ravel()
-            indptr = np.arange(0, n * p + 1, p)
+            # Built in the index type scipy keeps (int32 when it fits): no second copy of the indices.
+            dtype = np.int32 if max(n, self.n_tasks) * p < np.iinfo(np.int32).max else np.int64
+            indices = (np.arange(p, dtype=dtype)[None, :] + (self.task_index * p).astype(dtype)[:, None]).ravel()
+            indptr = np.arange(0, n * p + 1, p, dtype=dtype)
         return sp.csr_matrix((data, indices, indptr), shape=(n, self.n_tasks * p))
 
     def forward(self, W, b):

@@ -53,8 +53,8 @@ def test_dataframe_task_column_equals_array_with_tasks(task_column):
     from_frame = MultiTaskRegressor(alpha=0.1, mix=0.7, task_column=task_column).fit(frame, y)
     from_array = MultiTaskRegressor(alpha=0.1, mix=0.7).fit(X, y, tasks=schools)
     np.testing.assert_array_equal(from_frame.tasks_, from_array.tasks_)
-    np.testing.assert_allclose(from_frame.coef_, from_array.coef_, rtol=1e-12)
-    np.testing.assert_allclose(from_frame.predict(frame), from_array.predict(X, tasks=schools), rtol=1e-12)
+    np.testing.assert_allclose(from_frame.coef_, from_array.coef_, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(from_frame.predict(frame), from_array.predict(X, tasks=schools), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", ["object", "category", "string"])
@@ -64,8 +64,8 @@ def test_task_column_dtypes_give_the_same_model(dtype):
     model = MultiTaskRegressor(alpha=0.1, task_column="school").fit(typed, y)
     reference = MultiTaskRegressor(alpha=0.1).fit(X, y, tasks=schools)
     assert list(model.tasks_) == sorted(SCHOOLS)
-    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-12)
-    np.testing.assert_allclose(model.predict(typed.iloc[::-1]), reference.predict(X[::-1], tasks=schools[::-1]))
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(model.predict(typed.iloc[::-1]), reference.predict(X[::-1], tasks=schools[::-1]), rtol=1e-12)
 
 
 def test_integer_task_column_among_float_features():
@@ -75,7 +75,7 @@ def test_integer_task_column_among_float_features():
     model = MultiTaskRegressor(alpha=0.1, task_column="school").fit(frame, y)
     reference = MultiTaskRegressor(alpha=0.1).fit(X, y, tasks=codes)
     np.testing.assert_array_equal(model.tasks_, [0, 10, 20, 30])
-    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-12)
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-12, atol=1e-12)
 
 
 def test_fit_does_not_modify_the_frame():

@@ -19,13 +19,14 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import check_scoring
-from sklearn.model_selection import check_cv
+from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array
 
 from ._design import with_targets
+from ._tasks import encode_tasks, split_task_column
 from .estimators import _TASK_INPUT_DOC, MultiTaskClassifier, MultiTaskRegressor
 from .losses import get_loss
 from .solvers import CompositeProblem, Intercepts
@@ -275,8 +276,7 @@ class _CVMixin:
         alphas = _alpha_grid(
             base, X, y, tasks, sample_weight, None if n_alphas else self.alphas, n_alphas, self.eps
         )
-        cv = check_cv(self.cv, y, classifier=is_classifier(self))
-        folds = list(cv.split(X, y, groups))
+        folds = _folds(self.cv, base, X, y, tasks, groups, classifier=is_classifier(self))
         scoring = self._default_scoring if self.scoring is None else self.scoring
         scorer = check_scoring(base, scoring)
         fold_scores = Parallel(n_jobs=self.n_jobs)(
@@ -300,6 +300,25 @@ class _CVMixin:
         return self
 
 
+def _folds(cv, base, X, y, tasks, groups, *, classifier):
+    """The (train, test) folds; an int or None gives folds stratified by task.
+
+    Every task then has rows in every training fold (when it has at least
+    ``n_splits`` rows); classifiers are stratified by (task, class).
+    """
+    if cv is not None and not isinstance(cv, numbers.Integral):
+        return list(check_cv(cv, y, classifier=classifier).split(X, y, groups))
+    n_splits = 5 if cv is None else cv
+    labels = split_task_column(clone(base), X, tasks, reset=True).labels
+    if labels is None:
+        return list(check_cv(n_splits, y, classifier=classifier).split(X, y, groups))
+    _, strata = encode_tasks(labels)
+    if classifier:
+        _, classes = np.unique(np.asarray(y), return_inverse=True)
+        strata = strata * (classes.max() + 1) + classes.ravel()
+    return list(StratifiedKFold(n_splits=n_splits).split(np.zeros((len(strata), 1)), strata))
+
+
 _CV_PARAMETERS_DOC = """
     alphas : int or array-like, default=100
         The grid of α: an int gives that many values on a geometric grid from
@@ -312,8 +331,10 @@ _CV_PARAMETERS_DOC = """
         For ``penalty="mean"``: the grid of ``mix`` values searched with α.
         None: only mix = 0.5.
     cv : int, cross-validation generator or iterable, default=None
-        As in scikit-learn (None: 5-fold, stratified for classifiers).  A
-        group splitter (``GroupKFold``, ...) gets ``groups`` from ``fit``.
+        None or an int: that many folds (5 for None) stratified by task (and
+        by class for classifiers), so that every task is in every training
+        fold.  A splitter or an iterable of folds is used as it is; a group
+        splitter (``GroupKFold``, ...) gets ``groups`` from ``fit``.
         Tasks absent from a training fold need ``handle_unknown="shared"``.
     scoring : str, callable or None, default=None
         Test score to maximise, computed with each test row's task.

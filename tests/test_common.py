@@ -1,7 +1,11 @@
 """scikit-learn's estimator checks over every public estimator."""
 
 import pytest
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import (
+    check_sample_weight_equivalence_on_dense_data,
+    check_sample_weight_equivalence_on_sparse_data,
+    parametrize_with_checks,
+)
 
 from mtlearn import MultiTaskClassifier, MultiTaskLinearSVC, MultiTaskRegressor
 
@@ -26,10 +30,8 @@ DEFAULT_ESTIMATORS = [
     MultiTaskLinearSVC(),
 ]
 
-TIGHT_ESTIMATORS = [
-    MultiTaskClassifier(tol=1e-10, max_iter=100_000),
+TIGHT_HINGE_ESTIMATORS = [
     MultiTaskClassifier(loss="hinge", tol=1e-10, max_iter=100_000),
-    MultiTaskClassifier(loss="squared_hinge", tol=1e-10, max_iter=100_000),
     MultiTaskLinearSVC(tol=1e-10, max_iter=100_000),
 ]
 
@@ -45,7 +47,9 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-@pytest.mark.slow
-@parametrize_with_checks(TIGHT_ESTIMATORS)
-def test_sklearn_compatible_estimator_tight_tolerance(estimator, check):
-    check(estimator)
+@pytest.mark.parametrize("estimator", TIGHT_HINGE_ESTIMATORS, ids=repr)
+@pytest.mark.parametrize(
+    "check", [check_sample_weight_equivalence_on_dense_data, check_sample_weight_equivalence_on_sparse_data]
+)
+def test_hinge_sample_weight_equivalence_at_tight_tolerance(estimator, check):
+    check(type(estimator).__name__, estimator)

@@ -128,3 +128,19 @@ def test_mixes_only_for_mean_penalty(data):
         MultiTaskRegressorCV(penalty="ridge", mixes=[0.1, 0.5]).fit(X, y, tasks=tasks)
     with pytest.raises(ValueError, match="alphas"):
         multitask_path(MultiTaskRegressor(), X, y, tasks=tasks, alphas=[1.0, -1.0])
+
+
+def test_default_folds_keep_every_task_in_every_training_fold():
+    # Rows sorted by task: unshuffled KFold would hold whole tasks out; the default must not.
+    from mtlearn.model_selection import _folds
+
+    X, y, tasks, _ = make_multitask_regression(n_tasks=6, n_samples=20, n_features=4, random_state=0)
+    order = np.argsort(tasks, kind="stable")
+    X, y, tasks = X[order], y[order], tasks[order]
+    folds = _folds(None, MultiTaskRegressor(), X, y, tasks, None, classifier=False)
+    assert len(folds) == 5
+    for train, test in folds:
+        assert set(tasks[train]) == set(range(6))
+        assert set(tasks[test]) == set(range(6))
+    model = MultiTaskRegressorCV(alphas=[1.0, 0.1]).fit(X, y, tasks=tasks)
+    assert model.alpha_ in (1.0, 0.1)

@@ -51,14 +51,14 @@ def test_apg_printed_objective_is_the_objective_of_the_iterate(classification, c
 
 @pytest.mark.parametrize(
     "estimator",
-    [MultiTaskClassifier(loss="hinge", alpha=0.01, tol=1e-6, verbose=1), MultiTaskLinearSVC(tol=1e-6, verbose=1)],
+    [MultiTaskClassifier(loss="hinge", alpha=0.01, tol=1e-6, verbose=10), MultiTaskLinearSVC(tol=1e-6, verbose=10)],
     ids=["hinge", "linear-svc"],
 )
 def test_dual_solver_prints_primal_and_duality_gap(classification, capsys, estimator):
     X, y, tasks = classification
     model = estimator.fit(X, y, tasks=tasks)
     rows = _parse(DUAL_LINE, capsys.readouterr().out)
-    # The gap is checked (and printed) every 10 iterations; the fit stops at a check.
+    # verbose=10: the gap is checked and printed every 10 iterations; the fit stops at a check.
     assert [row[0] for row in rows] == list(range(10, model.n_iter_ + 1, 10))
     assert model.n_iter_ % 10 == 0
     np.testing.assert_allclose(rows[-1][1], model.objective_, rtol=1e-9)
@@ -97,3 +97,11 @@ def test_exact_squared_loss_solve_prints_nothing_even_when_verbose(capsys):
     X, y, tasks, _ = make_multitask_regression(n_tasks=3, n_samples=20, n_features=4, random_state=0)
     MultiTaskRegressor(verbose=5).fit(X, y, tasks=tasks)
     assert capsys.readouterr().out == ""
+
+
+def test_dual_solver_prints_less_often_at_lower_verbosity(classification, capsys):
+    X, y, tasks = classification
+    model = MultiTaskClassifier(loss="hinge", alpha=0.001, tol=1e-9, max_iter=3000, verbose=1).fit(X, y, tasks=tasks)
+    rows = _parse(DUAL_LINE, capsys.readouterr().out)
+    assert model.n_iter_ >= 200
+    assert [row[0] for row in rows] == list(range(100, model.n_iter_ + 1, 100))

@@ -172,8 +172,13 @@ def multitask_path(estimator, X, y, tasks=None, sample_weight=None, *, alphas=No
     alphas = _alpha_grid(estimator, X, y, tasks, sample_weight, alphas, n_alphas, eps)
     model = clone(estimator).set_params(warm_start=True)
     coefs, intercepts = [], []
-    for alpha in alphas:
+    for k, alpha in enumerate(alphas, start=1):
         model.set_params(alpha=alpha).fit(X, y, tasks=tasks, sample_weight=sample_weight)
+        if estimator.verbose:
+            print(
+                f"[path] alpha {k}/{len(alphas)} = {alpha:.4g}  n_iter {model.n_iter_}  "
+                f"certificate {model.certificate_:.3e}"
+            )
         coefs.append(model.coef_.copy())
         intercepts.append(np.copy(model.intercept_))
     return alphas, np.stack(coefs), np.stack(intercepts)
@@ -217,6 +222,8 @@ def _fold_scores(base, X, y, tasks, sample_weight, train, test, alphas, mixes, s
         for j, alpha in enumerate(alphas):
             model.set_params(alpha=alpha).fit(X_train, y_train, tasks=tasks_train, sample_weight=weight_train)
             scores[i, j] = scorer(_WithTasks(model, tasks_test), X_test, y_test)
+            if base.verbose:
+                print(f"[cv] mix {mix:g}  alpha {j + 1}/{len(alphas)} = {alpha:.4g}  test score {scores[i, j]:.6g}")
     return scores
 
 
@@ -287,6 +294,11 @@ class _CVMixin:
         best_mix, best_alpha = np.unravel_index(np.argmax(scores.mean(axis=-1)), scores.shape[:2])
         self.alphas_ = alphas
         self.alpha_ = float(alphas[best_alpha])
+        if self.verbose:
+            print(
+                f"[cv] {len(folds)} folds done: best alpha {self.alpha_:.4g}, mix {mixes[best_mix]:g}, "
+                f"mean test score {scores.mean(axis=-1)[best_mix, best_alpha]:.6g}; refitting on all data"
+            )
         mix = float(mixes[best_mix])
         if self.penalty == "mean":
             self.mix_ = mix

@@ -105,3 +105,18 @@ def test_dual_solver_prints_less_often_at_lower_verbosity(classification, capsys
     rows = _parse(DUAL_LINE, capsys.readouterr().out)
     assert model.n_iter_ >= 200
     assert [row[0] for row in rows] == list(range(100, model.n_iter_ + 1, 100))
+
+
+def test_path_and_cv_report_progress(capsys):
+    from mtlearn import MultiTaskRegressor, MultiTaskRegressorCV
+    from mtlearn.datasets import make_multitask_regression
+    from mtlearn.model_selection import multitask_path
+
+    X, y, tasks, _ = make_multitask_regression(n_tasks=3, n_samples=20, n_features=4, random_state=0)
+    multitask_path(MultiTaskRegressor(verbose=1), X, y, tasks=tasks, alphas=[1.0, 0.1, 0.01])
+    path_lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[path]")]
+    assert [line.split()[2] for line in path_lines] == ["1/3", "2/3", "3/3"]
+    MultiTaskRegressorCV(alphas=[1.0, 0.1], cv=3, verbose=1).fit(X, y, tasks=tasks)
+    cv_lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[cv]")]
+    assert len(cv_lines) == 3 * 2 + 1
+    assert "3 folds done" in cv_lines[-1]

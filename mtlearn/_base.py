@@ -11,10 +11,10 @@ from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._design import SharedDesign, StackedDesign, SummedBlocksDesign
+from ._design import SharedDesign, StackedDesign
 from ._tasks import check_sample_weight, encode_tasks, map_tasks, split_task_column
 from .penalties import PENALTIES, make_penalty
-from .solvers import CompositeProblem, accelerated_proximal_gradient
+from .solvers import solve_directly, solve_on_working_sets, uses_working_sets
 
 COMMON_PARAMETER_CONSTRAINTS = {
     "penalty": [StrOptions(set(PENALTIES)), HasMethods(["value", "prox", "shared_coef"])],
@@ -143,18 +143,12 @@ class MultiTaskLinearModel(BaseEstimator):
             )
 
     def _solve_proximal(self, design, loss, penalty, intercepts, start):
-        n_blocks = getattr(penalty, "n_blocks", 1)
-        if n_blocks > 1:
-            design = SummedBlocksDesign(design, n_blocks)
-            start = None if start is None else (design.lift(start[0]), start[1])
-        problem = CompositeProblem(design, loss, penalty, self._alpha(), intercepts)
-        x0 = np.zeros(problem.n_vars) if start is None else problem.pack(*start)
-        result = accelerated_proximal_gradient(
-            problem, x0, tol=self.tol, max_iter=self.max_iter, verbose=self.verbose
+        """Accelerated proximal gradient, inside working sets for feature-separable penalties."""
+        solve = solve_on_working_sets if uses_working_sets(penalty, design, loss, intercepts) else solve_directly
+        return solve(
+            design, loss, penalty, self._alpha(), intercepts, start,
+            tol=self.tol, max_iter=self.max_iter, verbose=self.verbose,
         )
-        if n_blocks > 1:
-            result.components, result.coef = result.coef, design.combine(result.coef)
-        return result
 
     # ------------------------------------------------------------ predicting
     def _row_tasks(self, X, tasks):

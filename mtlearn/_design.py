@@ -210,9 +210,21 @@ class SummedBlocksDesign:
         return self.design.task_sums(g)
 
 
-def with_targets(design, y):
-    """A shallow copy of ``design`` whose entry targets are ``y``."""
+def _shallow_copy(design, **changes):
     copy = object.__new__(type(design))
     copy.__dict__.update(design.__dict__)
-    copy.y = np.asarray(y, dtype=np.float64)
+    copy.__dict__.update(changes)
+    return copy
+
+
+def with_targets(design, y):
+    """A shallow copy of ``design`` whose entry targets are ``y``."""
+    return _shallow_copy(design, y=np.asarray(y, dtype=np.float64))
+
+
+def with_features(design, columns):
+    """A shallow copy of ``design`` restricted to the feature columns ``columns`` (a copy of them)."""
+    copy = _shallow_copy(design, X=design.X[:, columns], n_features=len(columns))
+    if getattr(design, "_block_matrix", None) is not None:
+        copy._block_matrix = copy._build_block_matrix()
     return copy

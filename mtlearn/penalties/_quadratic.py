@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from ._sparse import soft_threshold
+from ._sparse import FeatureSeparable, soft_threshold
 
 
 class MeanPenalty(BaseEstimator):
@@ -93,7 +93,7 @@ class RidgePenalty(MeanPenalty):
         super().__init__(mix=0.0)
 
 
-class GraphPenalty(BaseEstimator):
+class GraphPenalty(FeatureSeparable, BaseEstimator):
     r"""Graph-regularised multi-task penalty for a known task graph.
 
     With a symmetric, non-negative adjacency matrix ``A`` between the tasks
@@ -223,16 +223,18 @@ class GraphPenalty(BaseEstimator):
         lam, _ = self._spectrum(n_tasks)
         return _TaskQuadratic(self.task_matrix(n_tasks), float(lam[-1])), _ScaledL1(l1)
 
-    def dual_norm(self, G):
-        """Smallest α with G in α ∂Ω(0): ``max|G_tj| / l1`` (the quadratic part has zero gradient at 0).
+    def feature_dual_norms(self, G):
+        """Per feature j, the smallest α with ``G[:, j]`` in α ∂Ω(0): ``max_t |G_tj| / l1``.
 
-        Infinite without ℓ1 part (unless G = 0): no finite α gives W = 0.
+        The quadratic part has zero gradient at 0 and couples tasks, not
+        features.  Infinite without ℓ1 part (where ``G[:, j] ≠ 0``): no finite
+        α gives W = 0.
         """
         _, l1 = self._check()
-        top = float(np.max(np.abs(G), initial=0.0))
+        top = np.max(np.abs(G), axis=0, initial=0.0)
         if l1 > 0:
             return top / l1
-        return 0.0 if top == 0 else np.inf
+        return np.where(top == 0, 0.0, np.inf)
 
     def shared_coef(self, W):
         """The mean of the task weights, w̄ (the model of a task with no edges to the others)."""

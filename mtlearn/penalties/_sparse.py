@@ -8,6 +8,10 @@ penalty gives
   n_features).  With G the gradient of the data term at W = 0 (intercepts at
   their optimum), ``dual_norm(G)`` is the smallest α for which W = 0 is the
   solution: ``alpha_max``;
+- ``feature_dual_norms(G)``: these penalties are separable over features, and
+  ``dual_norm(G)`` is the largest of the per-feature values: at a solution a
+  feature j is unused only if ``feature_dual_norms(G)[j] ≤ α`` (the solvers'
+  working sets rank the features by it);
 - ``describe(coef)``: what the fitted estimator reports in ``penalty_info_``
   (the selected features).
 """
@@ -48,7 +52,17 @@ class SparsePenalty(BaseEstimator):
         return W.mean(axis=0)
 
 
-class L21Penalty(SparsePenalty):
+class FeatureSeparable:
+    """Mixin for a penalty that is a sum over features: its dual norm is the largest per-feature one.
+
+    Subclasses give ``feature_dual_norms(G)``, of shape (n_features,).
+    """
+
+    def dual_norm(self, G):
+        return float(np.max(self.feature_dual_norms(G), initial=0.0))
+
+
+class L21Penalty(FeatureSeparable, SparsePenalty):
     r"""Joint feature selection: the ℓ2,1 norm over features, plus an optional ridge.
 
     .. math::
@@ -89,14 +103,14 @@ class L21Penalty(SparsePenalty):
     def prox(self, W, step):
         return group_shrink(W, step) / (1.0 + step * self._check())
 
-    def dual_norm(self, G):
-        return float(np.max(column_norms(G), initial=0.0))
+    def feature_dual_norms(self, G):
+        return column_norms(G)
 
     def describe(self, W):
         return {"support": column_norms(W) > 0}
 
 
-class LassoPenalty(SparsePenalty):
+class LassoPenalty(FeatureSeparable, SparsePenalty):
     r"""Independent sparsity: Ω(W) = Σ_{t,j} |W_tj|.
 
     Each task selects its own features; the tasks share nothing but α.  With
@@ -114,15 +128,15 @@ class LassoPenalty(SparsePenalty):
     def prox(self, W, step):
         return soft_threshold(W, step)
 
-    def dual_norm(self, G):
-        return float(np.max(np.abs(G), initial=0.0))
+    def feature_dual_norms(self, G):
+        return np.max(np.abs(G), axis=0, initial=0.0)
 
     def describe(self, W):
         nonzero = W != 0
         return {"support": nonzero.any(axis=0), "task_support": nonzero}
 
 
-class DirtyPenalty(SparsePenalty):
+class DirtyPenalty(FeatureSeparable, SparsePenalty):
     r"""Dirty model (Jalali et al. 2010): shared features plus task-specific ones.
 
     The weights are split as W = P + Q, a group-sparse part P (features used
@@ -192,9 +206,9 @@ class DirtyPenalty(SparsePenalty):
         P, Q = self._parts(V)
         return np.hstack([group_shrink(P, step * (1.0 - r)), soft_threshold(Q, step * r)])
 
-    def dual_norm(self, G):
+    def feature_dual_norms(self, G):
         r = self._ratio(G.shape[0])
-        return float(max(np.max(column_norms(G), initial=0.0) / (1.0 - r), np.max(np.abs(G), initial=0.0) / r))
+        return np.maximum(column_norms(G) / (1.0 - r), np.max(np.abs(G), axis=0, initial=0.0) / r)
 
     def describe(self, V):
         P, Q = self._parts(V)

@@ -57,7 +57,7 @@ def accelerated_proximal_gradient(problem, x0, *, tol, max_iter, verbose=0, reco
     t = 1.0
     history = []
     grad_x = problem.loss_gradient(z_x)
-    certificate = problem.residual(x, grad_x, L) / scale
+    certificate, L_certificate = problem.residual(x, grad_x, L) / scale, L
     n_iter = 0
     report_every = max(1, 100 // verbose) if verbose else 0
     while certificate > tol and n_iter < max_iter:
@@ -75,7 +75,7 @@ def accelerated_proximal_gradient(problem, x0, *, tol, max_iter, verbose=0, reco
         grad_x = None
         if L * np.max(np.abs(step), initial=0.0) <= tol * scale:
             grad_x = problem.loss_gradient(z_new)
-            certificate = problem.residual(x_new, grad_x, L) / scale
+            certificate, L_certificate = problem.residual(x_new, grad_x, L) / scale, L
         restart = np.dot(y - x_new, x_new - x) > 0
         if restart:
             t_new = 1.0
@@ -98,7 +98,9 @@ def accelerated_proximal_gradient(problem, x0, *, tol, max_iter, verbose=0, reco
         L = max(L * _SHRINK, L_floor)
     if certificate > tol:
         grad_x = problem.loss_gradient(z_x)
-        certificate = problem.residual(x, grad_x, L) / scale
+        certificate, L_certificate = problem.residual(x, grad_x, L) / scale, L
     W, b = problem.unpack(x)
     objective = f_x + problem.penalty_value(x)
-    return SolverResult(W.copy(), b, n_iter, float(certificate), certificate <= tol, float(objective), history)
+    return SolverResult(
+        W.copy(), b, n_iter, float(certificate), certificate <= tol, float(objective), history, lipschitz=float(L_certificate)
+    )

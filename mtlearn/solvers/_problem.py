@@ -73,6 +73,9 @@ class SolverResult:
     components : ndarray or None
         The solver's variables when the penalty splits W into parts
         (``n_blocks > 1``): the stacked parts, whose sum is ``coef``.
+    lipschitz : float or None
+        The step constant L of the proximal-gradient residual in
+        ``certificate`` (None for solvers certified otherwise).
     """
 
     coef: np.ndarray
@@ -83,13 +86,38 @@ class SolverResult:
     objective: float
     history: list = field(default_factory=list)
     components: np.ndarray | None = None
+    lipschitz: float | None = None
+
+
+def zero_coef_gradient(design, loss, intercepts):
+    """Gradient in W of the data term at W = 0, with the free intercepts at their optimum.
+
+    The optimum is the weighted mean of each task's targets for the squared
+    loss and the best constant of its labels for classification losses.
+    """
+    weight, y = design.weight, design.y
+    if loss.name == "squared_error":
+        best = design.task_sums(weight * y) / design.task_sums(weight)
+    else:
+        positive = design.task_sums(weight * (y > 0))
+        negative = design.task_sums(weight * (y < 0))
+        best = np.array([loss.best_constant(p, n) if p > 0 and n > 0 else 0.0 for p, n in zip(positive, negative)])
+    b = np.where(intercepts.free, best, intercepts.fixed)
+    f = b[design.task_of_entries()]
+    return design.backward(loss.derivative(y, f, weight))
 
 
 class CompositeProblem:
-    """Smooth data term plus α Ω(W), with the linear algebra done by a design."""
+    """Smooth data term plus α Ω(W), with the linear algebra done by a design.
 
-    def __init__(self, design, loss, penalty, alpha, intercepts):
+    ``scale``, when given, replaces :meth:`gradient_scale` (for a design that
+    stands in for another problem, whose scale the certificate must keep; see
+    :class:`mtlearn.solvers.GramDesign`).
+    """
+
+    def __init__(self, design, loss, penalty, alpha, intercepts, scale=None):
         self.design = design
+        self.scale = scale
         self.loss = loss
         self.penalty = penalty
         self.alpha = float(alpha)
@@ -106,13 +134,18 @@ class CompositeProblem:
     def pack(self, W, b):
         return np.concatenate([W.ravel(), b[self.intercepts.free]])
 
-    def predictions(self, x):
-        """The smooth part's argument z: the predictions (then vec(W) with a smooth penalty part)."""
-        W, b = self.unpack(x)
-        z = self.design.forward(W, b)
+    def predictions(self, x, outputs=None):
+        """The smooth part's argument z: the predictions (then vec(W) with a smooth penalty part).
+
+        ``outputs``, when given, are the predictions ``design.forward(W, b)``
+        already computed for x (e.g. on the features where W is nonzero).
+        """
+        if outputs is None:
+            W, b = self.unpack(x)
+            outputs = self.design.forward(W, b)
         if self.smooth_penalty is not None:
-            z = np.concatenate([z, x[: self.n_coef]])
-        return z
+            return np.concatenate([outputs, x[: self.n_coef]])
+        return outputs
 
     def _smooth_coef(self, z):
         return z[self.design.n_entries :].reshape(self.design.n_tasks, self.design.n_features)
@@ -157,8 +190,11 @@ class CompositeProblem:
 
     def gradient_scale(self):
         """``‖∇ data term at x = 0‖_∞``: the scale that makes residuals relative."""
+        if self.scale is not None:
+            return self.scale
         zero = np.zeros(self.n_vars)
-        grad = self.loss_gradient(self.predictions(zero))
+        # Every design predicts 0 at W = 0, b = 0.
+        grad = self.loss_gradient(self.predictions(zero, outputs=np.zeros(self.design.n_entries)))
         return max(np.max(np.abs(grad), initial=0.0), np.finfo(float).tiny)
 
     def certify(self, x):

@@ -1,0 +1,90 @@
+"""Solve a smooth loss plus a proximable penalty: the data (or its Gram form) handed to APG.
+
+:func:`solve_proximal` is what the estimators call.  It runs
+:func:`accelerated_proximal_gradient` on
+
+- the compact Gram design of :class:`~mtlearn.solvers.GramDesign` for the
+  squared loss when every intercept is free (or none is) and
+  :func:`~mtlearn.solvers.gram_pays_off`;
+- the data themselves otherwise;
+
+and, for a penalty separable over features with many features, inside
+working sets (:func:`~mtlearn.solvers.solve_on_working_sets`).  The penalty's
+parts (``n_blocks > 1``) are handled here: the solver's variable is their
+stack, the data see their sum.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._design import SummedBlocksDesign
+from ._apg import accelerated_proximal_gradient
+from ._gram import GramDesign, gram_pays_off
+from ._problem import CompositeProblem, Intercepts
+
+
+def full_problem(design, loss, penalty, alpha, intercepts):
+    """The :class:`CompositeProblem` on the data, its variables the penalty's parts."""
+    n_blocks = getattr(penalty, "n_blocks", 1)
+    if n_blocks > 1:
+        design = SummedBlocksDesign(design, n_blocks)
+    return CompositeProblem(design, loss, penalty, alpha, intercepts)
+
+
+def uses_gram(design, loss, intercepts):
+    """Whether :func:`solve_directly` solves this problem on its Gram form."""
+    free = intercepts.free
+    uniform = bool(free.all()) or not free.any()
+    return loss.name == "squared_error" and uniform and not intercepts.fixed.any() and gram_pays_off(design)
+
+
+def solve_directly(design, loss, penalty, alpha, intercepts, start, *, tol, max_iter, verbose=0, scale=None):
+    """Minimise ``data(W, b) + α Ω(W)`` by accelerated proximal gradient, from ``start``.
+
+    Parameters
+    ----------
+    design : StackedDesign or SharedDesign
+    loss : Loss
+        A smooth loss.
+    penalty : penalty object
+    alpha : float
+    intercepts : Intercepts
+    start : (W, b) or None
+        Starting point: the model's weights, or the stacked parts for a
+        penalty with several (``n_blocks`` times as many columns); None: zero.
+    tol, max_iter, verbose
+        As in :func:`accelerated_proximal_gradient`.
+    scale : float or None
+        The scale that makes the certificate relative; None: that of this
+        problem (:meth:`CompositeProblem.gradient_scale`).
+
+    Returns
+    -------
+    SolverResult
+        With the penalty's parts in ``components`` when it has several.
+    """
+    gram = GramDesign(design, fit_intercept=bool(intercepts.free.any())) if uses_gram(design, loss, intercepts) else None
+    if gram is None:
+        problem = full_problem(design, loss, penalty, alpha, intercepts)
+        problem.scale = scale
+    else:
+        problem = full_problem(gram.design, loss, penalty, alpha, Intercepts.none(design.n_tasks))
+        problem.scale = gram.gradient_scale if scale is None else scale
+    blocks = problem.design if isinstance(problem.design, SummedBlocksDesign) else None
+    if start is None:
+        x0 = np.zeros(problem.n_vars)
+    else:
+        W0, b0 = start
+        if blocks is not None and W0.shape[1] != blocks.n_features:
+            W0 = blocks.lift(W0)
+        x0 = problem.pack(W0, b0)
+    result = accelerated_proximal_gradient(problem, x0, tol=tol, max_iter=max_iter, verbose=verbose)
+    if blocks is not None:
+        result.components, result.coef = result.coef, blocks.combine(result.coef)
+    if gram is not None:
+        result.intercept = gram.intercepts(result.coef)
+        # The compact design's data term differs from the original one by a constant.
+        result.objective += loss.value(design.y, design.forward(result.coef, result.intercept), design.weight)
+        result.objective -= loss.value(gram.design.y, gram.design.forward(result.coef, None), gram.design.weight)
+    return result

@@ -1,0 +1,179 @@
+"""The squared loss through each task's Gram matrix: a compact design with p rows per task.
+
+For the squared loss the data term depends on the data only through each
+task's weighted Gram matrix.  With the intercepts at their optimum (each task
+centred with its sample weights s_i, or no centring without intercepts),
+
+    Σ_t ρ_t Σ_{i in t} s_i ½ (y_i − x_iᵀ w_t − b_t)²
+        = Σ_t ρ_t [½ w_tᵀ G_t w_t − c_tᵀ w_t + ½ q_t],
+
+    G_t = Σ_i s_i x̃_i x̃_iᵀ,   c_t = Σ_i s_i x̃_i ỹ_i,   q_t = Σ_i s_i ỹ_i²,
+
+with x̃, ỹ the centred rows, and the best intercept ``b_t = ȳ_t − x̄_tᵀ w_t``.
+Factor ``G_t = R_tᵀ R_t`` (Cholesky, or the eigendecomposition when G_t is
+singular) and let ``z_t`` solve ``R_tᵀ z_t = c_t``.  Then the data term is
+``Σ_t ρ_t ½ ‖R_t w_t − z_t‖² + const``: a least-squares design with p rows per
+task, on which the solvers run unchanged.  One pass over X builds it; each
+solver iteration then costs O(T p²) instead of O(n p), which pays when the
+tasks have more rows than features (``gram_pays_off``).
+
+The solver's certificate stays that of the original problem: the gradient in
+W is the same (``R_tᵀ(R_t w_t − z_t) = G_t w_t − c_t``), the gradient in the
+intercepts is zero at their optimum, and the relative scale ``‖∇ data(0)‖_∞``
+is computed here for the original data (see :attr:`GramDesign.gradient_scale`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._design import SharedDesign, StackedDesign
+
+# Rows of X centred at once when building a shared Gram matrix (bounds the temporary).
+_CHUNK_ROWS = 4096
+# Largest number of features for which a shared design gets its p × p Gram matrix.
+_MAX_GRAM_FEATURES = 4096
+# A Cholesky pivot below this fraction of the largest diagonal entry counts as singular.
+_PIVOT_RTOL = 1e-10
+
+
+def gram_pays_off(design):
+    """Whether the Gram form is cheaper per iteration than the rows and fits in O(size of X).
+
+    Dense X only (centring sparse rows would densify them); a shared design
+    needs at least as many rows as features, a stacked one at least as many
+    rows per task on average.
+    """
+    if sp.issparse(design.X):
+        return False
+    n, p = design.X.shape
+    if isinstance(design, SharedDesign):
+        return p <= min(n, _MAX_GRAM_FEATURES)
+    return isinstance(design, StackedDesign) and design.n_tasks * p <= n
+
+
+def _weighted_centring(X, s, fit_intercept):
+    """Weighted mean of the rows of X (zeros without intercept)."""
+    if not fit_intercept:
+        return np.zeros(X.shape[1])
+    return (s @ X) / s.sum()
+
+
+def _centred_products(X, s, Y, x_mean):
+    """``Σ_i s_i x̃_i x̃_iᵀ`` and ``Σ_i s_i x̃_i y_iᵀ`` with x̃ = x − x̄ (Y of shape (n, m)).
+
+    The rows are scaled by √s so that the Gram matrix is one symmetric
+    product ``Bᵀ B`` (half the work of a general product).
+    """
+    root = np.sqrt(s)[:, None]
+    B = (np.asarray(X, dtype=np.float64) - x_mean) * root
+    return B.T @ B, B.T @ (Y * root)
+
+
+def _shared_moments(design, fit_intercept):
+    """G (1, p, p), C (T, p), x̄ (1, p), ȳ (T,) and Σ_i s_i y_it (T,) of a shared design."""
+    X, s = design.X, design.sample_weight
+    Y = design.y.reshape(-1, design.n_tasks)
+    x_mean = _weighted_centring(X, s, fit_intercept)
+    p = X.shape[1]
+    G = np.zeros((p, p))
+    C = np.zeros((p, design.n_tasks))
+    for start in range(0, X.shape[0], _CHUNK_ROWS):
+        rows = slice(start, start + _CHUNK_ROWS)
+        G_rows, C_rows = _centred_products(X[rows], s[rows], Y[rows], x_mean)
+        G += G_rows
+        C += C_rows
+    y_sums = s @ Y
+    y_mean = y_sums / s.sum() if fit_intercept else np.zeros(design.n_tasks)
+    return G[None], C.T, x_mean[None], y_mean, y_sums
+
+
+def _stacked_moments(design, fit_intercept):
+    """G (T, p, p), C (T, p), x̄ (T, p), ȳ (T,) and Σ_i s_i y_i (T,) of a stacked design."""
+    T, p = design.n_tasks, design.n_features
+    G, C, x_mean = np.empty((T, p, p)), np.empty((T, p)), np.zeros((T, p))
+    y_sums, y_mean = np.empty(T), np.zeros(T)
+    for block in design.blocks():
+        t, s = block.task, block.sample_weight
+        x_mean[t] = _weighted_centring(block.X, s, fit_intercept)
+        y_sums[t] = s @ block.y
+        if fit_intercept:
+            y_mean[t] = y_sums[t] / s.sum()
+        G[t], cross = _centred_products(block.X, s, block.y[:, None], x_mean[t])
+        C[t] = cross[:, 0]
+    return G, C, x_mean, y_mean, y_sums
+
+
+def _square_roots(G, C):
+    """R (k, p, p) with R_tᵀ R_t = G_t, and Z solving R_tᵀ z = c for every column c of C.
+
+    ``C`` has shape (k, p, m).  Cholesky when every G_t is safely positive
+    definite, else the eigendecomposition with the null space dropped (there
+    c_t has no component: c_t lies in the range of G_t).
+    """
+    diagonal = np.einsum("kii->ki", G)
+    scale = np.maximum(diagonal.max(axis=1, keepdims=True), np.finfo(float).tiny)
+    try:
+        L = np.linalg.cholesky(G)
+        pivots = np.einsum("kii->ki", L) ** 2
+        if np.all(pivots > _PIVOT_RTOL * scale):
+            return np.swapaxes(L, 1, 2), np.linalg.solve(L, C)
+    except np.linalg.LinAlgError:
+        pass
+    lam, U = np.linalg.eigh(G)
+    keep = lam > _PIVOT_RTOL * np.maximum(lam[:, -1:], np.finfo(float).tiny)
+    root = np.sqrt(np.where(keep, lam, 0.0))
+    R = root[:, :, None] * np.swapaxes(U, 1, 2)
+    coords = np.swapaxes(U, 1, 2) @ C
+    Z = np.where(keep[:, :, None], coords / np.where(keep, root, 1.0)[:, :, None], 0.0)
+    return R, Z
+
+
+class GramDesign:
+    """The squared-loss problem of a design, rewritten on its Gram matrices.
+
+    Parameters
+    ----------
+    design : SharedDesign or StackedDesign
+        The original data (dense X).
+    fit_intercept : bool
+        Whether every task has a free intercept (eliminated here by centring).
+
+    Attributes
+    ----------
+    design : SharedDesign or StackedDesign
+        The compact least-squares design (p rows per task, or p shared rows),
+        with entry weights ρ_t: the solvers fit it with no intercepts.
+    gradient_scale : float
+        ``‖∇ data(W = 0, b = 0)‖_∞`` of the original problem (intercept
+        gradients included when they are free).
+    """
+
+    def __init__(self, design, fit_intercept):
+        self.fit_intercept = fit_intercept
+        rho = design.task_weights
+        shared = isinstance(design, SharedDesign)
+        G, C, self._x_mean, self._y_mean, y_sums = (_shared_moments if shared else _stacked_moments)(
+            design, fit_intercept
+        )
+        if shared:
+            R, Z = _square_roots(G, C.T[None])
+            self.design = SharedDesign(R[0], Z[0], np.ones(design.n_features), rho, average_per_task=False)
+        else:
+            R, Z = _square_roots(G, C[:, :, None])
+            T, p = design.n_tasks, design.n_features
+            self.design = StackedDesign(
+                R.reshape(T * p, p), Z.reshape(T * p), np.repeat(np.arange(T), p), T, np.ones(T * p), rho,
+                average_per_task=False,
+            )
+        # ∇_W at 0 uses the uncentred cross-products c_t + x̄_t Σ_i s_i y_i.
+        raw = C + self._x_mean * y_sums[:, None]
+        scale = np.max(np.abs(rho[:, None] * raw), initial=0.0)
+        if fit_intercept:
+            scale = max(scale, np.max(np.abs(rho * y_sums), initial=0.0))
+        self.gradient_scale = max(scale, np.finfo(float).tiny)
+
+    def intercepts(self, W):
+        """The optimal intercepts ``b_t = ȳ_t − x̄_tᵀ w_t`` for the weights W."""
+        return self._y_mean - np.einsum("tp,tp->t", np.broadcast_to(self._x_mean, W.shape), W)

@@ -1,0 +1,246 @@
+"""The solver paths: the Gram form of the squared loss, and working sets over features.
+
+References: the data term and its gradient computed on the original rows
+(:class:`mtlearn.solvers.CompositeProblem`), scikit-learn's ``MultiTaskLasso``,
+``Lasso`` and ℓ1 ``LogisticRegression``, and the same model solved directly on
+all features.  Fits that do not warn end with ``certificate_ <= tol``.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from scipy.optimize import minimize
+from scipy.special import expit
+from sklearn.linear_model import Lasso, MultiTaskLasso
+
+import mtlearn._base
+from mtlearn import DirtyPenalty, GraphPenalty, MultiTaskClassifier, MultiTaskRegressor
+from mtlearn._design import SharedDesign, StackedDesign
+from mtlearn.losses import get_loss
+from mtlearn.penalties import L21Penalty
+from mtlearn.solvers import CompositeProblem, GramDesign, Intercepts, gram_pays_off, uses_working_sets
+
+TIGHT = dict(tol=1e-10, max_iter=100_000)
+
+
+def fit_checked(model, X, y, **fit_params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y, **fit_params)
+    assert model.certificate_ <= model.tol
+    return model
+
+
+@pytest.fixture
+def count_working_set_solves(monkeypatch):
+    """Counts the fits that go through working sets."""
+    calls = []
+    original = mtlearn._base.solve_on_working_sets
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(mtlearn._base, "solve_on_working_sets", spy)
+    return calls
+
+
+def without_working_sets(monkeypatch):
+    monkeypatch.setattr(mtlearn._base, "uses_working_sets", lambda *args: False)
+
+
+# ------------------------------------------------------------------------ Gram form
+def stacked_design(rng, case):
+    counts = [40, 55, 30]
+    n, p = sum(counts), 6
+    X = rng.normal(size=(n, p)) + 3.0
+    if case == "duplicated feature":
+        X[:, 5] = X[:, 0]
+    if case == "task with fewer rows than features":
+        counts = [4, 91, 30]
+    task_index = np.repeat(np.arange(3), counts)
+    y = rng.normal(size=n) + X[:, 1]
+    return StackedDesign(X, y, task_index, 3, rng.uniform(0.5, 2.0, n), np.array([1.0, 2.0, 0.5]))
+
+
+def shared_design(rng, case):
+    X = rng.normal(size=(60, 6)) - 2.0
+    if case == "duplicated feature":
+        X[:, 5] = X[:, 0]
+    Y = rng.normal(size=(60, 3)) + X[:, :3]
+    return SharedDesign(X, Y, rng.uniform(0.5, 2.0, 60), np.array([1.0, 0.3, 2.0]))
+
+
+@pytest.mark.parametrize("make_design", [stacked_design, shared_design])
+@pytest.mark.parametrize("case", ["regular", "duplicated feature", "task with fewer rows than features"])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_gram_design_is_the_data_term_up_to_a_constant(make_design, case, fit_intercept):
+    """On the original rows with the best intercepts, value − Gram value is constant and gradients agree."""
+    rng = np.random.default_rng(0)
+    design = make_design(rng, case)
+    assert gram_pays_off(design)
+    gram = GramDesign(design, fit_intercept=fit_intercept)
+    squared, penalty = get_loss("squared_error"), L21Penalty()
+    T, p = design.n_tasks, design.n_features
+    intercepts = Intercepts.all_free(T) if fit_intercept else Intercepts.none(T)
+    original = CompositeProblem(design, squared, penalty, 1.0, intercepts)
+    compact = CompositeProblem(gram.design, squared, penalty, 1.0, Intercepts.none(T))
+    differences = []
+    for _ in range(3):
+        W = rng.normal(size=(T, p))
+        b = gram.intercepts(W)
+        x = original.pack(W, b)
+        z = original.predictions(x)
+        gradient = original.loss_gradient(z)
+        # The intercepts are optimal: their gradient vanishes.
+        np.testing.assert_allclose(gradient[T * p :], 0.0, atol=1e-10)
+        z_compact = compact.predictions(W.ravel())
+        np.testing.assert_allclose(compact.loss_gradient(z_compact), gradient[: T * p], rtol=1e-9, atol=1e-9)
+        differences.append(original.loss_value(z) - compact.loss_value(z_compact))
+    np.testing.assert_allclose(differences, differences[0], rtol=1e-9)
+    assert gram.gradient_scale == pytest.approx(original.gradient_scale(), rel=1e-12)
+
+
+def test_gram_form_is_used_only_when_it_pays_off():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 8))
+    tasks = np.repeat(np.arange(6), 5)
+    assert not gram_pays_off(StackedDesign(X, X[:, 0], tasks, 6, np.ones(30), np.ones(6)))
+    assert gram_pays_off(StackedDesign(X, X[:, 0], tasks % 2, 2, np.ones(30), np.ones(2)))
+    assert not gram_pays_off(SharedDesign(sp.csr_matrix(X), X[:, :2], np.ones(30), np.ones(2)))
+    assert not gram_pays_off(SharedDesign(X[:5], X[:5, :2], np.ones(5), np.ones(2)))
+
+
+# --------------------------------------------------------------------- working sets
+@pytest.fixture
+def wide_shared_problem():
+    """A shared design with more features than the working sets need: 10 of 120 used."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 120))
+    X[rng.random(X.shape) < 0.3] = 0.0
+    W = np.zeros((4, 120))
+    W[:, rng.choice(120, 10, replace=False)] = rng.normal(size=(4, 10))
+    Y = X @ W.T + 0.5 * rng.normal(size=(400, 4)) + 1.0
+    return X, Y, rng.integers(1, 4, size=400).astype(float)
+
+
+@pytest.mark.parametrize("rows", [400, 90])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_l21_working_sets_reproduce_multitask_lasso(wide_shared_problem, count_working_set_solves, rows, sparse, weighted):
+    """Gram form inside the working sets (400 rows) or the rows themselves (90 rows < 120 features, sparse X)."""
+    X, Y, sample_weight = wide_shared_problem
+    X, Y, sample_weight = X[:rows], Y[:rows], sample_weight[:rows] if weighted else None
+    reference = MultiTaskLasso(alpha=0.05, tol=1e-14, max_iter=100_000).fit(X, Y, sample_weight=sample_weight)
+    model = MultiTaskRegressor(penalty="l21", alpha=0.05, **TIGHT)
+    fit_checked(model, sp.csr_matrix(X) if sparse else X, Y, sample_weight=sample_weight)
+    assert count_working_set_solves
+    np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(model.intercept_, reference.intercept_, rtol=1e-6, atol=1e-9)
+    assert 0 < model.penalty_info_["support"].sum() < X.shape[1]
+
+
+def test_lasso_working_sets_with_one_task_are_lasso(wide_shared_problem, count_working_set_solves):
+    X, Y, sample_weight = wide_shared_problem
+    reference = Lasso(alpha=0.02, tol=1e-14, max_iter=100_000).fit(X, Y[:, 0], sample_weight=sample_weight)
+    model = fit_checked(MultiTaskRegressor(penalty="lasso", alpha=0.02, **TIGHT), X, Y[:, 0], sample_weight=sample_weight)
+    assert count_working_set_solves
+    np.testing.assert_allclose(model.coef_[0], reference.coef_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(model.intercept_[0], reference.intercept_, rtol=1e-6, atol=1e-9)
+
+
+def l1_logistic_reference(X, y_pm, alpha):
+    """argmin_w (1/n) Σ log(1 + e^{−y x·w}) + α‖w‖₁ by L-BFGS-B on w = u − v, u, v ≥ 0."""
+    n, p = X.shape
+
+    def objective(uv):
+        w = uv[:p] - uv[p:]
+        margins = y_pm * (X @ w)
+        g = X.T @ (-y_pm * expit(-margins)) / n
+        value = np.mean(np.logaddexp(0.0, -margins)) + alpha * uv.sum()
+        return value, np.concatenate([g + alpha, -g + alpha])
+
+    result = minimize(objective, np.zeros(2 * p), jac=True, method="L-BFGS-B", bounds=[(0, None)] * (2 * p),
+                      options={"ftol": 0.0, "gtol": 1e-13, "maxiter": 100_000, "maxcor": 50})
+    return result.x[:p] - result.x[p:]
+
+
+def test_logistic_lasso_working_sets_with_one_task_match_bound_constrained_lbfgs(wide_shared_problem, count_working_set_solves):
+    X, Y, _ = wide_shared_problem
+    y = Y[:, 0] > np.median(Y[:, 0])
+    alpha = 0.02
+    reference = l1_logistic_reference(X, np.where(y, 1.0, -1.0), alpha)
+    model = MultiTaskClassifier(penalty="lasso", alpha=alpha, fit_intercept=False, **TIGHT)
+    fit_checked(model, X, y)
+    assert count_working_set_solves
+    assert 0 < np.count_nonzero(model.coef_[0]) < X.shape[1]
+    np.testing.assert_allclose(model.coef_[0], reference, rtol=1e-6, atol=1e-7)
+
+
+WORKING_SET_CASES = [
+    (MultiTaskRegressor, "squared_error", "l21"),
+    (MultiTaskRegressor, "squared_error", "lasso"),
+    (MultiTaskRegressor, "squared_error", DirtyPenalty(l1_ratio=0.3)),
+    (MultiTaskRegressor, "squared_error", GraphPenalty(adjacency=np.ones((4, 4)) - np.eye(4), ridge=0.1, l1=1.0)),
+    (MultiTaskClassifier, "logistic", "l21"),
+    (MultiTaskClassifier, "squared_hinge", "dirty"),
+]
+
+
+def stacked_wide_problem(classification):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(240, 60))
+    tasks = np.repeat(np.arange(4), 60)
+    W = np.zeros((4, 60))
+    W[:, :6] = rng.normal(size=(4, 6))
+    f = np.einsum("ij,ij->i", X, W[tasks]) + 0.3 * rng.normal(size=240)
+    return X, (f > 0) if classification else f, tasks
+
+
+@pytest.mark.parametrize(("estimator", "loss", "penalty"), WORKING_SET_CASES)
+def test_working_sets_reach_the_direct_solution(monkeypatch, count_working_set_solves, estimator, loss, penalty):
+    X, y, tasks = stacked_wide_problem(estimator is MultiTaskClassifier)
+    model = estimator(loss=loss, penalty=penalty, alpha=0.05, **TIGHT)
+    fit_checked(model, X, y, tasks=tasks)
+    assert count_working_set_solves
+    without_working_sets(monkeypatch)
+    direct = fit_checked(estimator(loss=loss, penalty=penalty, alpha=0.05, **TIGHT), X, y, tasks=tasks)
+    assert model.objective_ == pytest.approx(direct.objective_, rel=1e-9)
+    np.testing.assert_allclose(model.coef_, direct.coef_, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(model.intercept_, direct.intercept_, rtol=1e-5, atol=1e-7)
+
+
+def test_working_set_warm_start_from_the_solution_takes_no_iterations(count_working_set_solves):
+    X, y, tasks = stacked_wide_problem(False)
+    model = fit_checked(MultiTaskRegressor(penalty="l21", alpha=0.05, warm_start=True, **TIGHT), X, y, tasks=tasks)
+    assert count_working_set_solves and model.n_iter_ > 10
+    fit_checked(model, X, y, tasks=tasks)
+    assert model.n_iter_ == 0
+
+
+def test_working_set_fit_stopped_by_max_iter_warns_with_its_certificate(count_working_set_solves):
+    X, y, tasks = stacked_wide_problem(True)
+    model = MultiTaskClassifier(penalty="l21", alpha=0.01, tol=1e-12, max_iter=5)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        model.fit(X, y, tasks=tasks)
+    assert count_working_set_solves
+    assert model.n_iter_ <= 5 and model.certificate_ > model.tol
+
+
+def test_working_sets_are_for_feature_separable_penalties_with_many_features():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 40))
+    design = StackedDesign(X, X[:, 0], np.repeat(np.arange(2), 50), 2, np.ones(100), np.ones(2))
+    squared, free = get_loss("squared_error"), Intercepts.all_free(2)
+    assert uses_working_sets(L21Penalty(), design, squared, free)
+    assert not uses_working_sets(L21Penalty(), StackedDesign(X[:, :8], X[:, 0], np.repeat(np.arange(2), 50), 2,
+                                                            np.ones(100), np.ones(2)), squared, free)
+    from mtlearn.penalties import TracePenalty
+
+    assert not uses_working_sets(TracePenalty(), design, squared, free)
+    # A shared Gram matrix over few tasks is cheaper than the gradient passes of the rounds only when T ≥ p / 8.
+    many_tasks = SharedDesign(X, rng.normal(size=(100, 10)), np.ones(100), np.ones(10))
+    assert not uses_working_sets(L21Penalty(), many_tasks, squared, Intercepts.all_free(10))

@@ -6,8 +6,12 @@ Two problems, held-out mean squared error against the number of target samples:
   samples; a *related* target w = w_src + 0.3·N(0, I) and an *unrelated* target
   w ~ N(0, I) independent of the source; noise σ = 1;
 - School (``mtlearn.datasets.load_school``): the target is one school, the
-  source a Ridge model fit on all other schools; the target's rows not drawn
-  for training are the test set.  Repeated over the 10 largest schools.
+  source a Ridge model fit on all other schools.  A random quarter of the
+  school's rows (rounded up) is its test set, the same for every training
+  size; the training sets are nested (the first n of the other rows in a
+  random order), up to all of them in the smallest school used.  Repeated over
+  the 10 largest schools (201 to 251 students: up to 150 training rows, at
+  least 51 test rows).
 
 Models: target only = ``TransferRegressor(source=None, alpha="auto")``
 (leave-one-out ridge on the target); source only = the source's predictions
@@ -17,7 +21,8 @@ Each cell is the mean over repetitions of the test MSE; the ratio columns
 divide by target only.
 
 Run: ``python benchmarks/bench_transfer.py`` (writes benchmarks/output/transfer.md
-and transfer.png).
+and transfer.png, and the figure of the user guide,
+docs/figures/transfer_learning_curves.png).
 """
 
 from __future__ import annotations
@@ -33,8 +38,11 @@ from mtlearn import TransferRegressor
 from mtlearn.datasets import load_school
 
 OUTPUT = Path(__file__).resolve().parent / "output"
+FIGURE = Path(__file__).resolve().parents[1] / "docs" / "figures" / "transfer_learning_curves.png"
 SYNTHETIC_SIZES = (5, 10, 20, 50, 100, 200, 500)
+# Then all the training rows of the smallest school used.
 SCHOOL_SIZES = (5, 10, 20, 50, 100)
+SCHOOL_TEST_FRACTION = 0.25
 N_REPEATS = 10
 
 
@@ -45,6 +53,11 @@ def _three_models(source, X, y, X_test, y_test):
         "transfer": TransferRegressor(source, alpha="auto", source_weight="auto"),
     }
     return {name: np.mean((model.fit(X, y).predict(X_test) - y_test) ** 2) for name, model in models.items()}
+
+
+def _mean_scores(scores):
+    """The mean over repetitions of each model's test MSE."""
+    return {name: np.mean([s[name] for s in scores]) for name in scores[0]}
 
 
 def synthetic_curve(related, p=20):
@@ -60,34 +73,41 @@ def synthetic_curve(related, p=20):
             X, X_test = rng.normal(size=(n, p)), rng.normal(size=(5000, p))
             y, y_test = X @ w + rng.normal(size=n), X_test @ w + rng.normal(size=5000)
             scores.append(_three_models(source, X, y, X_test, y_test))
-        rows.append((n, {name: np.mean([s[name] for s in scores]) for name in scores[0]}))
+        rows.append((n, _mean_scores(scores)))
     return rows
 
 
 def school_curve():
+    """The School learning curve: rows (n, mean test MSE of each model).
+
+    The target schools are the ``N_REPEATS`` largest; each keeps a fixed test
+    set and nested training sets (see the module docstring), so that the curve
+    extends to all the training rows of the smallest of them.
+    """
     X, y, tasks = load_school(return_X_y=True)
     labels, counts = np.unique(tasks, return_counts=True)
-    targets = labels[np.argsort(counts)[::-1][:N_REPEATS]]
-    sources = {}
-    rows = []
-    for n in SCHOOL_SIZES:
-        scores = []
-        for repeat, target in enumerate(targets):
-            if target not in sources:
-                other = tasks != target
-                sources[target] = FrozenEstimator(Ridge(alpha=1.0).fit(X[other], y[other]))
-            rows_t = np.flatnonzero(tasks == target)
-            rng = np.random.default_rng(repeat)
-            train = rng.choice(rows_t, size=n, replace=False)
-            test = np.setdiff1d(rows_t, train)
-            scores.append(_three_models(sources[target], X[train], y[train], X[test], y[test]))
-        rows.append((n, {name: np.mean([s[name] for s in scores]) for name in scores[0]}))
-    return rows
+    splits = {}
+    for repeat, target in enumerate(labels[np.argsort(counts)[::-1][:N_REPEATS]]):
+        rows = np.random.default_rng(repeat).permutation(np.flatnonzero(tasks == target))
+        n_test = int(np.ceil(SCHOOL_TEST_FRACTION * rows.size))
+        splits[target] = rows[n_test:], rows[:n_test]
+    largest = min(len(train) for train, _ in splits.values())
+    sources = {
+        target: FrozenEstimator(Ridge(alpha=1.0).fit(X[tasks != target], y[tasks != target])) for target in splits
+    }
+    curve = []
+    for n in [size for size in SCHOOL_SIZES if size < largest] + [largest]:
+        scores = [
+            _three_models(sources[target], X[train[:n]], y[train[:n]], X[test], y[test])
+            for target, (train, test) in splits.items()
+        ]
+        curve.append((n, _mean_scores(scores)))
+    return curve
 
 
 def table(title, rows):
     lines = [
-        f"### {title}",
+        f"#### {title}",
         "",
         "| target samples | target only | source only | transfer | source / target | transfer / target |",
         "|---:|---:|---:|---:|---:|---:|",
@@ -101,7 +121,7 @@ def table(title, rows):
     return "\n".join(lines) + "\n"
 
 
-def plot(curves, path):
+def plot(curves, paths):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -119,7 +139,8 @@ def plot(curves, path):
         ax.set_title(title)
         ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    for path in paths:
+        fig.savefig(path, dpi=120)
     plt.close(fig)
 
 
@@ -137,7 +158,8 @@ def main():
     print(report)
     OUTPUT.mkdir(exist_ok=True)
     (OUTPUT / "transfer.md").write_text(report, encoding="utf-8")
-    plot(curves, OUTPUT / "transfer.png")
+    FIGURE.parent.mkdir(exist_ok=True)
+    plot(curves, [OUTPUT / "transfer.png", FIGURE])
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import pickle
 import numpy as np
 import pytest
 import scipy.optimize
+import scipy.special
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
@@ -17,6 +18,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from mtlearn import MultiTaskClassifier, MultiTaskRegressor, TransferClassifier, TransferRegressor
 from mtlearn.transfer._selection import leave_one_out_errors
+
+from ._augmented import augment, task_weights_from_augmented
+from .test_equivalences import centre_per_task
 
 TIGHT = dict(tol=1e-10, max_iter=100_000)
 
@@ -244,6 +248,28 @@ def test_sources_from_sklearn_and_mtlearn_models():
     np.testing.assert_allclose(model.source_coef_, multi_clf.coef_[1])
 
 
+@pytest.mark.parametrize("task_column", ["school", 1, -5])
+def test_multi_task_source_fitted_with_a_task_column_of_a_dataframe(task_column):
+    # The source's feature_names_in_ include its task column; its coefficients do not.
+    pd = pytest.importorskip("pandas")
+    X, y, _, _ = _regression()
+    names = [f"x{j}" for j in range(X.shape[1])]
+    target = pd.DataFrame(X, columns=names)
+    source_data = target.copy()
+    source_data.insert(1, "school", np.repeat(["a", "b"], [12, 13]))
+    multi = MultiTaskRegressor(alpha=0.1, task_column=task_column).fit(source_data, y)
+    assert list(multi.feature_names_in_) == ["x0", "school", "x1", "x2", "x3", "x4"]
+    for source_task, coef in [(None, multi.shared_coef_), ("b", multi.coef_[1])]:
+        model = TransferRegressor(FrozenEstimator(multi), source_task=source_task, alpha=0.1).fit(target, y)
+        np.testing.assert_array_equal(model.source_coef_, coef)
+        # The same fit as from the coefficient array, which carries no names to check.
+        from_array = TransferRegressor(coef, alpha=0.1).fit(X, y)
+        np.testing.assert_allclose(model.coef_, from_array.coef_)
+    # The names are still checked: the target's columns in another order are refused.
+    with pytest.raises(ValueError, match=r"named \['x0', 'x1', 'x2', 'x3', 'x4'\] but X has features \['x4'"):
+        TransferRegressor(multi, alpha=0.1).fit(target[names[::-1]], y)
+
+
 def test_source_errors_name_the_problem():
     X, y, _, _ = _regression()
     with pytest.raises(NotFittedError, match="not fitted"):
@@ -336,6 +362,73 @@ def test_joint_objective_with_tied_tasks_is_the_weighted_pooled_ridge():
     np.testing.assert_allclose(model.coef_, np.tile(reference.coef_, (2, 1)), atol=1e-8)
     target = list(model.tasks_).index("target")
     np.testing.assert_allclose(model.intercept_[target], y.mean() - X.mean(0) @ reference.coef_, atol=1e-8)
+
+
+def _source_and_target(seed, n_source=60, n_target=12, p=4, classification=False):
+    """Stacked rows of a source task and a related target task: X, y, task labels, task index."""
+    rng = np.random.default_rng(seed)
+    w_src = rng.normal(size=p)
+    W = np.vstack([w_src, w_src + 0.5 * rng.normal(size=p)])
+    task_index = np.repeat([0, 1], [n_source, n_target])
+    X = rng.normal(size=(task_index.size, p))
+    f = np.einsum("ij,ij->i", X, W[task_index]) + np.where(task_index == 1, -1.0, 1.0)
+    y = (f + rng.logistic(size=f.size) > 0).astype(int) if classification else f + rng.normal(size=f.size)
+    return X, y, np.array(["source", "target"])[task_index], task_index
+
+
+@pytest.mark.parametrize("mix", [0.0, 0.5, 0.95])
+def test_joint_objective_with_loosely_tied_tasks_is_ridge_on_augmented_features(mix):
+    X, y, tasks, task_index = _source_and_target(8)
+    p, lam, alpha = X.shape[1], 3.0, 0.05
+    model = MultiTaskRegressor(penalty="mean", mix=mix, alpha=alpha, task_weights={"source": 1.0, "target": lam})
+    model.fit(X, y, tasks=tasks)
+    # ½ [Σ_t ρ_t (1/n_t) Σ_{i in t} r_i² + α ‖u‖²] on the augmented features (tests/_augmented.py), with
+    # one free intercept per task: centre each task, then Ridge(alpha=α) with weights s_i = ρ_t / n_t.
+    Xc, yc = centre_per_task(X, y, task_index)
+    weights = np.array([1.0, lam])[task_index] / np.bincount(task_index)[task_index]
+    ridge = Ridge(alpha=alpha, fit_intercept=False, solver="cholesky")
+    ridge.fit(augment(Xc, task_index, 2, mix), yc, sample_weight=weights)
+    W = task_weights_from_augmented(ridge.coef_, 2, p, mix)
+    np.testing.assert_allclose(model.coef_, W, rtol=1e-6)
+    for t in (0, 1):
+        rows = task_index == t
+        np.testing.assert_allclose(model.intercept_[t], y[rows].mean() - X[rows].mean(axis=0) @ W[t], rtol=1e-6)
+
+
+def test_joint_logistic_objective_matches_scipy_on_the_written_objective():
+    X, y, tasks, task_index = _source_and_target(9, n_source=80, n_target=20, classification=True)
+    n, p = X.shape
+    lam, alpha, mix = 4.0, 0.02, 0.8
+    model = MultiTaskClassifier(
+        penalty="mean", mix=mix, alpha=alpha, task_weights={"source": 1.0, "target": lam}, **TIGHT
+    ).fit(X, y, tasks=tasks)
+    # L_source + λ L_target + α Ω(W): the per-task mean logistic losses, and the mean penalty written out,
+    # Ω(W) = ½ [Σ_t ‖w_t − w̄‖² / (1 − mix) + T ‖w̄‖²], with unpenalised intercepts b_t.
+    signs = 2.0 * y - 1.0
+    weights = np.array([1.0, lam])[task_index] / np.bincount(task_index)[task_index]
+    rows = np.arange(n)
+
+    def objective(theta):
+        W, b = theta[: 2 * p].reshape(2, p), theta[2 * p :]
+        margin = signs * (np.einsum("ij,ij->i", X, W[task_index]) + b[task_index])
+        mean = W.mean(axis=0)
+        value = weights @ np.logaddexp(0.0, -margin)
+        value += 0.5 * alpha * (np.sum((W - mean) ** 2) / (1.0 - mix) + 2 * mean @ mean)
+        # d/df of the data term, then per task: X_tᵀ (…) for w_t and the sum for b_t.
+        slope = -weights * signs * scipy.special.expit(-margin)
+        by_task = np.zeros((n, 2))
+        by_task[rows, task_index] = slope
+        gradient_W = by_task.T @ X + alpha * ((W - mean) / (1.0 - mix) + mean)
+        return value, np.concatenate([gradient_W.ravel(), by_task.sum(axis=0)])
+
+    reference = scipy.optimize.minimize(
+        objective, np.zeros(2 * p + 2), jac=True, method="BFGS", options={"gtol": 1e-12, "maxiter": 10_000}
+    )
+    # The reference is stationary to ‖∇‖ < 1e-8; the objective is strictly convex, so that is its minimiser.
+    assert np.linalg.norm(reference.jac) < 1e-8
+    np.testing.assert_allclose(model.coef_, reference.x[: 2 * p].reshape(2, p), rtol=1e-6)
+    np.testing.assert_allclose(model.intercept_, reference.x[2 * p :], rtol=1e-6)
+    np.testing.assert_allclose(model.objective_, reference.fun, rtol=1e-10)
 
 
 # -------------------------------------------------- scikit-learn compatibility

@@ -34,7 +34,9 @@ class Source:
     classes : ndarray or None
         The source's ``classes_`` when it has them.
     feature_names : ndarray or None
-        The source's ``feature_names_in_`` when it has them.
+        The names of the features the coefficients multiply, when the source
+        has ``feature_names_in_`` (for an mtlearn model fitted with a
+        ``task_column``, its feature names without the task column).
     """
 
     coef: np.ndarray
@@ -45,6 +47,34 @@ class Source:
 
 def _describe(source):
     return type(source).__name__
+
+
+def _coefficient_names(source, multi_task):
+    """The feature names of the source's coefficient columns, or None.
+
+    An mtlearn multi-task model fitted on a DataFrame with a ``task_column``
+    records that column in ``feature_names_in_`` (and ``n_features_in_``) but
+    removes it before the model sees the features: its coefficients are for the
+    other columns, in their order.
+
+    Parameters
+    ----------
+    source : fitted estimator
+    multi_task : bool
+        Whether ``source`` is an mtlearn multi-task model.
+
+    Returns
+    -------
+    names : ndarray or None
+    """
+    names = getattr(source, "feature_names_in_", None)
+    task_column = getattr(source, "task_column", None) if multi_task else None
+    if names is None or task_column is None:
+        return names
+    names = np.asarray(names)
+    if isinstance(task_column, str):
+        return names[names != task_column]
+    return np.delete(names, task_column)
 
 
 def _from_estimator(source, source_task):
@@ -82,7 +112,7 @@ def _from_estimator(source, source_task):
         _as_rows(coef, "the source's coefficients"),
         np.atleast_1d(np.asarray(intercept, dtype=np.float64)).ravel(),
         getattr(source, "classes_", None),
-        getattr(source, "feature_names_in_", None),
+        _coefficient_names(source, multi_task),
     )
 
 

@@ -20,16 +20,15 @@ from joblib import Parallel, delayed
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import StratifiedKFold, check_cv
-from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array
 
 from ._design import with_targets
-from ._tasks import encode_tasks, split_task_column
+from ._tasks import check_sample_weight, encode_tasks, split_task_column
 from .estimators import _TASK_INPUT_DOC, MultiTaskClassifier, MultiTaskRegressor
 from .losses import get_loss
-from .solvers import CompositeProblem, Intercepts
+from .solvers import CompositeProblem, Intercepts, zero_coef_gradient
 
 __all__ = ["MultiTaskClassifierCV", "MultiTaskRegressorCV", "alpha_max", "multitask_path"]
 
@@ -40,16 +39,22 @@ def _loss_name(estimator):
 
 
 def _training_problems(estimator, X, y, tasks, sample_weight):
-    """The (design, loss, intercepts) of each binary problem ``estimator.fit`` solves."""
+    """The (design, loss, intercepts) of each binary problem ``estimator.fit`` solves.
+
+    Building them runs the checks of ``estimator.fit`` on X, y, the task
+    labels and the sample weights, with its error messages.
+    """
     loss = get_loss(_loss_name(estimator))
     if not is_classifier(estimator):
         data = estimator._validated_fit_data(X, y, tasks, sample_weight, y_dtype=np.float64)
         n_tasks = data.design.n_tasks
         intercepts = Intercepts.all_free(n_tasks) if estimator.fit_intercept else Intercepts.none(n_tasks)
         return [(data.design, loss, intercepts)]
+    if y is None:
+        raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the target y is None.")
     y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
     check_classification_targets(y)
-    _, codes = np.unique(y, return_inverse=True)
+    labels, codes = np.unique(y, return_inverse=True)
     data = estimator._validated_fit_data(
         X, codes.reshape(y.shape).astype(np.float64), tasks, sample_weight, y_dtype=np.float64,
         allow_shared_design=y.ndim == 2 and y.shape[1] > 1,
@@ -57,26 +62,15 @@ def _training_problems(estimator, X, y, tasks, sample_weight):
     design = data.design
     present = np.unique(design.y[design.weight > 0]).astype(np.int64)
     if present.size < 2:
-        raise ValueError("alpha_max needs samples of at least 2 classes.")
+        raise ValueError(
+            f"{type(estimator).__name__} needs samples of at least 2 classes, but the rows with positive "
+            f"sample_weight hold only one class: {labels[present].tolist()}."
+        )
     problems = []
     for positive in [present[1]] if present.size == 2 else list(present):
         sub = with_targets(design, np.where(design.y == positive, 1.0, -1.0))
         problems.append((sub, loss, estimator._intercepts(sub, loss)))
     return problems
-
-
-def _zero_coef_gradient(design, loss, intercepts):
-    """Gradient in W of the data term at W = 0, with the intercepts at their optimum."""
-    weight, y = design.weight, design.y
-    if loss.name == "squared_error":
-        best = design.task_sums(weight * y) / design.task_sums(weight)
-    else:
-        positive = design.task_sums(weight * (y > 0))
-        negative = design.task_sums(weight * (y < 0))
-        best = np.array([loss.best_constant(p, n) if p > 0 and n > 0 else 0.0 for p, n in zip(positive, negative)])
-    b = np.where(intercepts.free, best, intercepts.fixed)
-    f = b[design.task_of_entries()]
-    return design.backward(loss.derivative(y, f, weight))
 
 
 def alpha_max(estimator, X, y, tasks=None, sample_weight=None):
@@ -100,6 +94,12 @@ def alpha_max(estimator, X, y, tasks=None, sample_weight=None):
     -------
     alpha_max : float
     """
+    penalty = _dual_norm_penalty(estimator)
+    return _top_alpha(penalty, _training_problems(estimator, X, y, tasks, sample_weight))
+
+
+def _dual_norm_penalty(estimator):
+    """The estimator's penalty, when α_max is defined for it (a dual norm and a smooth loss)."""
     penalty = estimator._penalty()
     if not hasattr(penalty, "dual_norm"):
         raise ValueError(
@@ -108,36 +108,38 @@ def alpha_max(estimator, X, y, tasks=None, sample_weight=None):
         )
     if not get_loss(_loss_name(estimator)).smooth:
         raise ValueError("alpha_max needs a smooth loss; the hinge loss is not supported.")
-    values = [
-        penalty.dual_norm(_zero_coef_gradient(design, loss, intercepts))
-        for design, loss, intercepts in _training_problems(estimator, X, y, tasks, sample_weight)
-    ]
-    return float(max(values))
+    return penalty
 
 
-def _data_scale(estimator, X, y, tasks, sample_weight):
+def _top_alpha(penalty, problems):
+    """α_max of the training problems: the largest dual norm of their gradients at W = 0."""
+    return float(max(penalty.dual_norm(zero_coef_gradient(*problem)) for problem in problems))
+
+
+def _data_scale(penalty, problems):
     """λ_max of the entry-weighted data Gram matrix: the squared loss's Lipschitz constant."""
-    squared = get_loss("squared_error")
-    penalty = estimator._penalty()
-    design, _, intercepts = _training_problems(estimator, X, y, tasks, sample_weight)[0]
-    return CompositeProblem(design, squared, penalty, 0.0, intercepts).lipschitz_estimate()
+    design, _, intercepts = problems[0]
+    return CompositeProblem(design, get_loss("squared_error"), penalty, 0.0, intercepts).lipschitz_estimate()
 
 
-def _alpha_grid(estimator, X, y, tasks, sample_weight, alphas, n_alphas, eps):
-    """A decreasing grid of α: the given one, or geometric from the top α down to eps·top."""
-    if alphas is not None:
-        alphas = np.asarray(alphas, dtype=np.float64)
-        if alphas.ndim != 1 or alphas.size == 0 or not np.all(np.isfinite(alphas)) or np.any(alphas <= 0):
-            raise ValueError("alphas must be a non-empty 1-D array of finite positive numbers.")
-        return np.sort(alphas)[::-1]
+def _checked_alphas(alphas):
+    """A given grid of α, validated and sorted in decreasing order."""
+    alphas = np.asarray(alphas, dtype=np.float64)
+    if alphas.ndim != 1 or alphas.size == 0 or not np.all(np.isfinite(alphas)) or np.any(alphas <= 0):
+        raise ValueError("alphas must be a non-empty 1-D array of finite positive numbers.")
+    return np.sort(alphas)[::-1]
+
+
+def _default_alpha_grid(estimator, problems, n_alphas, eps):
+    """A geometric grid of ``n_alphas`` values from the top α of the training problems down to eps·top."""
     if not isinstance(n_alphas, numbers.Integral) or n_alphas < 1:
         raise ValueError(f"n_alphas must be a positive integer, got {n_alphas!r}.")
     if not 0 < eps <= 1:
         raise ValueError(f"eps must be in (0, 1], got {eps!r}.")
     penalty = estimator._penalty()
-    top = alpha_max(estimator, X, y, tasks, sample_weight) if hasattr(penalty, "dual_norm") else np.inf
+    top = _top_alpha(_dual_norm_penalty(estimator), problems) if hasattr(penalty, "dual_norm") else np.inf
     if not np.isfinite(top) or top <= 0:
-        top = _data_scale(estimator, X, y, tasks, sample_weight)
+        top = _data_scale(penalty, problems)
     return np.geomspace(top, top * eps, int(n_alphas))
 
 
@@ -169,7 +171,11 @@ def multitask_path(estimator, X, y, tasks=None, sample_weight=None, *, alphas=No
     """
     if "alpha" not in estimator.get_params():
         raise ValueError(f"{type(estimator).__name__} has no alpha parameter to follow a path over.")
-    alphas = _alpha_grid(estimator, X, y, tasks, sample_weight, alphas, n_alphas, eps)
+    if alphas is not None:
+        alphas = _checked_alphas(alphas)
+    else:
+        problems = _training_problems(estimator, X, y, tasks, sample_weight)
+        alphas = _default_alpha_grid(estimator, problems, n_alphas, eps)
     model = clone(estimator).set_params(warm_start=True)
     coefs, intercepts = [], []
     for k, alpha in enumerate(alphas, start=1):
@@ -210,12 +216,15 @@ class _WithTasks:
 
 
 def _fold_scores(base, X, y, tasks, sample_weight, train, test, alphas, mixes, scorer):
-    """Test scores of one fold, shape (n_mixes, n_alphas): one warm-started path per mix."""
-    X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
-    y_train, y_test = _safe_indexing(y, train), _safe_indexing(y, test)
-    tasks_train = None if tasks is None else _safe_indexing(tasks, train)
-    tasks_test = None if tasks is None else _safe_indexing(tasks, test)
-    weight_train = None if sample_weight is None else _safe_indexing(sample_weight, train)
+    """Test scores of one fold, shape (n_mixes, n_alphas): one warm-started path per mix.
+
+    X, y, tasks and sample_weight are the validated arrays of :meth:`_CVMixin.fit`
+    (tasks and sample_weight may be None).
+    """
+    X_train, X_test, y_train, y_test = X[train], X[test], y[train], y[test]
+    tasks_train = None if tasks is None else tasks[train]
+    tasks_test = None if tasks is None else tasks[test]
+    weight_train = None if sample_weight is None else sample_weight[train]
     scores = np.empty((len(mixes), len(alphas)))
     for i, mix in enumerate(mixes):
         model = clone(base).set_params(mix=mix, warm_start=True)
@@ -244,9 +253,26 @@ class _CVMixin:
     _default_scoring = None
 
     def _base_estimator(self):
+        """The estimator fitted along the paths: this one's parameters, on features already split from the tasks."""
         own = set(_CV_CONSTRAINTS)
         params = {name: value for name, value in self.get_params(deep=False).items() if name not in own}
-        return self._base_class(**params)
+        return self._base_class(**{**params, "task_column": None})
+
+    def _validated_input(self, base, X, y, tasks, sample_weight):
+        """X, y, task labels and sample weights checked as ``base.fit`` checks them, in row order.
+
+        The task column (if any) is split off X, and ``n_features_in_`` and
+        ``feature_names_in_`` are recorded on this estimator from the X it was
+        given.  Also returns the training problems built on the way, for the
+        default α grid.
+        """
+        task_input = split_task_column(self, X, tasks, reset=True)
+        X, tasks = task_input.X, task_input.labels
+        problems = _training_problems(base, X, y, tasks, sample_weight)
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        return X, y, tasks, sample_weight, problems
 
     def _mix_grid(self):
         if self.mixes is None:
@@ -279,11 +305,12 @@ class _CVMixin:
         self._validate_params()
         base = self._base_estimator()
         mixes = self._mix_grid()
-        n_alphas = self.alphas if isinstance(self.alphas, numbers.Integral) else None
-        alphas = _alpha_grid(
-            base, X, y, tasks, sample_weight, None if n_alphas else self.alphas, n_alphas, self.eps
-        )
-        folds = _folds(self.cv, base, X, y, tasks, groups, classifier=is_classifier(self))
+        X, y, tasks, sample_weight, problems = self._validated_input(base, X, y, tasks, sample_weight)
+        if isinstance(self.alphas, numbers.Integral):
+            alphas = _default_alpha_grid(base, problems, self.alphas, self.eps)
+        else:
+            alphas = _checked_alphas(self.alphas)
+        folds = _folds(self.cv, X, y, tasks, groups, classifier=is_classifier(self))
         scoring = self._default_scoring if self.scoring is None else self.scoring
         scorer = check_scoring(base, scoring)
         fold_scores = Parallel(n_jobs=self.n_jobs)(
@@ -305,28 +332,43 @@ class _CVMixin:
         self.scores_ = scores if self.mixes is not None else scores[0]
         refit = clone(base).set_params(alpha=self.alpha_, mix=mix)
         refit.fit(X, y, tasks=tasks, sample_weight=sample_weight)
-        fitted_params = refit.get_params(deep=False)
+        # The refit saw the features without the task column: n_features_in_ and
+        # feature_names_in_ stay those recorded from the X given to this fit.
+        kept = set(refit.get_params(deep=False)) | {"n_features_in_", "feature_names_in_"}
         for name, value in vars(refit).items():
-            if name not in fitted_params:
+            if name not in kept:
                 setattr(self, name, value)
         return self
 
 
-def _folds(cv, base, X, y, tasks, groups, *, classifier):
+def _folds(cv, X, y, tasks, groups, *, classifier):
     """The (train, test) folds; an int or None gives folds stratified by task.
 
     Every task then has rows in every training fold (when it has at least
     ``n_splits`` rows); classifiers are stratified by (task, class).
+
+    Parameters
+    ----------
+    cv : int, cross-validation generator, iterable or None
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,) or (n_samples, n_tasks)
+    tasks : ndarray of shape (n_samples,) or None
+        The validated task labels.
+    groups : array-like of shape (n_samples,) or None
+    classifier : bool
+
+    Returns
+    -------
+    folds : list of (train, test) index arrays
     """
     if cv is not None and not isinstance(cv, numbers.Integral):
         return list(check_cv(cv, y, classifier=classifier).split(X, y, groups))
     n_splits = 5 if cv is None else cv
-    labels = split_task_column(clone(base), X, tasks, reset=True).labels
-    if labels is None:
+    if tasks is None:
         return list(check_cv(n_splits, y, classifier=classifier).split(X, y, groups))
-    _, strata = encode_tasks(labels)
+    _, strata = encode_tasks(tasks)
     if classifier:
-        _, classes = np.unique(np.asarray(y), return_inverse=True)
+        _, classes = np.unique(y, return_inverse=True)
         strata = strata * (classes.max() + 1) + classes.ravel()
     return list(StratifiedKFold(n_splits=n_splits).split(np.zeros((len(strata), 1)), strata))
 

@@ -7,7 +7,13 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from mtlearn import MultiTaskClassifier, MultiTaskLinearSVC, MultiTaskRegressor
+from mtlearn import (
+    MultiTaskClassifier,
+    MultiTaskClassifierCV,
+    MultiTaskLinearSVC,
+    MultiTaskRegressor,
+    MultiTaskRegressorCV,
+)
 
 _DUAL_SAMPLE_WEIGHT_REASON = (
     "compares fits to rtol=1e-7, but the hinge-loss dual solver stops at a relative duality "
@@ -30,6 +36,11 @@ DEFAULT_ESTIMATORS = [
     MultiTaskLinearSVC(),
 ]
 
+# A 3-value α grid and 2 folds keep the checks fast (each CV fit is 2 paths of 3 fits and a
+# refit); eps=0.1 keeps the smallest α of the grid from slowing the iterative logistic fits.
+SMALL_GRID = {"alphas": 3, "eps": 0.1, "cv": 2}
+CV_ESTIMATORS = [MultiTaskRegressorCV(**SMALL_GRID), MultiTaskClassifierCV(**SMALL_GRID)]
+
 TIGHT_HINGE_ESTIMATORS = [
     MultiTaskClassifier(loss="hinge", tol=1e-10, max_iter=100_000),
     MultiTaskLinearSVC(tol=1e-10, max_iter=100_000),
@@ -42,7 +53,7 @@ def _expected_failures(estimator):
     return {}
 
 
-@parametrize_with_checks(DEFAULT_ESTIMATORS, expected_failed_checks=_expected_failures)
+@parametrize_with_checks(DEFAULT_ESTIMATORS + CV_ESTIMATORS, expected_failed_checks=_expected_failures)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 

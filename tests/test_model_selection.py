@@ -6,7 +6,7 @@ from joblib import parallel_config
 from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedKFold
 
 from mtlearn import MultiTaskClassifier, MultiTaskClassifierCV, MultiTaskRegressor, MultiTaskRegressorCV
-from mtlearn.datasets import make_multitask_regression
+from mtlearn.datasets import make_multitask_classification, make_multitask_regression
 from mtlearn.model_selection import alpha_max, multitask_path
 from mtlearn.penalties import PENALTIES, GraphPenalty
 
@@ -137,10 +137,71 @@ def test_default_folds_keep_every_task_in_every_training_fold():
     X, y, tasks, _ = make_multitask_regression(n_tasks=6, n_samples=20, n_features=4, random_state=0)
     order = np.argsort(tasks, kind="stable")
     X, y, tasks = X[order], y[order], tasks[order]
-    folds = _folds(None, MultiTaskRegressor(), X, y, tasks, None, classifier=False)
+    folds = _folds(None, X, y, tasks, None, classifier=False)
     assert len(folds) == 5
     for train, test in folds:
         assert set(tasks[train]) == set(range(6))
         assert set(tasks[test]) == set(range(6))
     model = MultiTaskRegressorCV(alphas=[1.0, 0.1]).fit(X, y, tasks=tasks)
     assert model.alpha_ in (1.0, 0.1)
+
+
+# Per CV estimator: the plain estimator it refits, noisy data whose best α is inside the grid,
+# the grid, and settings (a continuous test score for the classifier, a tight solver tolerance).
+WEIGHT_CASES = {
+    "regressor": (
+        MultiTaskRegressorCV,
+        MultiTaskRegressor,
+        lambda: make_multitask_regression(n_tasks=3, n_samples=12, n_features=4, noise=2.0, random_state=0)[:3],
+        {"alphas": np.geomspace(3.0, 1e-3, 8), "mixes": [0.3, 0.9]},
+    ),
+    "classifier": (
+        MultiTaskClassifierCV,
+        MultiTaskClassifier,
+        lambda: make_multitask_classification(n_tasks=3, n_samples=16, n_features=4, flip_y=0.1, random_state=0)[:3],
+        {"alphas": np.geomspace(1.0, 1e-2, 5), "scoring": "neg_log_loss", "tol": 1e-8, "max_iter": 20000},
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(WEIGHT_CASES))
+def test_cv_weight_two_equals_duplicated_rows(kind):
+    """Weight 2 on some rows gives the same test scores, α and model as duplicating those rows.
+
+    The test scores do not use ``sample_weight`` (it is documented as used in
+    the fits only), so a weighted row held out for testing would count once
+    where its two copies count twice.  The folds therefore hold out the same
+    unit-weight rows in both fits and keep the weighted rows, and their
+    duplicates, in the training part of every fold.
+    """
+    cv_class, plain_class, make_data, params = WEIGHT_CASES[kind]
+    X, y, tasks = make_data()
+    n = len(y)
+    heavy = np.arange(0, n, 4)  # rows of every task
+    weight = np.where(np.isin(np.arange(n), heavy), 2.0, 1.0)
+    light = np.setdiff1d(np.arange(n), heavy)
+    tests = [light[k::3] for k in range(3)]
+    folds = [(np.setdiff1d(np.arange(n), test), test) for test in tests]
+    copies = np.arange(n, n + len(heavy))  # where the duplicated rows go in the duplicated data
+    duplicated_folds = [(np.concatenate([train, copies]), test) for train, test in folds]
+
+    weighted = cv_class(cv=folds, **params).fit(X, y, tasks=tasks, sample_weight=weight)
+    duplicated = cv_class(cv=duplicated_folds, **params).fit(
+        np.vstack([X, X[heavy]]), np.concatenate([y, y[heavy]]), tasks=np.concatenate([tasks, tasks[heavy]])
+    )
+    np.testing.assert_allclose(weighted.scores_, duplicated.scores_, rtol=1e-10)
+    assert weighted.alpha_ == duplicated.alpha_
+    assert 0 < list(weighted.alphas_).index(weighted.alpha_) < len(weighted.alphas_) - 1  # not a grid end
+    np.testing.assert_allclose(weighted.coef_, duplicated.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(weighted.intercept_, duplicated.intercept_, rtol=1e-10, atol=1e-12)
+
+    # The weights matter: without them the test scores are others.
+    unweighted = cv_class(cv=folds, **params).fit(X, y, tasks=tasks)
+    assert np.max(np.abs(unweighted.scores_ - weighted.scores_)) > 1e-3
+
+    # The refit is the plain estimator at the chosen (α, mix) with the same weights.
+    plain_params = {name: value for name, value in params.items() if name in plain_class().get_params()}
+    plain = plain_class(alpha=weighted.alpha_, mix=weighted.mix_, **plain_params)
+    plain.fit(X, y, tasks=tasks, sample_weight=weight)
+    np.testing.assert_allclose(weighted.coef_, plain.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(weighted.intercept_, plain.intercept_, rtol=1e-10, atol=1e-12)

@@ -1,7 +1,8 @@
-"""How the mean-regularised regressor's fit time and memory grow with rows and tasks.
+"""How the mean-regularised and ℓ2,1 regressors' fit time and memory grow with rows and tasks.
 
-Two sweeps of ``MultiTaskRegressor(penalty="mean")`` (exact solver, intercepts
-fitted), 20 features:
+Two sweeps of ``MultiTaskRegressor(penalty="mean")`` (exact solver) and of
+``MultiTaskRegressor(penalty="l21")`` (proximal gradient on the tasks' Gram
+form), intercepts fitted, 20 features:
 
 - rows: 10 tasks, 10³ → 10⁶ rows in all;
 - tasks: 100 rows per task, 10 → 10⁴ tasks (so 10³ → 10⁶ rows).
@@ -44,20 +45,26 @@ def make_data(n_rows, n_tasks, rng):
     return X, y, task_index
 
 
-def fit(X, y, task_index):
-    return MultiTaskRegressor(alpha=0.1, mix=0.5).fit(X, y, tasks=task_index)
+MODELS = {
+    "mean": lambda: MultiTaskRegressor(penalty="mean", alpha=0.1, mix=0.5),
+    "l21": lambda: MultiTaskRegressor(penalty="l21", alpha=0.05),
+}
 
 
-def measure(n_rows, n_tasks, repeats, rng):
+def measure(model, n_rows, n_tasks, repeats, rng):
     """(median CPU seconds, peak bytes allocated during a fit, bytes of X)."""
     X, y, task_index = make_data(n_rows, n_tasks, rng)
+
+    def fit():
+        MODELS[model]().fit(X, y, tasks=task_index)
+
     times = []
     for _ in range(repeats):
         start = time.process_time()
-        fit(X, y, task_index)
+        fit()
         times.append(time.process_time() - start)
     tracemalloc.start()
-    fit(X, y, task_index)
+    fit()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return float(np.median(times)), peak, X.nbytes
@@ -68,11 +75,11 @@ def slope(sizes, times):
     return float(np.polyfit(np.log(sizes), np.log(times), 1)[0])
 
 
-def sweep(title, sizes, shapes, repeats, rng):
+def sweep(model, title, sizes, shapes, repeats, rng):
     """Markdown section for one sweep; ``shapes`` gives (n_rows, n_tasks) for each size."""
     rows, times = [], []
     for size, (n_rows, n_tasks) in zip(sizes, shapes):
-        seconds, peak, x_bytes = measure(n_rows, n_tasks, repeats, rng)
+        seconds, peak, x_bytes = measure(model, n_rows, n_tasks, repeats, rng)
         times.append(seconds)
         excess = (peak - 2 * x_bytes) / (8 * n_tasks * N_FEATURES)
         rows.append(
@@ -85,7 +92,7 @@ def sweep(title, sizes, shapes, repeats, rng):
         ["rows", "tasks", "fit [s]", "X [MiB]", "peak [MiB]", "peak / size(X)", "(peak − 2 size(X)) / (8 T p)"], rows
     )
     return (
-        f"## {title}\n\n{table}\n\nlog-log slope of time: {slope(sizes, times):.2f} on all sizes, "
+        f"#### {model}: {title}\n\n{table}\n\nlog-log slope of time: {slope(sizes, times):.2f} on all sizes, "
         f"{slope(sizes[large], np.asarray(times)[large]):.2f} on the two largest decades.\n"
     )
 
@@ -104,15 +111,19 @@ def main(argv=None):
     rng = np.random.default_rng(0)
     with threadpool_limits(limits=args.threads), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        fit(*make_data(1000, 10, rng))  # warm-up: imports and first-call costs are not timed
-        by_rows = sweep("Rows (10 tasks)", row_counts, [(n, 10) for n in row_counts], repeats, rng)
-        by_tasks = sweep(
-            "Tasks (100 rows per task)", task_counts, [(100 * t, t) for t in task_counts], repeats, rng
-        )
+        X, y, task_index = make_data(1000, 10, rng)
+        for model in MODELS:  # warm-up: imports and first-call costs are not timed
+            MODELS[model]().fit(X, y, tasks=task_index)
+        sections = []
+        for model in MODELS:
+            sections.append(sweep(model, "rows (10 tasks)", row_counts, [(n, 10) for n in row_counts], repeats, rng))
+            sections.append(
+                sweep(model, "tasks (100 rows per task)", task_counts, [(100 * t, t) for t in task_counts], repeats, rng)
+            )
     text = (
-        "# Scaling of MultiTaskRegressor(penalty=\"mean\")\n\n"
+        "# Scaling of MultiTaskRegressor (penalty=\"mean\" and \"l21\")\n\n"
         f"{N_FEATURES} features; median of {repeats} fits, CPU time, {args.threads} BLAS thread(s); peak memory "
-        "allocated during one fit (tracemalloc), X itself excluded.\n\n" + by_rows + "\n" + by_tasks
+        "allocated during one fit (tracemalloc), X itself excluded.\n\n" + "\n".join(sections)
     )
     write_output(text, args.output_dir / "scaling.md")
     return text

@@ -133,14 +133,18 @@ class MultiTaskLinearModel(BaseEstimator):
         return make_penalty(self.penalty, mix=self.mix)
 
     def _warn_if_not_converged(self, result):
-        if not result.converged:
-            warnings.warn(
-                f"{type(self).__name__} did not converge in max_iter={self.max_iter} iterations: the "
-                f"stopping certificate is {result.certificate:.3g} > tol={self.tol:g}. Increase max_iter, "
-                "loosen tol, or scale the features.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+        if result.converged:
+            return
+        if result.n_iter >= self.max_iter:
+            reason = f"did not converge in max_iter={self.max_iter} iterations"
+        else:
+            reason = "stopped short of tol (round-off limits the certificate)"
+        warnings.warn(
+            f"{type(self).__name__} {reason}: the stopping certificate is {result.certificate:.3g} > "
+            f"tol={self.tol:g}. Increase max_iter, loosen tol, or scale the features.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
 
     def _solve_proximal(self, design, loss, penalty, intercepts, start):
         """Accelerated proximal gradient, inside working sets for feature-separable penalties."""

@@ -219,11 +219,11 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
             )
             problem = CompositeProblem(design, loss, penalty, self.alpha, intercepts)
             certificate, objective = problem.certify(problem.pack(W, b))
-            result = SolverResult(W, b, 1, certificate, True, objective)
+            result = SolverResult(W, b, 1, certificate, certificate <= self.tol, objective)
         else:
             start = warm_start_point(self, n_tasks, n_features)
             result = self._solve_proximal(design, loss, penalty, intercepts, start)
-            self._warn_if_not_converged(result)
+        self._warn_if_not_converged(result)
         self.tasks_ = data.tasks
         self._shared_design = data.shared_design
         self.coef_, self.intercept_ = result.coef, result.intercept

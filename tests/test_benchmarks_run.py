@@ -67,8 +67,9 @@ def test_augmented_features_carry_the_mean_penalty():
 def test_scaling_writes_both_sweeps(tmp_path):
     text = bench_scaling.main(["--quick", "--output-dir", str(tmp_path)])
     assert (tmp_path / "scaling.md").read_text(encoding="utf-8") == text
-    assert "## Rows" in text and "## Tasks" in text
-    assert text.count("log-log slope") == 2
+    for model in ("mean", "l21"):
+        assert f"{model}: rows (10 tasks)" in text and f"{model}: tasks (100 rows per task)" in text
+    assert text.count("log-log slope") == 4
 
 
 def test_slope_recovers_a_power_law():

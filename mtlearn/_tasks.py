@@ -45,8 +45,18 @@ def _is_dataframe(X):
     return hasattr(X, "columns") and hasattr(X, "iloc")
 
 
+def _label_array(labels):
+    """The labels as a 1-D array; a sequence of tuples (hashable labels too) becomes an object array."""
+    if not hasattr(labels, "dtype") and any(isinstance(label, tuple) for label in labels):
+        array = np.empty(len(labels), dtype=object)
+        for i, label in enumerate(labels):
+            array[i] = label
+        return array
+    return np.asarray(labels)
+
+
 def _check_labels(labels, n_samples):
-    labels = np.asarray(labels)
+    labels = _label_array(labels)
     if labels.ndim != 1:
         raise ValueError(f"tasks must be a 1-D array of task labels, got an array of shape {labels.shape}.")
     if labels.shape[0] != n_samples:
@@ -171,7 +181,7 @@ def encode_tasks(labels):
 
 def map_tasks(labels, known_tasks):
     """Index of each label in ``known_tasks``; -1 for labels not seen in fit."""
-    labels = np.asarray(labels)
+    labels = _label_array(labels)
     try:
         position = np.searchsorted(known_tasks, labels)
     except TypeError as exc:

@@ -106,3 +106,19 @@ def test_task_weights_scale_a_tasks_loss_like_its_penalty_share():
     rows = task_index == 0
     alone = MultiTaskRegressor(alpha=0.05).fit(X[rows], y[rows])
     assert_allclose(weighted.coef_[0], alone.coef_[0], rtol=1e-10)
+
+
+def test_tuple_labels_are_tasks_like_any_hashable(data):
+    """Tuples (e.g. (region, school)) label tasks as their string codes do; unseen tuples are named."""
+    X, y, labels = data
+    pairs = {"oak": ("north", 1), "elm": ("north", 2), "ash": ("south", 1)}
+    tuples = [pairs[label] for label in labels]
+    by_tuples = MultiTaskRegressor(alpha=0.1).fit(X, y, tasks=tuples)
+    by_strings = MultiTaskRegressor(alpha=0.1).fit(X, y, tasks=labels)
+    # Sorted tuples ("north", 1) < ("north", 2) < ("south", 1) are oak, elm, ash.
+    assert list(by_tuples.tasks_) == [("north", 1), ("north", 2), ("south", 1)]
+    order = [list(by_strings.tasks_).index(name) for name in ("oak", "elm", "ash")]
+    assert_allclose(by_tuples.coef_, by_strings.coef_[order], rtol=1e-12)
+    assert_allclose(by_tuples.predict(X[:5], tasks=tuples[:5]), by_strings.predict(X[:5], tasks=labels[:5]), rtol=1e-12)
+    with pytest.raises(ValueError, match=r"\('east', 9\)"):
+        by_tuples.predict(X[:1], tasks=[("east", 9)])

@@ -188,14 +188,21 @@ class CompositeProblem:
         """
         return L * np.max(np.abs(x - self.prox(x - grad / L, 1.0 / L)), initial=0.0)
 
+    def gradient_at_zero(self):
+        """Gradient of the smooth part at x = 0 (every design predicts 0 at W = 0, b = 0)."""
+        zero = np.zeros(self.n_vars)
+        return self.loss_gradient(self.predictions(zero, outputs=np.zeros(self.design.n_entries)))
+
+    @staticmethod
+    def scale_of(gradient):
+        """``‖gradient‖_∞``, kept positive."""
+        return max(np.max(np.abs(gradient), initial=0.0), np.finfo(float).tiny)
+
     def gradient_scale(self):
         """``‖∇ data term at x = 0‖_∞``: the scale that makes residuals relative."""
         if self.scale is not None:
             return self.scale
-        zero = np.zeros(self.n_vars)
-        # Every design predicts 0 at W = 0, b = 0.
-        grad = self.loss_gradient(self.predictions(zero, outputs=np.zeros(self.design.n_entries)))
-        return max(np.max(np.abs(grad), initial=0.0), np.finfo(float).tiny)
+        return self.scale_of(self.gradient_at_zero())
 
     def certify(self, x):
         """The relative residual and the objective at ``x`` (for a point from a direct solve)."""

@@ -67,12 +67,16 @@ def solve_on_working_sets(design, loss, penalty, alpha, intercepts, start, *, to
         Its certificate is the whole problem's relative proximal-gradient residual.
     """
     problem = full_problem(design, loss, penalty, alpha, intercepts)
-    scale = problem.gradient_scale()
     T, p = design.n_tasks, design.n_features
     n_blocks = getattr(penalty, "n_blocks", 1)
+    gradient_at_zero = problem.gradient_at_zero()
+    scale = problem.scale_of(gradient_at_zero)
     V = np.zeros((T, n_blocks * p))
     b = intercepts.full(np.zeros(intercepts.n_free))
-    if start is None:
+    if start is None and not (intercepts.free.any() or intercepts.fixed.any()):
+        # W = 0 with zero intercepts is the start: the gradient of the scale is the start's.
+        gradient_W = gradient_at_zero[: T * n_blocks * p].reshape(T, -1)[:, :p]
+    elif start is None:
         gradient_W = zero_coef_gradient(design, loss, intercepts)
     else:
         V[:, :p], b = start[0], start[1]

@@ -32,14 +32,27 @@ def _rows(output, n_numbers):
 def test_separate_pooled_joint():
     output = _run("separate_pooled_joint.py")
     rows = _rows(output, 3)
-    assert len(rows) == 4  # two sizes, related and unrelated tasks
-    related, unrelated = rows[:2], rows[2:]
+    # Two sizes, related and unrelated tasks, for regression (test MSE) then classification (test accuracy).
+    assert len(rows) == 8
+    assert output.index("=== regression") < output.index("=== classification")
+    related, unrelated = rows[0:2], rows[2:4]
     for _, separate, pooled, joint in related + unrelated:
         # The joint model is never much worse than the better of the alternatives.
         assert joint <= 1.1 * min(separate, pooled)
     # With unrelated tasks pooling is far off.
     assert all(pooled > 2 * separate for _, separate, pooled, _ in unrelated)
-    assert re.search(r"relatedness=0.0", output)
+    # With related tasks and few samples, joint beats separate.
+    assert related[0][3] < 0.9 * related[0][1]
+    related, unrelated = rows[4:6], rows[6:8]
+    for _, separate, pooled, joint in related + unrelated:
+        assert min(separate, pooled) <= joint <= 1.0
+    # With 60 samples per task the joint classifier is as good as the better alternative; with 20
+    # it may trail the pooled one (it fits an intercept per task), but it beats separate learning.
+    for _, separate, pooled, joint in (related[1], unrelated[1]):
+        assert joint >= max(separate, pooled) - 0.01
+    assert related[0][3] > related[0][1] + 0.05
+    assert all(pooled < separate - 0.05 for _, separate, pooled, _ in unrelated)
+    assert len(re.findall(r"relatedness=0.0", output)) == 2
 
 
 def test_plot_school_comparison(tmp_path):
@@ -64,6 +77,27 @@ def test_transfer_learning():
     for _, target_only, source_only, transfer in unrelated:
         # An unrelated source is not followed: transfer stays near the target-only model.
         assert transfer <= 1.1 * target_only < source_only
+
+
+
+def test_plot_structured_penalties(tmp_path):
+    output = _run("plot_structured_penalties.py", "--output-dir", str(tmp_path))
+    # "test MSE: independent ridge a, <penalty> b", for l21 and for cluster.
+    errors = [[float(x) for x in re.findall(NUMBER, line)] for line in output.splitlines() if "test MSE" in line]
+    assert len(errors) == 2
+    for ridge, structured in errors:
+        # The penalty encodes the planted structure: it beats independent ridge (measured: 0.49 and 0.62 of it).
+        assert structured < 0.8 * ridge
+    # The l21 path switches on the planted features (as the generator reports them) first.
+    entered = re.search(r"first 5 features to enter the path: (\[.*\])", output).group(1)
+    planted = re.search(r"planted features: (\[.*\])", output).group(1)
+    assert entered == planted
+    # The cluster penalty finds the planted task groups.
+    assert float(re.search(r"adjusted Rand index of the learned clusters: (" + NUMBER + ")", output).group(1)) == 1.0
+    for name in ("coef_matrix.png", "regularization_path.png", "task_similarity.png"):
+        with open(tmp_path / name, "rb") as handle:
+            assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+        assert (tmp_path / name).stat().st_size > 10_000
 
 
 DOC_PAGES = sorted((ROOT / "docs").glob("*.md"))

@@ -11,7 +11,8 @@ import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import Lasso, LogisticRegression, Ridge, RidgeCV
-from sklearn.model_selection import GridSearchCV
+from sklearn.metrics import log_loss
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.svm import LinearSVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -223,6 +224,31 @@ def test_auto_classifier_records_its_choice_and_refits_it():
     assert chosen in [(model.alphas_[k], model.source_weights_[j]), (model.alphas_[k0], 0.0)]
     fixed = TransferClassifier((w_src, np.zeros(1)), alpha=model.alpha_, source_weight=model.source_weight_).fit(X, y)
     np.testing.assert_allclose(model.coef_, fixed.coef_)
+
+
+def test_classifier_cross_validation_in_parallel_is_the_sequential_one():
+    """n_jobs=2 gives exactly the n_jobs=1 choice, and both are the held-out loss of separate fits."""
+    rng = np.random.default_rng(2)
+    w = 2.0 * rng.normal(size=4)
+    X = rng.normal(size=(40, 4))
+    y = (X @ w + rng.logistic(size=40) > 0).astype(int)
+    source = ((w + 0.3 * rng.normal(size=4))[None], np.zeros(1))
+    alphas, betas = [0.001, 0.01, 0.1, 1.0], [0.0, 0.5, 1.0]
+    settings = dict(alpha="auto", source_weight="auto", alphas=alphas, source_weights=betas, cv=3, **TIGHT)
+    sequential = TransferClassifier(source, n_jobs=1, **settings).fit(X, y)
+    parallel = TransferClassifier(source, n_jobs=2, **settings).fit(X, y)
+    # A related source: the choice is inside the α grid and transfers (measured: α = 0.1, β = 1).
+    assert (parallel.alpha_, parallel.source_weight_) == (sequential.alpha_, sequential.source_weight_) == (0.1, 1.0)
+    np.testing.assert_array_equal(parallel.cv_errors_, sequential.cv_errors_)
+    np.testing.assert_array_equal(parallel.coef_, sequential.coef_)
+    np.testing.assert_array_equal(parallel.intercept_, sequential.intercept_)
+    # Independently: one cold-started fit per fold and candidate, scored with scikit-learn's log loss.
+    expected = np.zeros((len(alphas), len(betas)))
+    for train, test in StratifiedKFold(3).split(X, y):
+        for (k, alpha), (j, beta) in itertools.product(enumerate(sorted(alphas, reverse=True)), enumerate(betas)):
+            fold = TransferClassifier(source, alpha=alpha, source_weight=beta, **TIGHT).fit(X[train], y[train])
+            expected[k, j] += log_loss(y[test], fold.predict_proba(X[test]), normalize=False) / len(y)
+    np.testing.assert_allclose(parallel.cv_errors_, expected, rtol=1e-8)
 
 
 # ------------------------------------------------------------------- sources

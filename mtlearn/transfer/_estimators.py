@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import numbers
 import warnings
 
 import numpy as np
+from joblib import Parallel, delayed
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
@@ -179,6 +181,25 @@ def _intercepts(fit_intercept):
     return Intercepts.all_free(1) if fit_intercept else Intercepts.none(1)
 
 
+def _held_out_losses(classifier, X, targets, sample_weight, train, test, centre, start, alphas, loss):
+    """One unit of a TransferClassifier's cross-validation: a fold and a β (through ``centre``).
+
+    Fits the warm-started path over ``alphas`` on the ``train`` rows and
+    returns the held-out loss ℓ of the ``test`` rows (summed over the
+    one-vs-rest problems), shape (n_alphas, n_test), and whether every fit
+    converged.
+    """
+    path = classifier._fit_path(X[train], targets[train], sample_weight[train], centre, start, alphas, loss)
+    losses = np.zeros((len(alphas), len(test)))
+    converged = True
+    for k, results in enumerate(path):
+        for r, result in enumerate(results):
+            scores = np.asarray(X[test] @ result.coef[0]).ravel() + result.intercept[0]
+            losses[k] += loss.pointwise(targets[test, r], scores)
+            converged &= result.converged
+    return losses, converged
+
+
 @_docstring(
     r"""Linear regression transferred from a source model by biased regularisation.
 
@@ -206,7 +227,9 @@ def _intercepts(fit_intercept):
     candidates from one eigendecomposition (the hat matrix does not depend on
     β).  With β = 0 among the candidates (the default grid), an unrelated
     source is switched off: the model is then no worse than target-only ridge
-    regression up to the noise of the leave-one-out estimate.
+    regression up to the noise of the leave-one-out estimate.  There is no
+    ``n_jobs``: the selection refits nothing (one eigendecomposition and a few
+    matrix products per α), so there is no loop worth spreading over workers.
 
     Parameters
     ----------
@@ -340,8 +363,9 @@ class TransferRegressor(RegressorMixin, _TransferLinearModel):
     With ``alpha="auto"`` and/or ``source_weight="auto"`` the strength is
     chosen by stratified k-fold cross-validation of the held-out loss ℓ (summed
     over the one-vs-rest problems), with a warm-started path over α (strong to
-    weak) for every β.  With β = 0 among the candidates (the default grid), an
-    unrelated source is switched off.
+    weak) for every fold and every β; these paths are independent, and
+    ``n_jobs`` computes them in parallel.  With β = 0 among the candidates (the
+    default grid), an unrelated source is switched off.
 
     Parameters
     ----------
@@ -350,6 +374,13 @@ class TransferRegressor(RegressorMixin, _TransferLinearModel):
     cv : int, cross-validation generator or iterable, default=5
         Folds for the "auto" settings (as in ``sklearn.model_selection.check_cv``;
         an int gives stratified folds, reduced to the smallest class count).
+    n_jobs : int or None, default=None
+        Number of jobs computing the cross-validation of the "auto" settings
+        in parallel (joblib): the unit of work is one fold and one β
+        candidate, a warm-started path over the α candidates, so up to
+        ``n_folds × n_source_weights`` jobs run at once.  None means 1 unless
+        in a ``joblib.parallel_backend`` context, -1 means all processors.
+        The result does not depend on it.  Unused without an "auto" setting.
     tol : float, default=1e-4
         Stopping tolerance on the solver's relative certificate.
     max_iter : int, default=1000
@@ -369,6 +400,7 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
         **_TransferLinearModel._parameter_constraints,
         "loss": [StrOptions({"logistic", "hinge", "squared_hinge"})],
         "cv": ["cv_object"],
+        "n_jobs": [None, numbers.Integral],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "verbose": ["verbose"],
@@ -386,6 +418,7 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
         source_task=None,
         fit_intercept=True,
         cv=5,
+        n_jobs=None,
         tol=1e-4,
         max_iter=1000,
         verbose=0,
@@ -399,6 +432,7 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
         self.source_task = source_task
         self.fit_intercept = fit_intercept
         self.cv = cv
+        self.n_jobs = n_jobs
         self.tol = tol
         self.max_iter = max_iter
         self.verbose = verbose
@@ -517,20 +551,18 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
                     f"the smallest class has {smallest}."
                 )
             cv = min(cv, smallest)
-        splitter = check_cv(cv, codes, classifier=True)
+        folds = list(check_cv(cv, codes, classifier=True).split(X, codes))
+        held_out = Parallel(n_jobs=self.n_jobs)(
+            delayed(_held_out_losses)(
+                self, X, targets, sample_weight, train, test, beta * w_src, (w_src, b_src), alphas, loss
+            )
+            for train, test in folds
+            for beta in betas
+        )
         errors = np.zeros((len(alphas), len(betas), X.shape[0]))
-        not_converged = False
-        for train, test in splitter.split(X, codes):
-            for j, beta in enumerate(betas):
-                path = self._fit_path(
-                    X[train], targets[train], sample_weight[train], beta * w_src, (w_src, b_src), alphas, loss
-                )
-                for k, results in enumerate(path):
-                    for r, result in enumerate(results):
-                        scores = np.asarray(X[test] @ result.coef[0]).ravel() + result.intercept[0]
-                        errors[k, j, test] += loss.pointwise(targets[test, r], scores)
-                        not_converged |= not result.converged
-        if not_converged:
+        for ((_, test), j), (losses, _) in zip(itertools.product(folds, range(len(betas))), held_out):
+            errors[:, j, test] += losses
+        if not all(converged for _, converged in held_out):
             warnings.warn(
                 f"Some cross-validation fits of {type(self).__name__} did not converge in "
                 f"max_iter={self.max_iter} iterations.",

@@ -14,7 +14,8 @@ One eigendecomposition of ``X̃ᵀ V X̃`` serves every candidate.  As in
 left out.
 
 Classification: k-fold cross-validation of the held-out loss, with a
-warm-started path over α (from strong to weak) for each β.
+warm-started path over α (from strong to weak) for each fold and β; these
+paths are independent (``TransferClassifier(n_jobs=...)`` runs them in parallel).
 """
 
 from __future__ import annotations

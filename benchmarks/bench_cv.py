@@ -1,10 +1,15 @@
 """Wall time of MultiTaskRegressorCV against GridSearchCV over the same grid and folds.
 
-Both choose α on the same folds and the same grid (MultiTaskRegressorCV's default
-grid, whose computation is part of its time; the task labels travel as the last
-column of X) and refit on all the data.  MultiTaskRegressorCV follows one warm-started path
-per fold; GridSearchCV fits every (fold, α) from zero.  Prints, for each
-penalty, the two wall times, their ratio and whether both chose the same α.
+Both choose α (and, in the last row, mix) on the same folds and the same grid
+(MultiTaskRegressorCV's default α grid, whose computation is part of its time;
+the task labels travel as the last column of X) and refit on all the data.
+GridSearchCV fits every (fold, mix, α) from zero.  MultiTaskRegressorCV follows
+one warm-started path per fold and mix for the iterative solvers (l21,
+cluster); for the exact solver (squared loss with "mean") it computes the
+per-task eigendecompositions of each fold's training rows once and solves
+every (mix, α) from them.  Prints, for each penalty, the two wall times, their
+ratio (GridSearchCV / CV: above 1, the CV estimator is faster) and whether
+both chose the same α (and mix).
 
     python benchmarks/bench_cv.py [--n-tasks 20] [--n-samples 50] [--n-features 30] [--n-alphas 20]
 """
@@ -43,11 +48,17 @@ def main():
     )
     Xc = np.column_stack([X, tasks])
     folds = KFold(5, shuffle=True, random_state=0)
-    penalties = {"mean (exact solver)": "mean", "l21 (APG)": "l21", "cluster (APG)": ClusterPenalty(n_clusters=3)}
+    # name: (penalty, mixes searched or None)
+    cases = {
+        "mean (exact solver)": ("mean", None),
+        "l21 (APG)": ("l21", None),
+        "cluster (APG)": (ClusterPenalty(n_clusters=3), None),
+        "mean, 3 mixes (exact)": ("mean", [0.2, 0.5, 0.8]),
+    }
     print(f"{args.n_tasks} tasks x {args.n_samples} samples, {args.n_features} features, "
           f"{args.n_alphas} alphas, 5 folds, best of {args.repeats}")
     print(f"{'penalty':<22}{'CV [s]':>10}{'GridSearchCV [s]':>18}{'ratio':>8}  same alpha")
-    for name, penalty in penalties.items():
+    for name, (penalty, mixes) in cases.items():
         base = MultiTaskRegressor(penalty=penalty, task_column=-1, tol=1e-6, max_iter=5000)
         cv_times, gs_times = [], []
         with warnings.catch_warnings():
@@ -55,15 +66,19 @@ def main():
             for _ in range(args.repeats):
                 seconds, cv = _timed(
                     lambda: MultiTaskRegressorCV(
-                        alphas=args.n_alphas, cv=folds, penalty=penalty, task_column=-1, tol=1e-6, max_iter=5000
+                        alphas=args.n_alphas, mixes=mixes, cv=folds, penalty=penalty, task_column=-1, tol=1e-6,
+                        max_iter=5000,
                     ).fit(Xc, y)
                 )
                 cv_times.append(seconds)
+                grid = {"alpha": cv.alphas_} if mixes is None else {"alpha": cv.alphas_, "mix": mixes}
                 seconds, search = _timed(
-                    lambda: GridSearchCV(base, {"alpha": cv.alphas_}, cv=folds, scoring="neg_mean_squared_error").fit(Xc, y)
+                    lambda: GridSearchCV(base, grid, cv=folds, scoring="neg_mean_squared_error").fit(Xc, y)
                 )
                 gs_times.append(seconds)
         same = np.isclose(cv.alpha_, search.best_params_["alpha"])
+        if mixes is not None:
+            same = same and np.isclose(cv.mix_, search.best_params_["mix"])
         cv_time, gs_time = min(cv_times), min(gs_times)
         print(f"{name:<22}{cv_time:>10.3f}{gs_time:>18.3f}{gs_time / cv_time:>8.2f}  {same}")
 

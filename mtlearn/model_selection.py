@@ -6,12 +6,17 @@
 - :func:`multitask_path`: the solutions along a decreasing grid of α, each fit
   warm-started from the previous one.
 - :class:`MultiTaskRegressorCV`, :class:`MultiTaskClassifierCV`: choose α (and
-  ``mix`` for ``penalty="mean"``) by cross-validation, computing one warm-started
-  path per fold and mix, then refit on all the data.
+  ``mix`` for ``penalty="mean"``) by cross-validation, then refit on all the
+  data.  Each fold asks for the path solver of the model (:func:`_path_solver`):
+  one warm-started path per mix for iterative solvers; for the squared loss
+  with a quadratic penalty (``"mean"``, ``"ridge"``), whose fits are exact,
+  one set of per-task eigendecompositions of the fold's training rows, from
+  which every (mix, α) is one p × p solve.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import numbers
 
@@ -24,11 +29,13 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array
 
+from ._base import penalty_info
 from ._design import with_targets
 from ._tasks import check_sample_weight, encode_tasks, split_task_column
 from .estimators import _TASK_INPUT_DOC, MultiTaskClassifier, MultiTaskRegressor
 from .losses import get_loss
-from .solvers import CompositeProblem, Intercepts, zero_coef_gradient
+from .solvers import CompositeProblem, Intercepts, SolverResult, zero_coef_gradient
+from .solvers._exact_ridge import MeanRegularisedPath
 
 __all__ = ["MultiTaskClassifierCV", "MultiTaskRegressorCV", "alpha_max", "multitask_path"]
 
@@ -215,22 +222,90 @@ class _WithTasks:
         return with_tasks
 
 
+class _WarmStartedPath:
+    """The estimator's own fit at each (mix, α) of a fold's training rows, warm-started along α for each mix.
+
+    The path solver of every model that is fitted iteratively.  ``fitted``
+    is called mix by mix, each mix over the decreasing α grid.
+    """
+
+    def __init__(self, base, X, y, tasks, sample_weight):
+        self.base, self.data = base, (X, y, tasks, sample_weight)
+        self.mix, self.model = None, None
+
+    def fitted(self, mix, alpha):
+        if self.model is None or mix != self.mix:
+            self.mix, self.model = mix, clone(self.base).set_params(mix=mix, warm_start=True)
+        X, y, tasks, sample_weight = self.data
+        return self.model.set_params(alpha=alpha).fit(X, y, tasks=tasks, sample_weight=sample_weight)
+
+
+class _ExactPath:
+    """Exact solves at every (mix, α) of a fold from one set of spectra of its training design.
+
+    The path solver of a regressor whose fit is the exact solve of the squared
+    loss with a quadratic penalty (one with ``kernel_coefficients``): the
+    per-task eigendecompositions do not depend on α nor on the mix (see
+    :class:`~mtlearn.solvers._exact_ridge.MeanRegularisedPath`), so the
+    fold's design is validated and decomposed once, and each (mix, α) costs
+    one p × p solve.  ``fitted`` returns the estimator with the fitted
+    attributes its ``fit`` sets (the certificate excepted: these models are
+    only scored).
+    """
+
+    def __init__(self, base, X, y, tasks, sample_weight):
+        self.template = clone(base)
+        self.data = self.template._validated_fit_data(X, y, tasks, sample_weight, y_dtype=np.float64)
+        self.spectra = MeanRegularisedPath(self.data.design, base.fit_intercept)
+
+    def fitted(self, mix, alpha):
+        # A shallow copy keeps n_features_in_ (and feature_names_in_) recorded by the validation;
+        # mix and alpha are set as set_params would, without its introspection of the signature.
+        model = copy.copy(self.template)
+        model.mix, model.alpha = mix, alpha
+        penalty = model._penalty()
+        W, b = self.spectra.solve(alpha, penalty.kernel_coefficients(self.data.design.n_tasks))
+        model.tasks_, model._shared_design = self.data.tasks, self.data.shared_design
+        model.coef_, model.intercept_ = W, b
+        model.shared_coef_, model.shared_intercept_ = penalty.shared_coef(W), float(np.mean(b))
+        model.penalty_info_ = penalty_info(penalty, SolverResult(W, b, 1, np.nan, True, np.nan))
+        model.n_iter_ = 1
+        return model
+
+
+def _is_solved_exactly(estimator):
+    """Whether ``estimator.fit`` is the exact solve: a regressor, squared loss, a penalty with kernel_coefficients.
+
+    The condition of ``MultiTaskRegressor.fit`` for its exact route.
+    """
+    return (
+        isinstance(estimator, MultiTaskRegressor)
+        and estimator.loss == "squared_error"
+        and hasattr(estimator._penalty(), "kernel_coefficients")
+    )
+
+
+def _path_solver(base, X, y, tasks, sample_weight):
+    """The object that fits ``base`` at each (mix, α) on the given training rows: ``fitted(mix, alpha)``."""
+    solver = _ExactPath if _is_solved_exactly(base) else _WarmStartedPath
+    return solver(base, X, y, tasks, sample_weight)
+
+
 def _fold_scores(base, X, y, tasks, sample_weight, train, test, alphas, mixes, scorer):
-    """Test scores of one fold, shape (n_mixes, n_alphas): one warm-started path per mix.
+    """Test scores of one fold, shape (n_mixes, n_alphas), from the fold's path solver.
 
     X, y, tasks and sample_weight are the validated arrays of :meth:`_CVMixin.fit`
     (tasks and sample_weight may be None).
     """
-    X_train, X_test, y_train, y_test = X[train], X[test], y[train], y[test]
+    X_test, y_test = X[test], y[test]
     tasks_train = None if tasks is None else tasks[train]
     tasks_test = None if tasks is None else tasks[test]
     weight_train = None if sample_weight is None else sample_weight[train]
+    path = _path_solver(base, X[train], y[train], tasks_train, weight_train)
     scores = np.empty((len(mixes), len(alphas)))
     for i, mix in enumerate(mixes):
-        model = clone(base).set_params(mix=mix, warm_start=True)
         for j, alpha in enumerate(alphas):
-            model.set_params(alpha=alpha).fit(X_train, y_train, tasks=tasks_train, sample_weight=weight_train)
-            scores[i, j] = scorer(_WithTasks(model, tasks_test), X_test, y_test)
+            scores[i, j] = scorer(_WithTasks(path.fitted(mix, alpha), tasks_test), X_test, y_test)
             if base.verbose:
                 print(f"[cv] mix {mix:g}  alpha {j + 1}/{len(alphas)} = {alpha:.4g}  test score {scores[i, j]:.6g}")
     return scores
@@ -396,7 +471,9 @@ _CV_PARAMETERS_DOC = """
         Number of folds computed in parallel (joblib).
     penalty, fit_intercept, task_column, task_weights, handle_unknown, tol, max_iter, verbose
         As in the underlying estimator (``alpha`` and ``mix`` are chosen;
-        every path is warm-started).
+        every path is warm-started, or solved exactly from one
+        eigendecomposition per task and fold for the squared loss with
+        ``"mean"`` or ``"ridge"``).
 """
 
 _CV_ATTRIBUTES_DOC = """
@@ -433,8 +510,8 @@ def _cv_constraints(base_class):
 @_cv_doc(
     r"""Multi-task regression with α (and mix) chosen by cross-validation, as ``LassoCV``.
 
-    For each fold and each mix it follows a warm-started path over the
-    decreasing α grid of :class:`~mtlearn.MultiTaskRegressor`'s objective
+    For each fold and each mix it follows a path over the decreasing α grid
+    of :class:`~mtlearn.MultiTaskRegressor`'s objective
 
     .. math::
 
@@ -443,6 +520,11 @@ def _cv_constraints(base_class):
 
     scores each fit on the fold's test rows (default: mean squared error),
     picks the (mix, α) with the best mean score and refits on all the data.
+    With ``penalty="mean"`` or ``"ridge"`` every fit is exact: the per-task
+    eigendecompositions of a fold's training rows depend on neither α nor
+    mix, so they are computed once per fold and each (mix, α) costs one
+    p × p solve (the refit is the estimator's own fit, certified).  Other
+    penalties follow a warm-started path.
 {tasks}
     Parameters
     ----------

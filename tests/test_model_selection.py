@@ -205,3 +205,116 @@ def test_cv_weight_two_equals_duplicated_rows(kind):
     plain.fit(X, y, tasks=tasks, sample_weight=weight)
     np.testing.assert_allclose(weighted.coef_, plain.coef_, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(weighted.intercept_, plain.intercept_, rtol=1e-10, atol=1e-12)
+
+
+# The squared loss with "mean" or "ridge": every fold's (mix, α) grid is solved exactly from one
+# set of per-task spectra of the fold's training rows (no fit per grid point).
+def _weighted_tasks(n_tasks, n_samples, n_features, seed):
+    X, y, tasks, _ = make_multitask_regression(
+        n_tasks=n_tasks, n_samples=n_samples, n_features=n_features, noise=1.0, random_state=seed
+    )
+    weight = np.random.default_rng(seed).uniform(0.5, 2.0, len(y))
+    return np.column_stack([X, tasks]), y, weight
+
+
+EXACT_CASES = {
+    # (data, CV parameters): task labels as the last column of X, sample weights used in the fits.
+    "mean, weighted": (
+        lambda: _weighted_tasks(4, 30, 6, 0),
+        {"penalty": "mean", "mixes": [0.0, 0.5, 0.999], "scoring": "neg_mean_squared_error"},
+    ),
+    "mean, fewer rows than features, r2": (
+        lambda: _weighted_tasks(5, 9, 12, 1),
+        {"penalty": "mean", "mixes": [0.2, 0.9], "scoring": "r2"},
+    ),
+    "ridge": (lambda: _weighted_tasks(3, 25, 5, 2), {"penalty": "ridge", "scoring": None}),
+}
+
+
+@pytest.fixture
+def count_fits(monkeypatch):
+    calls = []
+    fit = MultiTaskRegressor.fit
+
+    def counted(self, *args, **kwargs):
+        calls.append(type(self))
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(MultiTaskRegressor, "fit", counted)
+    return calls
+
+
+@pytest.mark.parametrize("case", list(EXACT_CASES))
+def test_exact_fold_scores_equal_the_scores_of_fitted_models(case, count_fits):
+    from sklearn.metrics import check_scoring
+
+    make_data, params = EXACT_CASES[case]
+    Xc, y, weight = make_data()
+    alphas = np.geomspace(10.0, 1e-3, 6)
+    folds = list(KFold(3, shuffle=True, random_state=0).split(Xc))
+    cv = MultiTaskRegressorCV(alphas=alphas, cv=folds, task_column=-1, **params).fit(Xc, y, sample_weight=weight)
+    assert count_fits == [MultiTaskRegressor]  # the refit only: the folds were solved from their spectra
+    mixes = params.get("mixes", [0.5])
+    scores = cv.scores_ if "mixes" in params else cv.scores_[None]
+    scorer = check_scoring(MultiTaskRegressor(), params["scoring"] or "neg_mean_squared_error")
+    expected = np.empty((len(mixes), len(alphas), len(folds)))
+    for k, (train, test) in enumerate(folds):
+        for i, mix in enumerate(mixes):
+            for j, alpha in enumerate(alphas):
+                model = MultiTaskRegressor(penalty=params["penalty"], alpha=alpha, mix=mix, task_column=-1)
+                model.fit(Xc[train], y[train], sample_weight=weight[train])
+                expected[i, j, k] = scorer(model, Xc[test], y[test])
+    np.testing.assert_allclose(scores, expected, rtol=1e-8)
+
+
+def test_exact_fold_scores_on_a_shared_design(count_fits):
+    X, y, _ = make_multitask_regression(n_tasks=3, n_samples=40, n_features=5, random_state=3)[:3]
+    Y = np.column_stack([y, 0.5 * y + X[:, 0], X @ np.arange(5.0)])  # three targets on the same rows
+    alphas, mixes = [1.0, 0.1, 0.01], [0.0, 0.7]
+    folds = list(KFold(4, shuffle=True, random_state=0).split(X))
+    cv = MultiTaskRegressorCV(alphas=alphas, mixes=mixes, cv=folds).fit(X, Y)
+    assert count_fits == [MultiTaskRegressor]
+    for k, (train, test) in enumerate(folds):
+        for i, mix in enumerate(mixes):
+            for j, alpha in enumerate(alphas):
+                model = MultiTaskRegressor(alpha=alpha, mix=mix).fit(X[train], Y[train])
+                mse = np.mean((model.predict(X[test]) - Y[test]) ** 2)
+                np.testing.assert_allclose(cv.mse_path_[i, j, k], mse, rtol=1e-8)
+
+
+def test_exact_path_models_are_those_of_a_fit(data):
+    from mtlearn.model_selection import _ExactPath
+
+    X, y, tasks = data
+    weight = np.linspace(0.5, 2.0, len(y))
+    base = MultiTaskRegressor(task_weights=[1.0, 2.0, 0.5, 1.0], handle_unknown="shared")
+    path = _ExactPath(base, X, y, tasks, weight)
+    for mix, alpha in [(0.0, 1.0), (0.5, 0.1), (0.95, 0.01)]:
+        model = path.fitted(mix, alpha)
+        fitted = MultiTaskRegressor(**{**base.get_params(), "alpha": alpha, "mix": mix})
+        fitted.fit(X, y, tasks=tasks, sample_weight=weight)
+        assert model.get_params() == fitted.get_params()
+        for name, value in vars(fitted).items():
+            if name in ("certificate_", "objective_"):  # the fold models are scored, not certified
+                continue
+            assert name in vars(model), name
+            if isinstance(value, (np.ndarray, float)):
+                np.testing.assert_allclose(getattr(model, name), value, rtol=1e-10, atol=1e-14, err_msg=name)
+            elif not name.startswith("_") or name == "_shared_design":
+                assert getattr(model, name) == value, name
+        new_tasks = np.where(tasks == 0, 9, tasks)  # task 9 unseen: the shared model
+        np.testing.assert_allclose(model.predict(X, tasks=new_tasks), fitted.predict(X, tasks=new_tasks), rtol=1e-10)
+
+
+def test_path_solver_is_exact_only_for_the_exact_fits(data):
+    from mtlearn.model_selection import _ExactPath, _path_solver, _WarmStartedPath
+
+    X, y, tasks = data
+    labels = (y > np.median(y)).astype(int)
+    for estimator, target, kind in [
+        (MultiTaskRegressor(penalty="mean"), y, _ExactPath),
+        (MultiTaskRegressor(penalty="ridge"), y, _ExactPath),
+        (MultiTaskRegressor(penalty=GraphPenalty(adjacency=np.ones((4, 4)))), y, _WarmStartedPath),
+        (MultiTaskClassifier(penalty="mean"), labels, _WarmStartedPath),
+    ] + ([(MultiTaskRegressor(penalty="l21"), y, _WarmStartedPath)] if "l21" in PENALTIES else []):
+        assert type(_path_solver(estimator, X, target, tasks, None)) is kind

@@ -13,16 +13,28 @@ then ``u_t = √a M_t⁻¹ (g_t − √b A_t u_0)``, so
 ``w_t = √b u_0 + a M_t⁻¹ (g_t − √b A_t u_0)``.
 
 The cost is that of independent ridge fits plus one p × p solve, with no
-iterations, and the per-task work is batched over the tasks:
+iterations.  Two routes share this algebra (:func:`_assemble`).
+
+One fit, :func:`solve_mean_regularised_squared`, batches the per-task work:
 
 - consecutive tasks with the same number of rows are viewed (no copy) as one
   stack of shape (n_tasks_in_group, n_rows, n_features);
 - a task with at least as many rows as features (or sparse rows) gets its
   p × p Gram matrix, and ``M_t⁻¹ A_t`` and ``M_t⁻¹ g_t`` come from one
-  batched solve;
+  batched solve (cheaper than an eigendecomposition);
 - a task with fewer rows than features gets the SVD of its centred rows
   (``M_t⁻¹`` acts as ``1/(a λ + α)`` on the row space and ``1/α`` off it);
 - tasks that share their design (2-D ``y``) share one eigendecomposition.
+
+Many fits on one design (a regularisation path, the (mix, α) grid of a
+cross-validation fold), :class:`MeanRegularisedPath`: with
+``A_t = Q_t diag(λ_t) Q_tᵀ``, ``M_t`` has eigenvalues ``a λ_t + α`` on the
+same eigenvectors, so the spectra do not depend on α nor on (a, b).  They are
+computed once — one batched eigendecomposition of the Gram matrices of all
+tasks with at least as many rows as features, whatever their row counts; the
+SVD of the centred rows of the others (sparse rows densified), per group of
+equal row counts; one eigendecomposition for a shared design — and each
+``solve(alpha, (a, b))`` costs O(T p²) products and one p × p solve.
 """
 
 from __future__ import annotations
@@ -82,38 +94,54 @@ class _ExplicitInverses:
 
 
 class _Spectra:
-    """``A_t = Q_t diag(λ_t) Q_tᵀ`` from eigenpairs, with ``M_t⁻¹ g_t`` formed.
+    """``A_t = Q_t diag(λ_t) Q_tᵀ`` and ``g_t`` in that basis, for a stack of tasks.
 
-    ``Q`` has shape (k, p, r), or (1, p, r) when the tasks share it; ``lam`` has
-    shape (k, r) (the task weights already folded in).  Off the span of Q,
-    ``M_t`` is α I.
+    Nothing here depends on α or on the kernel coefficients (a, b):
+    :meth:`at` gives the operator of ``M_t = a A_t + α I``.  ``Q`` has shape
+    (k, p, r), or (1, p, r) when the tasks share it; ``lam`` has shape (k, r)
+    (the task weights already folded in) and ``g`` shape (k, p).  Off the span
+    of Q (r < p), ``A_t`` is 0.
     """
 
-    def __init__(self, Q, lam, g, a, alpha):
+    def __init__(self, Q, lam, g):
         self.Q, self.lam = Q, lam
-        self.denominators = a * lam + alpha
-        coords = self._coords(g)
-        self.inverse_g = self._expand(coords / self.denominators)
-        if Q.shape[2] < Q.shape[1]:
-            self.inverse_g += (g - self._expand(coords)) / alpha
+        p, r = Q.shape[1:]
+        self.coords = np.matmul(g[:, None, :], Q)[:, 0]
+        self.off_span = g - self.expand(self.coords) if r < p else None
+        # The Q_t side by side, shape (p, k r): Σ_t Q_t D_t Q_tᵀ is one product.
+        self.columns = Q.transpose(1, 0, 2).reshape(p, -1)
 
-    def _coords(self, V):
-        return np.matmul(V[:, None, :], self.Q)[:, 0]
-
-    def _expand(self, C):
+    def expand(self, C):
+        """``Q_t c_t`` for coordinates C of shape (k, r): shape (k, p)."""
         return np.matmul(self.Q, C[:, :, None])[:, :, 0]
 
+    def at(self, a, alpha):
+        """The operator of ``M_t = a A_t + α I`` (``M_t⁻¹ g_t``, ``A_t M_t⁻¹ u``, ``Σ_t A_t M_t⁻¹``)."""
+        return _SpectralOperator(self, a, alpha)
+
+
+class _SpectralOperator:
+    """What :func:`_assemble` needs of ``M_t = a A_t + α I``, from the eigenpairs of :class:`_Spectra`."""
+
+    def __init__(self, spectra, a, alpha):
+        self.spectra = spectra
+        denominators = a * spectra.lam + alpha
+        self.weights = spectra.lam / denominators
+        self.inverse_g = spectra.expand(spectra.coords / denominators)
+        if spectra.off_span is not None:
+            self.inverse_g += spectra.off_span / alpha
+
     def curvature_apply(self, u):
-        weights = self.lam / self.denominators
-        return self._expand(weights * np.matmul(u, self.Q))
+        """``A_t M_t⁻¹ u`` for every task, shape (k, p)."""
+        return self.spectra.expand(self.weights * np.matmul(u, self.spectra.Q))
 
     def curvature_sum(self):
-        weights = self.lam / self.denominators
-        if self.Q.shape[0] == 1:
+        """``Σ_t A_t M_t⁻¹``."""
+        weights = self.weights
+        if self.spectra.Q.shape[0] == 1:
             weights = weights.sum(axis=0, keepdims=True)
-        p = self.Q.shape[1]
-        scaled = (self.Q * weights[:, None, :]).transpose(1, 0, 2).reshape(p, -1)
-        return scaled @ self.Q.transpose(1, 0, 2).reshape(p, -1).T
+        columns = self.spectra.columns
+        return (columns * weights.ravel()) @ columns.T
 
 
 def _weighted_sums(X, V):
@@ -123,47 +151,13 @@ def _weighted_sums(X, V):
     return np.matmul(V[:, None, :], X)[:, 0]
 
 
-def _group(X, S, Y, rho, a, alpha, fit_intercept):
-    """Operator and weighted means of x and y for a group of tasks with the same row count.
+def _task_groups(design):
+    """Yield (tasks, X, S, Y, rho) over groups of consecutive tasks with the same row count.
 
-    X is a (k, n, p) stack of the tasks' rows (or, sparse, one task's 2-D rows),
+    For a StackedDesign: ``tasks`` is the slice of the group's tasks, X the
+    (k, n, p) stack of their rows (a view; for sparse X, one task's 2-D rows),
     S and Y the (k, n) sample weights and targets, rho the (k,) task weights.
     """
-    k, n = S.shape
-    p = X.shape[-1]
-    total = S.sum(axis=1)
-    if fit_intercept:
-        x_mean = _weighted_sums(X, S) / total[:, None]
-        y_mean = np.einsum("kn,kn->k", S, Y) / total
-    else:
-        x_mean, y_mean = np.zeros((k, p)), np.zeros(k)
-    g = rho[:, None] * (_weighted_sums(X, S * Y) - (total * y_mean)[:, None] * x_mean)
-    if sp.issparse(X) or n >= p:
-        if sp.issparse(X):
-            A = _gram(X, S[0])[None]
-        elif np.all(S == S[:, :1]):
-            A = np.matmul(X.transpose(0, 2, 1), X) * S[:, :1, None]
-        else:
-            A = np.matmul(X.transpose(0, 2, 1), X * S[:, :, None])
-        A -= total[:, None, None] * x_mean[:, :, None] * x_mean[:, None, :]
-        A *= rho[:, None, None]
-        return _ExplicitInverses(A, g, a, alpha), x_mean, y_mean
-    rows = np.sqrt(S)[:, :, None] * (X - x_mean[:, None, :])
-    _, singular, Vt = np.linalg.svd(rows, full_matrices=False)
-    return _Spectra(Vt.transpose(0, 2, 1), rho[:, None] * singular**2, g, a, alpha), x_mean, y_mean
-
-
-def _groups(design, a, alpha, fit_intercept):
-    """Yield (tasks, operator, x_mean, y_mean) over groups of tasks (see the module docstring)."""
-    if isinstance(design, SharedDesign):
-        S, rho = design.sample_weight, design.task_weights
-        Y = design.y.reshape(-1, design.n_tasks)
-        Q, lam, x_mean = _centred_spectrum(design.X, S / S.sum(), fit_intercept)
-        y_mean = S @ Y / S.sum() if fit_intercept else np.zeros(design.n_tasks)
-        g = rho[:, None] * (np.asarray(design.X.T @ (S[:, None] * Y)).T - S.sum() * np.outer(y_mean, x_mean))
-        operator = _Spectra(Q[None], rho[:, None] * lam, g, a, alpha)
-        yield slice(None), operator, np.broadcast_to(x_mean, g.shape), y_mean
-        return
     X, starts, n_tasks, p = design.X, design.starts, design.n_tasks, design.n_features
     counts = np.diff(starts)
     first = 0
@@ -175,20 +169,144 @@ def _groups(design, a, alpha, fit_intercept):
             last += 1
         rows = slice(starts[first], starts[last])
         k = last - first
-        X_group = X[rows] if sp.issparse(X) else X[rows].reshape(k, n, p)
         yield (
             slice(first, last),
-            *_group(
-                X_group,
-                design.sample_weight[rows].reshape(k, n),
-                design.y[rows].reshape(k, n),
-                design.task_weights[first:last],
-                a,
-                alpha,
-                fit_intercept,
-            ),
+            X[rows] if sp.issparse(X) else X[rows].reshape(k, n, p),
+            design.sample_weight[rows].reshape(k, n),
+            design.y[rows].reshape(k, n),
+            design.task_weights[first:last],
         )
         first = last
+
+
+def _moments(X, S, Y, rho, fit_intercept):
+    """Weighted means of x (k, p) and y (k,), ``g = ρ X̃ᵀ V ỹ`` (k, p) and the weight totals (k,) of a group."""
+    k, _ = S.shape
+    total = S.sum(axis=1)
+    if fit_intercept:
+        x_mean = _weighted_sums(X, S) / total[:, None]
+        y_mean = np.einsum("kn,kn->k", S, Y) / total
+    else:
+        x_mean, y_mean = np.zeros((k, X.shape[-1])), np.zeros(k)
+    g = rho[:, None] * (_weighted_sums(X, S * Y) - (total * y_mean)[:, None] * x_mean)
+    return x_mean, y_mean, g, total
+
+
+def _uses_gram(X):
+    """Whether a group's tasks get their p × p Gram matrix (sparse, or at least as many rows as features)."""
+    return sp.issparse(X) or X.shape[-2] >= X.shape[-1]
+
+
+def _centred_gram(X, S, rho, x_mean, total):
+    """``A_t = ρ_t X̃_tᵀ V_t X̃_t`` of a group, shape (k, p, p)."""
+    if sp.issparse(X):
+        A = _gram(X, S[0])[None]
+    elif np.all(S == S[:, :1]):
+        A = np.matmul(X.transpose(0, 2, 1), X) * S[:, :1, None]
+    else:
+        A = np.matmul(X.transpose(0, 2, 1), X * S[:, :, None])
+    A -= total[:, None, None] * x_mean[:, :, None] * x_mean[:, None, :]
+    A *= rho[:, None, None]
+    return A
+
+
+def _row_spectra(X, S, rho, x_mean, g):
+    """:class:`_Spectra` of a dense group with fewer rows than features, from the SVD of its centred rows."""
+    rows = np.sqrt(S)[:, :, None] * (X - x_mean[:, None, :])
+    _, singular, Vt = np.linalg.svd(rows, full_matrices=False)
+    return _Spectra(Vt.transpose(0, 2, 1), rho[:, None] * singular**2, g)
+
+
+def _batched_eigh(A):
+    """Eigenvalues (k, p) and eigenvectors (k, p, p) of a stack of symmetric matrices (overwritten).
+
+    A loop of ``scipy.linalg.eigh`` rather than the batched ``numpy.linalg.eigh``:
+    on a shared 2-core machine the latter (numpy 2.4's OpenBLAS 0.3.31, two
+    threads) took 50–300 ms instead of 1.5 ms for 20 matrices of 30 × 30 when
+    called between stretches of Python work, as in a cross-validation fold;
+    and scipy 1.10, the oldest supported, has no batched eigh.
+    """
+    lam = np.empty(A.shape[:2])
+    for t, matrix in enumerate(A):
+        lam[t], A[t] = scipy.linalg.eigh(matrix, overwrite_a=True, check_finite=False, driver="evd")
+    return lam, A
+
+
+def _assemble(parts, x_mean, y_mean, kernel_coefficients, fit_intercept):
+    """W and the intercepts from the operators of all the tasks (see the module docstring).
+
+    ``parts`` lists (tasks, operator) pairs whose ``tasks`` (slices or index
+    arrays) cover every task once; x_mean (n_tasks, p) and y_mean (n_tasks,)
+    are the tasks' weighted means.
+    """
+    a, b = kernel_coefficients
+    n_tasks, p = x_mean.shape
+    u0 = np.zeros(p)
+    if b > 0:
+        H = np.eye(p)
+        rhs = np.zeros(p)
+        for _, operator in parts:
+            H += b * operator.curvature_sum()
+            rhs += np.sqrt(b) * operator.inverse_g.sum(axis=0)
+        u0 = scipy.linalg.solve(0.5 * (H + H.T), rhs, assume_a="pos")
+    W = np.empty((n_tasks, p))
+    for tasks, operator in parts:
+        W[tasks] = np.sqrt(b) * u0 + a * (operator.inverse_g - np.sqrt(b) * operator.curvature_apply(u0))
+    intercept = y_mean - np.einsum("tp,tp->t", x_mean, W) if fit_intercept else np.zeros(n_tasks)
+    return W, intercept
+
+
+class MeanRegularisedPath:
+    """The α- and (a, b)-independent spectra of a design, for many exact solves on it.
+
+    ``MeanRegularisedPath(design, fit_intercept).solve(alpha, kernel_coefficients)``
+    equals ``solve_mean_regularised_squared(design, alpha, kernel_coefficients,
+    fit_intercept)`` (to round-off); building the object costs one
+    eigendecomposition (or SVD) per task, each solve O(T p²) and one p × p
+    solve (see the module docstring).  For a single fit,
+    :func:`solve_mean_regularised_squared` is faster.
+
+    Parameters
+    ----------
+    design : StackedDesign or SharedDesign
+    fit_intercept : bool
+    """
+
+    def __init__(self, design, fit_intercept):
+        self.fit_intercept = fit_intercept
+        T, p = design.n_tasks, design.n_features
+        if isinstance(design, SharedDesign):
+            S, rho = design.sample_weight, design.task_weights
+            Y = design.y.reshape(-1, T)
+            Q, lam, x_mean = _centred_spectrum(design.X, S / S.sum(), fit_intercept)
+            self.y_mean = S @ Y / S.sum() if fit_intercept else np.zeros(T)
+            g = rho[:, None] * (np.asarray(design.X.T @ (S[:, None] * Y)).T - S.sum() * np.outer(self.y_mean, x_mean))
+            self.x_mean = np.broadcast_to(x_mean, (T, p))
+            self._parts = [(slice(None), _Spectra(Q[None], rho[:, None] * lam, g))]
+            return
+        self.x_mean, self.y_mean = np.zeros((T, p)), np.zeros(T)
+        self._parts = []
+        gram_tasks, grams, gram_g = [], [], []
+        for tasks, X, S, Y, rho in _task_groups(design):
+            if sp.issparse(X) and X.shape[0] < p:
+                X = X.toarray()[None]  # the SVD of n × p rows, not a dense p × p Gram matrix
+            self.x_mean[tasks], self.y_mean[tasks], g, total = _moments(X, S, Y, rho, fit_intercept)
+            if _uses_gram(X):
+                gram_tasks.append(np.arange(tasks.start, tasks.stop))
+                grams.append(_centred_gram(X, S, rho, self.x_mean[tasks], total))
+                gram_g.append(g)
+            else:
+                self._parts.append((tasks, _row_spectra(X, S, rho, self.x_mean[tasks], g)))
+        if grams:
+            lam, Q = _batched_eigh(np.concatenate(grams))
+            spectra = _Spectra(Q, np.maximum(lam, 0.0), np.concatenate(gram_g))
+            self._parts.append((np.concatenate(gram_tasks), spectra))
+
+    def solve(self, alpha, kernel_coefficients):
+        """(W, intercept) for α > 0 and ``M⁻¹ = a I + b 11ᵀ``, as :func:`solve_mean_regularised_squared`."""
+        a, _ = kernel_coefficients
+        parts = [(tasks, spectra.at(a, alpha)) for tasks, spectra in self._parts]
+        return _assemble(parts, self.x_mean, self.y_mean, kernel_coefficients, self.fit_intercept)
 
 
 def solve_mean_regularised_squared(design, alpha, kernel_coefficients, fit_intercept):
@@ -207,21 +325,17 @@ def solve_mean_regularised_squared(design, alpha, kernel_coefficients, fit_inter
     W : ndarray of shape (n_tasks, n_features)
     intercept : ndarray of shape (n_tasks,)
     """
-    a, b = kernel_coefficients
-    T, p = design.n_tasks, design.n_features
-    groups = list(_groups(design, a, alpha, fit_intercept))
-    u0 = np.zeros(p)
-    if b > 0:
-        H = np.eye(p)
-        rhs = np.zeros(p)
-        for _, operator, _, _ in groups:
-            H += b * operator.curvature_sum()
-            rhs += np.sqrt(b) * operator.inverse_g.sum(axis=0)
-        u0 = scipy.linalg.solve(0.5 * (H + H.T), rhs, assume_a="pos")
-    W = np.empty((T, p))
-    intercept = np.zeros(T)
-    for tasks, operator, x_mean, y_mean in groups:
-        W[tasks] = np.sqrt(b) * u0 + a * (operator.inverse_g - np.sqrt(b) * operator.curvature_apply(u0))
-        if fit_intercept:
-            intercept[tasks] = y_mean - np.einsum("kp,kp->k", x_mean, W[tasks])
-    return W, intercept
+    if isinstance(design, SharedDesign):
+        # One eigendecomposition for all the tasks: the path object is the single fit.
+        return MeanRegularisedPath(design, fit_intercept).solve(alpha, kernel_coefficients)
+    a, _ = kernel_coefficients
+    x_mean, y_mean = np.zeros((design.n_tasks, design.n_features)), np.zeros(design.n_tasks)
+    parts = []
+    for tasks, X, S, Y, rho in _task_groups(design):
+        x_mean[tasks], y_mean[tasks], g, total = _moments(X, S, Y, rho, fit_intercept)
+        if _uses_gram(X):
+            operator = _ExplicitInverses(_centred_gram(X, S, rho, x_mean[tasks], total), g, a, alpha)
+        else:
+            operator = _row_spectra(X, S, rho, x_mean[tasks], g).at(a, alpha)
+        parts.append((tasks, operator))
+    return _assemble(parts, x_mean, y_mean, kernel_coefficients, fit_intercept)

@@ -24,7 +24,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import check_scoring
-from sklearn.model_selection import StratifiedKFold, check_cv
+from sklearn.model_selection import ParameterGrid, StratifiedKFold, check_cv
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array
@@ -34,6 +34,7 @@ from ._design import with_targets
 from ._tasks import check_sample_weight, encode_tasks, split_task_column
 from .estimators import _TASK_INPUT_DOC, MultiTaskClassifier, MultiTaskRegressor
 from .losses import get_loss
+from .penalties import make_penalty
 from .solvers import CompositeProblem, Intercepts, SolverResult, zero_coef_gradient
 from .solvers._exact_ridge import MeanRegularisedPath
 
@@ -291,23 +292,29 @@ def _path_solver(base, X, y, tasks, sample_weight):
     return solver(base, X, y, tasks, sample_weight)
 
 
-def _fold_scores(base, X, y, tasks, sample_weight, train, test, alphas, mixes, scorer):
-    """Test scores of one fold, shape (n_mixes, n_alphas), from the fold's path solver.
+def _fold_scores(base, X, y, tasks, sample_weight, train, test, penalties, alphas, mixes, scorer):
+    """Test scores of one fold, shape (n_penalties, n_mixes, n_alphas), from the fold's path solvers.
 
     X, y, tasks and sample_weight are the validated arrays of :meth:`_CVMixin.fit`
-    (tasks and sample_weight may be None).
+    (tasks and sample_weight may be None); ``penalties`` are the candidate
+    penalties (one path solver each).
     """
     X_test, y_test = X[test], y[test]
     tasks_train = None if tasks is None else tasks[train]
     tasks_test = None if tasks is None else tasks[test]
     weight_train = None if sample_weight is None else sample_weight[train]
-    path = _path_solver(base, X[train], y[train], tasks_train, weight_train)
-    scores = np.empty((len(mixes), len(alphas)))
-    for i, mix in enumerate(mixes):
-        for j, alpha in enumerate(alphas):
-            scores[i, j] = scorer(_WithTasks(path.fitted(mix, alpha), tasks_test), X_test, y_test)
-            if base.verbose:
-                print(f"[cv] mix {mix:g}  alpha {j + 1}/{len(alphas)} = {alpha:.4g}  test score {scores[i, j]:.6g}")
+    scores = np.empty((len(penalties), len(mixes), len(alphas)))
+    for k, penalty in enumerate(penalties):
+        model = clone(base).set_params(penalty=penalty)
+        path = _path_solver(model, X[train], y[train], tasks_train, weight_train)
+        for i, mix in enumerate(mixes):
+            for j, alpha in enumerate(alphas):
+                scores[k, i, j] = scorer(_WithTasks(path.fitted(mix, alpha), tasks_test), X_test, y_test)
+                if base.verbose:
+                    print(
+                        f"[cv] penalty {k + 1}/{len(penalties)}  mix {mix:g}  alpha {j + 1}/{len(alphas)} = "
+                        f"{alpha:.4g}  test score {scores[k, i, j]:.6g}"
+                    )
     return scores
 
 
@@ -315,6 +322,7 @@ _CV_CONSTRAINTS = {
     "alphas": [Interval(numbers.Integral, 1, None, closed="left"), "array-like"],
     "eps": [Interval(numbers.Real, 0, 1, closed="right")],
     "mixes": [None, "array-like"],
+    "penalty_grid": [None, dict],
     "cv": ["cv_object"],
     "scoring": [None, str, callable],
     "n_jobs": [None, numbers.Integral],
@@ -359,8 +367,26 @@ class _CVMixin:
             raise ValueError("mixes must be a non-empty array of numbers in [0, 1].")
         return mixes
 
+    def _penalty_candidates(self):
+        """The penalties searched: the penalty with each combination of ``penalty_grid``, or itself."""
+        penalty = self._base_estimator()._penalty()
+        if self.penalty_grid is None:
+            return [self.penalty]
+        unknown = sorted(set(self.penalty_grid) - set(penalty.get_params()))
+        if unknown:
+            raise ValueError(
+                f"penalty_grid names {unknown}, which {type(penalty).__name__} does not have; its "
+                f"parameters are {sorted(penalty.get_params())}."
+            )
+        if "mix" in self.penalty_grid:
+            raise ValueError("Search mix with mixes=..., not penalty_grid.")
+        candidates = [clone(penalty).set_params(**setting) for setting in ParameterGrid(self.penalty_grid)]
+        for candidate in candidates:
+            make_penalty(candidate, mix=None)  # validates each candidate's parameters
+        return candidates
+
     def fit(self, X, y, tasks=None, sample_weight=None, groups=None):
-        """Choose α (and mix) by cross-validation, then refit on all the data.
+        """Choose α (and mix, and the penalty's parameters) by cross-validation, then refit on all the data.
 
         Parameters
         ----------
@@ -380,6 +406,7 @@ class _CVMixin:
         self._validate_params()
         base = self._base_estimator()
         mixes = self._mix_grid()
+        penalties = self._penalty_candidates()
         X, y, tasks, sample_weight, problems = self._validated_input(base, X, y, tasks, sample_weight)
         if isinstance(self.alphas, numbers.Integral):
             alphas = _default_alpha_grid(base, problems, self.alphas, self.eps)
@@ -389,23 +416,28 @@ class _CVMixin:
         scoring = self._default_scoring if self.scoring is None else self.scoring
         scorer = check_scoring(base, scoring)
         fold_scores = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fold_scores)(base, X, y, tasks, sample_weight, train, test, alphas, mixes, scorer)
+            delayed(_fold_scores)(base, X, y, tasks, sample_weight, train, test, penalties, alphas, mixes, scorer)
             for train, test in folds
         )
         scores = np.stack(fold_scores, axis=-1)
-        best_mix, best_alpha = np.unravel_index(np.argmax(scores.mean(axis=-1)), scores.shape[:2])
+        mean_scores = scores.mean(axis=-1)
+        best_penalty, best_mix, best_alpha = np.unravel_index(np.argmax(mean_scores), mean_scores.shape)
         self.alphas_ = alphas
         self.alpha_ = float(alphas[best_alpha])
         if self.verbose:
             print(
                 f"[cv] {len(folds)} folds done: best alpha {self.alpha_:.4g}, mix {mixes[best_mix]:g}, "
-                f"mean test score {scores.mean(axis=-1)[best_mix, best_alpha]:.6g}; refitting on all data"
+                f"penalty {penalties[best_penalty]!r}, mean test score "
+                f"{mean_scores[best_penalty, best_mix, best_alpha]:.6g}; refitting on all data"
             )
         mix = float(mixes[best_mix])
         if self.penalty == "mean":
             self.mix_ = mix
-        self.scores_ = scores if self.mixes is not None else scores[0]
-        refit = clone(base).set_params(alpha=self.alpha_, mix=mix)
+        if self.penalty_grid is not None:
+            self.penalty_ = penalties[best_penalty]
+        scores = scores if self.penalty_grid is not None else scores[0]
+        self.scores_ = scores if self.mixes is not None else scores[..., 0, :, :]
+        refit = clone(base).set_params(alpha=self.alpha_, mix=mix, penalty=penalties[best_penalty])
         refit.fit(X, y, tasks=tasks, sample_weight=sample_weight)
         # The refit saw the features without the task column: n_features_in_ and
         # feature_names_in_ stay those recorded from the X given to this fit.
@@ -459,6 +491,12 @@ _CV_PARAMETERS_DOC = """
     mixes : array-like of floats in [0, 1] or None, default=None
         For ``penalty="mean"``: the grid of ``mix`` values searched with α.
         None: only mix = 0.5.
+    penalty_grid : dict or None, default=None
+        The penalty's own parameters searched with α, as lists of values by
+        name (every combination, as ``ParameterGrid``): e.g.
+        ``{"l1_ratio": [0.1, 0.3]}`` for ``"dirty"``, ``{"n_clusters": [2, 3]}``
+        for ``"cluster"``, ``{"ridge": [...], "l1": [...]}`` for a
+        :class:`~mtlearn.GraphPenalty`.  Each candidate has its own paths.
     cv : int, cross-validation generator or iterable, default=None
         None or an int: that many folds (5 for None) stratified by task (and
         by class for classifiers), so that every task is in every training
@@ -481,10 +519,14 @@ _CV_ATTRIBUTES_DOC = """
         The α with the best mean test score over the folds.
     mix_ : float
         The chosen mix (``penalty="mean"`` only).
+    penalty_ : penalty object
+        The chosen candidate (when ``penalty_grid`` is given).
     alphas_ : ndarray of shape (n_alphas,)
         The grid of α, decreasing.
-    scores_ : ndarray of shape (n_alphas, n_folds), or (n_mixes, n_alphas, n_folds) when ``mixes`` is given
-        Test score of every fold along the grid (higher is better).
+    scores_ : ndarray of shape ([n_candidates,] [n_mixes,] n_alphas, n_folds)
+        Test score of every fold along the grid (higher is better); the
+        candidate axis is there when ``penalty_grid`` is given, the mix axis
+        when ``mixes`` is.
     coef_, intercept_, tasks_, shared_coef_, shared_intercept_, n_iter_, certificate_, objective_, penalty_info_
         Those of the estimator refitted on all the data with ``alpha_`` (and ``mix_``).
 """
@@ -556,6 +598,7 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
         alphas=100,
         eps=1e-3,
         mixes=None,
+        penalty_grid=None,
         cv=None,
         scoring=None,
         n_jobs=None,
@@ -572,6 +615,7 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
         self.alphas = alphas
         self.eps = eps
         self.mixes = mixes
+        self.penalty_grid = penalty_grid
         self.cv = cv
         self.scoring = scoring
         self.n_jobs = n_jobs
@@ -628,6 +672,7 @@ class MultiTaskClassifierCV(_CVMixin, MultiTaskClassifier):
         alphas=100,
         eps=1e-3,
         mixes=None,
+        penalty_grid=None,
         cv=None,
         scoring=None,
         n_jobs=None,
@@ -644,6 +689,7 @@ class MultiTaskClassifierCV(_CVMixin, MultiTaskClassifier):
         self.alphas = alphas
         self.eps = eps
         self.mixes = mixes
+        self.penalty_grid = penalty_grid
         self.cv = cv
         self.scoring = scoring
         self.n_jobs = n_jobs

@@ -8,7 +8,7 @@ from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedK
 from mtlearn import MultiTaskClassifier, MultiTaskClassifierCV, MultiTaskRegressor, MultiTaskRegressorCV
 from mtlearn.datasets import make_multitask_classification, make_multitask_regression
 from mtlearn.model_selection import alpha_max, multitask_path
-from mtlearn.penalties import PENALTIES, GraphPenalty
+from mtlearn.penalties import PENALTIES, ClusterPenalty, GraphPenalty
 
 
 @pytest.fixture(scope="module")
@@ -318,3 +318,40 @@ def test_path_solver_is_exact_only_for_the_exact_fits(data):
         (MultiTaskClassifier(penalty="mean"), labels, _WarmStartedPath),
     ] + ([(MultiTaskRegressor(penalty="l21"), y, _WarmStartedPath)] if "l21" in PENALTIES else []):
         assert type(_path_solver(estimator, X, target, tasks, None)) is kind
+
+
+@pytest.mark.parametrize(
+    ("penalty", "penalty_grid"),
+    [("dirty", {"l1_ratio": [0.2, 0.3, 0.45]}), (ClusterPenalty(), {"n_clusters": [1, 2, 3]})],
+)
+def test_cv_over_the_penalty_parameters_is_grid_search(data, penalty, penalty_grid):
+    """penalty_grid searches the penalty's own parameter with α: the choice and scores of GridSearchCV."""
+    X, y, tasks = data
+    Xc = np.column_stack([X, tasks])
+    alphas = [0.3, 0.05, 0.01]
+    folds = KFold(3, shuffle=True, random_state=0)
+    tight = dict(tol=1e-10, max_iter=100_000)
+    cv = MultiTaskRegressorCV(
+        penalty=penalty, penalty_grid=penalty_grid, alphas=alphas, cv=folds, task_column=-1, **tight
+    ).fit(Xc, y)
+    base = MultiTaskRegressor(penalty=penalty, task_column=-1, **tight)
+    grid = {"alpha": alphas, **{f"penalty__{name}": values for name, values in penalty_grid.items()}}
+    if isinstance(penalty, str):
+        base.set_params(penalty=PENALTIES[penalty](0.5))
+    search = GridSearchCV(base, grid, cv=folds, scoring="neg_mean_squared_error").fit(Xc, y)
+    assert cv.alpha_ == pytest.approx(search.best_params_["alpha"])
+    (name,) = penalty_grid
+    assert cv.penalty_.get_params()[name] == search.best_params_[f"penalty__{name}"]
+    # Mean test MSE: cv (candidate, alpha) against GridSearchCV's (alpha, candidate) order.
+    values = penalty_grid[name]
+    expected = -search.cv_results_["mean_test_score"].reshape(len(alphas), len(values))
+    np.testing.assert_allclose(cv.mse_path_.mean(axis=-1), expected.T, rtol=1e-7)
+    np.testing.assert_allclose(cv.coef_, search.best_estimator_.coef_, rtol=1e-6, atol=1e-8)
+
+
+def test_penalty_grid_names_only_the_penalty_parameters(data):
+    X, y, tasks = data
+    with pytest.raises(ValueError, match=r"penalty_grid names \['l2'\].*DirtyPenalty.*\['l1_ratio'\]"):
+        MultiTaskRegressorCV(penalty="dirty", penalty_grid={"l2": [1.0]}, alphas=3).fit(X, y, tasks=tasks)
+    with pytest.raises(ValueError, match="n_clusters"):
+        MultiTaskRegressorCV(penalty="cluster", penalty_grid={"n_clusters": [0]}, alphas=3).fit(X, y, tasks=tasks)

@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import time
 import warnings
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,8 @@ from mtlearn.model_selection import MultiTaskRegressorCV
 from mtlearn.penalties import PENALTIES, ClusterPenalty, DirtyPenalty, GraphPenalty
 
 OUTPUT_DIR = Path(__file__).resolve().parent / "output"
+# The tracked figures that benchmarks/RESULTS.md links to.
+FIGURES_DIR = Path(__file__).resolve().parents[1] / "docs" / "figures"
 
 # Penalties in table order; a name is used only when ``mtlearn.penalties.PENALTIES`` has it.
 PENALTY_ORDER = ("ridge", "mean", "l21", "lasso", "trace", "dirty", "graph", "cluster")
@@ -66,7 +69,9 @@ class ModelSpec:
     grid: str = ""
 
 
-def model_specs(n_tasks, *, quick=False, adjacency=None, n_alphas=10, cluster_counts=(2, 3, 5)):
+def model_specs(
+    n_tasks, *, quick=False, adjacency=None, n_alphas=10, cluster_counts=(2, 3, 5), quadratic_alphas=None
+):
     """The models of a benchmark: pooled ridge, then one per available penalty.
 
     Parameters
@@ -81,8 +86,12 @@ def model_specs(n_tasks, *, quick=False, adjacency=None, n_alphas=10, cluster_co
         Length of the α path of the penalties with an ``alpha_max``.
     cluster_counts : tuple of int
         Numbers of task clusters searched for ``"cluster"``.
+    quadratic_alphas : ndarray or None
+        The fixed α grid of the models without an ``alpha_max`` (ridge, mean,
+        graph, cluster); None means :data:`QUADRATIC_ALPHAS` (two per decade).
     """
-    alphas_quad = QUADRATIC_ALPHAS[::2] if quick else QUADRATIC_ALPHAS
+    alphas_quad = QUADRATIC_ALPHAS if quadratic_alphas is None else np.asarray(quadratic_alphas, dtype=float)
+    alphas_quad = alphas_quad[::2] if quick else alphas_quad
     n_path = 4 if quick else n_alphas
     specs = [ModelSpec("pooled ridge", ["ridge"], alphas_quad, pooled=True, grid="α")]
     for name in PENALTY_ORDER:
@@ -229,6 +238,11 @@ def base_parser(description):
         "--n-jobs", type=int, default=None, help="CV folds fitted in parallel (default 2; 1 with --quick)"
     )
     parser.add_argument("--output-dir", type=Path, default=OUTPUT_DIR, help="where the .md and .png go")
+    parser.add_argument(
+        "--figures-dir", type=Path, default=FIGURES_DIR,
+        help="where a copy of the figure goes (default docs/figures, linked from RESULTS.md; "
+        "not written with --quick)",
+    )
     return parser
 
 
@@ -255,49 +269,112 @@ def mean_sd(values, fmt="{:.2f}"):
     return f"{fmt.format(values.mean())} ± {fmt.format(values.std(ddof=1))}"
 
 
+RATIO_REFERENCE = "independent ridge"
+
+
+def _most_common(values):
+    """The most frequent value, with how often it occurs when the values differ ("x (7/10 splits)")."""
+    counts = Counter(values).most_common()  # ties: the value seen first
+    value, count = counts[0]
+    return value if len(counts) == 1 else f"{value} ({count}/{len(values)} splits)"
+
+
+def _summarise_params(params):
+    """The chosen hyper-parameters over the splits: α as a range when it varies, the rest by frequency.
+
+    ``params`` are :func:`describe_params` strings, which start with ``"α=<value>"``.
+    """
+    if len(set(params)) == 1:
+        return params[0]
+    alphas = [float(p.split(",")[0].removeprefix("α=")) for p in params]
+    rest = [p.split(", ", 1)[1] if ", " in p else "" for p in params]
+    text = f"α={alphas[0]:.3g}" if len(set(alphas)) == 1 else f"α={min(alphas):.3g}–{max(alphas):.3g}"
+    if any(rest):
+        text += ", " + _most_common(rest)
+    return text
+
+
 def regression_report(title, specs, results, published, protocol, session):
     """Markdown of a real-data benchmark: our models (mean ± sd over splits) and the published figures.
 
     ``results[name]`` holds lists ``"ev"``, ``"rmse"`` and ``"params"`` over the splits.
     """
     rows = []
+    reference = np.asarray(results[RATIO_REFERENCE]["rmse"]) if RATIO_REFERENCE in results else None
     for spec in specs:
         r = results[spec.name]
-        params = r["params"][0] if len(set(r["params"])) == 1 else f"{r['params'][0]} (split 1)"
-        rows.append(
-            [spec.name, spec.grid, mean_sd(100 * np.asarray(r["ev"]), "{:.1f}"), mean_sd(r["rmse"]), params]
-        )
-    ours = markdown_table(["model", "tuned by CV", "explained variance (%)", "RMSE", "chosen"], rows)
+        row = [spec.name, spec.grid, mean_sd(100 * np.asarray(r["ev"]), "{:.1f}"), mean_sd(r["rmse"], "{:.3f}")]
+        if reference is not None:
+            ratio = np.asarray(r["rmse"]) / reference
+            cell = f"{ratio.mean():.3f}"
+            if len(ratio) > 1 and spec.name != RATIO_REFERENCE:
+                cell += f" ({int(np.sum(ratio < 1))}/{len(ratio)})"
+            row.append(cell)
+        rows.append(row + [_summarise_params(r["params"])])
+    header = ["model", "tuned by CV", "explained variance (%)", "RMSE"]
+    if reference is not None:
+        header.append("RMSE / independent ridge" + (" (splits below 1)" if len(reference) > 1 else ""))
+    ours = markdown_table(header + ["chosen"], rows)
     theirs = markdown_table(["method", "published figure", "source"], published)
+    per_split = ""
+    if any(len(set(results[spec.name]["params"])) > 1 for spec in specs):
+        lines = [f"- {spec.name}: " + "; ".join(results[spec.name]["params"]) for spec in specs]
+        per_split = "Hyper-parameters chosen on each split (split 1 first):\n\n" + "\n".join(lines) + "\n\n"
     return (
-        f"# {title}\n\n{protocol}\n\n## mtlearn (this run)\n\n{ours}\n\n"
+        f"# {title}\n\n{protocol}\n\n## mtlearn (this run)\n\n{ours}\n\n{per_split}"
         f"Run time {session['seconds']:.0f} s; ConvergenceWarnings raised in the main process: "
         f"{session['convergence_warnings']}.\n\n## Published figures\n\n{theirs}\n"
     )
 
 
-def plot_scores(specs, results, published_rmse, path, title):
-    """Horizontal bar chart of RMSE (mean ± sd over splits), published figures as dashed lines."""
+def figure_paths(args, output_name, figure_name):
+    """Where a script's figure is saved: ``output_name`` in the output directory, and
+    ``figure_name`` in the tracked figures directory unless this is a ``--quick`` run
+    (the tests must not overwrite the tracked figures)."""
+    paths = [args.output_dir / output_name]
+    if not args.quick and args.figures_dir is not None:
+        paths.append(args.figures_dir / figure_name)
+    return paths
+
+
+def plot_scores(specs, results, published_rmse, paths, title):
+    """Horizontal bar chart of RMSE (mean ± sd over splits), published figures as dashed lines.
+
+    ``paths``: one path or a list of paths the figure is saved to.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     names = [spec.name for spec in specs]
-    means = [np.mean(results[n]["rmse"]) for n in names]
-    sds = [np.std(results[n]["rmse"], ddof=1) if len(results[n]["rmse"]) > 1 else 0.0 for n in names]
-    fig, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.5))
-    ax.barh(names, means, xerr=sds, color="tab:blue", alpha=0.8)
-    for label, value in published_rmse:
-        ax.axvline(value, linestyle="--", linewidth=1, color="tab:red")
-        ax.text(value, len(names) - 0.4, label, rotation=90, fontsize=7, va="top", ha="right", color="tab:red")
-    low = min(min(means), min(v for _, v in published_rmse)) * 0.95
-    ax.set_xlim(left=low)
+    means = np.array([np.mean(results[n]["rmse"]) for n in names])
+    sds = np.array([np.std(results[n]["rmse"], ddof=1) if len(results[n]["rmse"]) > 1 else 0.0 for n in names])
+    n_splits = max(len(results[n]["rmse"]) for n in names)
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(names) + 1.8))
+    ax.barh(names, means, xerr=sds if n_splits > 1 else None, color="tab:blue", alpha=0.8, capsize=3)
+    styles = ["--", ":", "-."]
+    colors = ["tab:red", "tab:green", "tab:purple", "tab:orange"]
+    for k, (label, value) in enumerate(published_rmse):
+        ax.axvline(value, linestyle=styles[k % 3], linewidth=1.2, color=colors[k % 4], label=f"published: {label}")
+    high = float(np.max(means + sds))
+    low = min(float(np.min(means - sds)), min(v for _, v in published_rmse))
+    span = high - low
+    for y, (m, sd) in enumerate(zip(means, sds)):
+        ax.text(m + sd + 0.01 * span, y, f"{m:.2f}", va="center", fontsize=8)
+    ax.set_xlim(low - 0.3 * span, high + 0.12 * span)
     ax.invert_yaxis()
-    ax.set_xlabel("test RMSE (lower is better)")
+    ax.set_xlabel(
+        "test RMSE (lower is better)" + (f"; mean ± sd over {n_splits} splits" if n_splits > 1 else "")
+    )
     ax.set_title(title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=len(published_rmse), fontsize=7, frameon=False)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    for path in [paths] if isinstance(paths, (str, Path)) else paths:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+        print(f"figure written to {path}")
     plt.close(fig)
 
 

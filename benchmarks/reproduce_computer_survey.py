@@ -10,7 +10,9 @@ bias column of the source file left out) are standardised on the training
 rows; every multi-task model fits an unpenalised intercept per person (the
 "centred" variant of McDonald, Pontil & Stamos).
 
-Writes ``benchmarks/output/computer_survey.md`` and ``benchmarks/output/computer_survey.png``.
+Writes ``benchmarks/output/computer_survey.md`` and ``benchmarks/output/computer_survey.png``, and
+the figure again as ``docs/figures/computer_survey_reproduction.png`` (linked from
+``benchmarks/RESULTS.md``; ``--figures-dir`` elsewhere, not with ``--quick``).
 
 Usage::
 
@@ -24,6 +26,7 @@ import numpy as np
 
 from _common import (
     base_parser,
+    figure_paths,
     parse_args,
     benchmark_session,
     explained_variance,
@@ -86,7 +89,8 @@ def main(argv=None):
         "Computer survey (Lenk et al., 180 tasks)", specs, results, PUBLISHED, protocol, session
     )
     write_output(text, args.output_dir / "computer_survey.md")
-    plot_scores(specs, results, PUBLISHED_RMSE, args.output_dir / "computer_survey.png", "Computer survey: test RMSE")
+    figures = figure_paths(args, "computer_survey.png", "computer_survey_reproduction.png")
+    plot_scores(specs, results, PUBLISHED_RMSE, figures, "Computer survey: test RMSE")
 
 
 if __name__ == "__main__":

@@ -108,3 +108,35 @@ def test_task_folds_keep_every_task_in_training():
     for train, test in _common.task_folds(tasks, 4, random_state=0):
         assert set(tasks[train]) == set(range(6))
         np.testing.assert_array_equal(np.bincount(tasks[test]), 4)
+
+
+def test_figures_go_to_docs_figures_except_in_quick_runs(tmp_path):
+    parser = _common.base_parser("test")
+    full = _common.parse_args(parser, ["--output-dir", str(tmp_path)])
+    assert _common.figure_paths(full, "school.png", "school_reproduction.png") == [
+        tmp_path / "school.png",
+        ROOT / "docs" / "figures" / "school_reproduction.png",
+    ]
+    quick = _common.parse_args(parser, ["--quick", "--output-dir", str(tmp_path)])
+    assert _common.figure_paths(quick, "school.png", "school_reproduction.png") == [tmp_path / "school.png"]
+
+
+def test_plot_scores_writes_every_path(tmp_path):
+    specs = [_common.ModelSpec("a", ["ridge"], 3), _common.ModelSpec("b", ["ridge"], 3)]
+    results = {"a": {"rmse": [1.0, 1.2]}, "b": {"rmse": [1.1]}}
+    paths = [tmp_path / "one.png", tmp_path / "sub" / "two.png"]
+    _common.plot_scores(specs, results, [("ref", 0.9)], paths, "title")
+    assert all(path.stat().st_size > 0 for path in paths)
+
+
+def test_most_common_parameters_over_splits():
+    assert _common._most_common(["α=1", "α=1"]) == "α=1"
+    assert _common._most_common(["α=2", "α=1", "α=1"]) == "α=1 (2/3 splits)"
+    assert _common._most_common(["α=2", "α=1"]) == "α=2 (1/2 splits)"
+
+
+def test_parameter_summary_over_splits():
+    assert _common._summarise_params(["α=0.316", "α=0.316"]) == "α=0.316"
+    assert _common._summarise_params(["α=7.05", "α=6.71"]) == "α=6.71–7.05"
+    summary = _common._summarise_params(["α=0.001, mix=0.9999", "α=0.00316, mix=0.999", "α=0.001, mix=0.9999"])
+    assert summary == "α=0.001–0.00316, mix=0.9999 (2/3 splits)"

@@ -12,15 +12,13 @@ from sklearn.svm import LinearSVC
 from mtlearn import MultiTaskLinearSVC, MultiTaskRegressor
 from mtlearn.penalties import ClusterPenalty, GraphPenalty
 
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+# A copy of shared/datasets/reference_small.mat (the optima are listed in shared/datasets/README.md).
+REFERENCE = Path(__file__).resolve().parent / "data" / "reference_small.mat"
 
 
 @pytest.fixture(scope="module")
 def reference():
-    path = DATASETS / "reference_small.mat"
-    if not path.exists():
-        pytest.skip("reference_small.mat not available")
-    data = scipy.io.loadmat(path, mat_dtype=True)
+    data = scipy.io.loadmat(REFERENCE, mat_dtype=True)
     Xs = [data["X"][0, t] for t in range(5)]
     ys = [data["Y"][0, t].ravel() for t in range(5)]
     return Xs, ys

@@ -14,7 +14,11 @@ problem is solved on a growing set of features:
    certificate is the proximal-gradient residual of the *whole* problem (the
    restricted residual on the working set, the KKT violation off it);
 4. while it is above ``tol``, the violating features join the working set
-   (the most violating first, at most as many as it already holds or 64).
+   (the most violating first, at most as many as it already holds or 64);
+   when the working set and the violating features make up more than half
+   of the features and the problem has a Gram form that costs no more than
+   a few gradient passes, the whole problem is solved directly from the
+   current point instead (from the start, too).
 
 The working set only grows, so at most n_features rounds are needed; in
 practice a few.  ``n_iter`` counts the proximal-gradient iterations of every
@@ -33,6 +37,9 @@ from ._problem import SolverResult, zero_coef_gradient
 MIN_FEATURES = 32
 # Features a round adds at least (when that many violate).
 _MIN_ADDED = 64
+# A dense-looking problem goes to the direct solve when its Gram form costs at most this many
+# gradient passes by operation count (one symmetric product against thin ones: a few passes' time).
+_DIRECT_GRAM_PASSES = 16
 
 
 def uses_working_sets(penalty, design, loss, intercepts):
@@ -87,6 +94,8 @@ def solve_on_working_sets(design, loss, penalty, alpha, intercepts, start, *, to
         # No finite α zeroes a feature (e.g. a graph penalty without ℓ1 part): nothing to screen.
         return solve_directly(design, loss, penalty, alpha, intercepts, start, tol=tol, max_iter=max_iter, verbose=verbose)
     working = np.flatnonzero(np.any(V.reshape(T, n_blocks, p) != 0, axis=(0, 1)))
+    gram_passes = design.X.shape[0] * p / (2.0 * design.n_entries)
+    direct_when_dense = uses_gram(design, loss, intercepts) and gram_passes <= _DIRECT_GRAM_PASSES
     n_iter, certificate, lipschitz, rounds = 0, np.inf, None, 0
     while True:
         outside = np.setdiff1d(np.arange(p), working)
@@ -95,6 +104,14 @@ def solve_on_working_sets(design, loss, penalty, alpha, intercepts, start, *, to
         if rounds > 0 and (certificate <= tol or n_iter >= max_iter or candidates.size == 0):
             break
         added = candidates[: max(working.size, _MIN_ADDED)]
+        if direct_when_dense and 2 * (working.size + candidates.size) > p:
+            # Most features are in or violate: the Gram form of all of them costs less than rounds.
+            result = solve_directly(
+                design, loss, penalty, alpha, intercepts, (V, b), tol=tol, max_iter=max(max_iter - n_iter, 1),
+                verbose=verbose,
+            )
+            result.n_iter += n_iter
+            return result
         if working.size + added.size == 0:
             # W = 0 is optimal: one round on the most violating feature finds the intercepts.
             added = np.argsort(-violation, kind="stable")[:1]

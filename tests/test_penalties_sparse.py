@@ -17,7 +17,9 @@ from sklearn.base import clone
 from sklearn.linear_model import Lasso, MultiTaskLasso
 
 from mtlearn import (
+    ClusterPenalty,
     DirtyPenalty,
+    GraphPenalty,
     L21Penalty,
     LassoPenalty,
     MultiTaskClassifier,
@@ -318,8 +320,21 @@ def test_dirty_parts(stacked_problem):
 
 
 # ------------------------------------------------------------------------ estimators
-@pytest.mark.parametrize("penalty", ["l21", "lasso", "trace", "dirty"])
+@pytest.mark.parametrize(
+    "penalty",
+    [
+        "l21",
+        "lasso",
+        "trace",
+        "dirty",
+        GraphPenalty(adjacency=np.ones((3, 3)) - np.eye(3), ridge=0.1),
+        GraphPenalty(adjacency=np.ones((3, 3)) - np.eye(3), ridge=0.1, l1=0.5),
+        ClusterPenalty(n_clusters=2),
+    ],
+    ids=str,
+)
 def test_sparse_input_matches_dense(stacked_problem, penalty):
+    """Dense X runs on the Gram form (squared loss), sparse X on its rows, never densified."""
     X, y, tasks, sample_weight = stacked_problem
     model = MultiTaskRegressor(penalty=penalty, alpha=0.05, tol=TOL, max_iter=100_000)
     dense = fit_checked(clone(model), X, y, tasks=tasks, sample_weight=sample_weight)

@@ -6,7 +6,6 @@ optimality condition at W = 0 (``alpha_max``), and the limit cases of the dirty
 model.  Every fit that does not warn must end with ``certificate_ <= tol``.
 """
 
-import warnings
 
 import numpy as np
 import pytest
@@ -28,6 +27,8 @@ from mtlearn import (
     TracePenalty,
 )
 
+from ._fitting import fit_checked
+
 TOL = 1e-10
 
 
@@ -39,15 +40,6 @@ class DenseForbiddenCSR(sp.csr_matrix):
 
     def todense(self, *args, **kwargs):
         raise AssertionError("the sparse input was densified")
-
-
-def fit_checked(model, X, y, **fit_params):
-    """Fit without any warning and check the stopping certificate."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        model.fit(X, y, **fit_params)
-    assert model.certificate_ <= model.tol
-    return model
 
 
 def sparse_features(rng, n_samples, n_features):

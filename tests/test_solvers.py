@@ -6,7 +6,6 @@ References: the data term and its gradient computed on the original rows
 all features.  Fits that do not warn end with ``certificate_ <= tol``.
 """
 
-import warnings
 
 import numpy as np
 import pytest
@@ -20,18 +19,12 @@ import mtlearn._base
 from mtlearn import DirtyPenalty, GraphPenalty, MultiTaskClassifier, MultiTaskRegressor
 from mtlearn._design import SharedDesign, StackedDesign
 from mtlearn.losses import get_loss
-from mtlearn.penalties import L21Penalty
+from mtlearn.penalties import L21Penalty, TracePenalty
 from mtlearn.solvers import CompositeProblem, GramDesign, Intercepts, gram_pays_off, uses_working_sets
 
+from ._fitting import fit_checked
+
 TIGHT = dict(tol=1e-10, max_iter=100_000)
-
-
-def fit_checked(model, X, y, **fit_params):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        model.fit(X, y, **fit_params)
-    assert model.certificate_ <= model.tol
-    return model
 
 
 @pytest.fixture
@@ -241,8 +234,6 @@ def test_working_sets_are_for_feature_separable_penalties_with_many_features():
     assert uses_working_sets(L21Penalty(), design, squared, free)
     assert not uses_working_sets(L21Penalty(), StackedDesign(X[:, :8], X[:, 0], np.repeat(np.arange(2), 50), 2,
                                                             np.ones(100), np.ones(2)), squared, free)
-    from mtlearn.penalties import TracePenalty
-
     assert not uses_working_sets(TracePenalty(), design, squared, free)
     # A shared Gram matrix over few tasks is cheaper than the gradient passes of the rounds only when T ≥ p / 8.
     many_tasks = SharedDesign(X, rng.normal(size=(100, 10)), np.ones(100), np.ones(10))

@@ -24,12 +24,12 @@ from ._gram import GramDesign, gram_pays_off
 from ._problem import CompositeProblem, Intercepts
 
 
-def full_problem(design, loss, penalty, alpha, intercepts):
+def full_problem(design, loss, penalty, alpha, intercepts, scale=None):
     """The :class:`CompositeProblem` on the data, its variables the penalty's parts."""
     n_blocks = getattr(penalty, "n_blocks", 1)
     if n_blocks > 1:
         design = SummedBlocksDesign(design, n_blocks)
-    return CompositeProblem(design, loss, penalty, alpha, intercepts)
+    return CompositeProblem(design, loss, penalty, alpha, intercepts, scale=scale)
 
 
 def uses_gram(design, loss, intercepts):
@@ -66,11 +66,12 @@ def solve_directly(design, loss, penalty, alpha, intercepts, start, *, tol, max_
     """
     gram = GramDesign(design, fit_intercept=bool(intercepts.free.any())) if uses_gram(design, loss, intercepts) else None
     if gram is None:
-        problem = full_problem(design, loss, penalty, alpha, intercepts)
-        problem.scale = scale
+        problem = full_problem(design, loss, penalty, alpha, intercepts, scale=scale)
     else:
-        problem = full_problem(gram.design, loss, penalty, alpha, Intercepts.none(design.n_tasks))
-        problem.scale = gram.gradient_scale if scale is None else scale
+        problem = full_problem(
+            gram.design, loss, penalty, alpha, Intercepts.none(design.n_tasks),
+            scale=gram.gradient_scale if scale is None else scale,
+        )
     blocks = problem.design if isinstance(problem.design, SummedBlocksDesign) else None
     if start is None:
         x0 = np.zeros(problem.n_vars)

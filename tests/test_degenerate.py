@@ -210,7 +210,7 @@ def test_single_task_linear_svc_is_liblinear():
     y_pm = 2.0 * y - 1.0
     C, tol = 0.5, 1e-8
     model = MultiTaskLinearSVC(C=C, penalty="ridge", fit_intercept=False, tol=tol, max_iter=200_000).fit(X, y)
-    ref = LinearSVC(C=C, loss="hinge", fit_intercept=False, tol=1e-12, max_iter=1_000_000, dual=True).fit(X, y)
+    ref = LinearSVC(C=C, loss="hinge", fit_intercept=False, tol=1e-12, max_iter=1_000_000, dual=True, random_state=0).fit(X, y)
     P_ours, P_ref = svc_objective(model.coef_[0], X, y_pm, C), svc_objective(ref.coef_[0], X, y_pm, C)
     assert P_ours * (1.0 - tol) <= P_ref * (1.0 + 1e-12)
     sub_ours = tol * P_ours

@@ -65,7 +65,7 @@ def test_mean_squared_hinge_equals_linear_svc_on_augmented_features(mix):
     alpha, T, p = 0.05, 3, X.shape[1]
     model = MultiTaskClassifier(loss="squared_hinge", alpha=alpha, mix=mix, fit_intercept=False, **TIGHT)
     model.fit(X, y, tasks=task_index)
-    reference = LinearSVC(C=1.0 / alpha, loss="squared_hinge", dual=False, fit_intercept=False, tol=1e-14, max_iter=100_000)
+    reference = LinearSVC(C=1.0 / alpha, loss="squared_hinge", dual=False, fit_intercept=False, tol=1e-14, max_iter=100_000, random_state=0)
     reference.fit(augment(X, task_index, T, mix), y, sample_weight=per_task_mean_weights(task_index, T))
     W_ref = task_weights_from_augmented(reference.coef_, T, p, mix)
     assert_allclose(model.coef_, W_ref, rtol=1e-6, atol=1e-8)
@@ -134,7 +134,7 @@ def test_mean_hinge_equals_linear_svc_on_augmented_features(mix, per_task_mean):
         model = MultiTaskLinearSVC(C=C, penalty="mean", mix=mix, fit_intercept=False, **TIGHT)
     model.fit(X, y, tasks=task_index)
     Z = augment(X, task_index, T, mix)
-    reference = LinearSVC(C=C, loss="hinge", dual=True, fit_intercept=False, tol=1e-10, max_iter=1_000_000)
+    reference = LinearSVC(C=C, loss="hinge", dual=True, fit_intercept=False, tol=1e-10, max_iter=1_000_000, random_state=0)
     reference.fit(Z, y, sample_weight=weights)
     u = reference.coef_.ravel()
     liblinear = 0.5 * u @ u + C * weights @ np.maximum(0.0, 1.0 - y * (Z @ u))

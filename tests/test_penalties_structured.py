@@ -115,7 +115,7 @@ def test_hinge_graph_without_edges_is_linear_svc_per_task():
     ).fit(X, labels, tasks=tasks)
     for t in range(4):
         rows = tasks == t
-        ref = LinearSVC(C=C, loss="hinge", fit_intercept=False, tol=1e-10, max_iter=200000).fit(X[rows], labels[rows])
+        ref = LinearSVC(C=C, loss="hinge", fit_intercept=False, tol=1e-10, max_iter=200000, random_state=0).fit(X[rows], labels[rows])
         np.testing.assert_allclose(model.coef_[t], ref.coef_[0], rtol=1e-3, atol=1e-4)
 
 
@@ -129,7 +129,7 @@ def test_hinge_graph_complete_large_weight_is_pooled_linear_svc():
         C=C, penalty=GraphPenalty(adjacency=adjacency, ridge=1.0), fit_intercept=False, tol=1e-9, max_iter=100000
     ).fit(X, labels, tasks=tasks)
     # All w_t equal to w: Ω = (T/2)‖w‖², so it is LinearSVC(C/T) on the pooled rows.
-    ref = LinearSVC(C=C / T, loss="hinge", fit_intercept=False, tol=1e-10, max_iter=200000).fit(X, labels)
+    ref = LinearSVC(C=C / T, loss="hinge", fit_intercept=False, tol=1e-10, max_iter=200000, random_state=0).fit(X, labels)
     np.testing.assert_allclose(model.coef_, np.tile(ref.coef_[0], (T, 1)), rtol=1e-3, atol=1e-3)
 
 

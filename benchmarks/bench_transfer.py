@@ -15,8 +15,10 @@ Two problems, held-out mean squared error against the number of target samples:
 
 Models: target only = ``TransferRegressor(source=None, alpha="auto")``
 (leave-one-out ridge on the target); source only = the source's predictions
-with its intercept refitted on the target (``alpha=1e8, source_weight=1``);
-transfer = ``TransferRegressor(source, alpha="auto", source_weight="auto")``.
+with its intercept refitted on the target (α = ∞, β = 1: ``alpha="auto",
+alphas=[np.inf], source_weight=1``, exactly w = w_src);
+transfer = ``TransferRegressor(source, alpha="auto", source_weight="auto")``,
+whose candidates include both ends (β = 0: ignore the source; α = ∞: copy it).
 Each cell is the mean over repetitions of the test MSE; the ratio columns
 divide by target only.
 
@@ -49,7 +51,7 @@ N_REPEATS = 10
 def _three_models(source, X, y, X_test, y_test):
     models = {
         "target only": TransferRegressor(alpha="auto"),
-        "source only": TransferRegressor(source, alpha=1e8, source_weight=1.0),
+        "source only": TransferRegressor(source, alpha="auto", alphas=[np.inf], source_weight=1.0),
         "transfer": TransferRegressor(source, alpha="auto", source_weight="auto"),
     }
     return {name: np.mean((model.fit(X, y).predict(X_test) - y_test) ** 2) for name, model in models.items()}

@@ -2,13 +2,14 @@
 
 import itertools
 import pickle
+import warnings
 
 import numpy as np
 import pytest
 import scipy.optimize
 import scipy.special
 import scipy.sparse as sp
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import Lasso, LogisticRegression, Ridge, RidgeCV
 from sklearn.metrics import log_loss
@@ -96,6 +97,82 @@ def test_leave_one_out_matches_refitting_without_each_sample():
             np.testing.assert_allclose(errors, brute, rtol=1e-8)
 
 
+def test_leave_one_out_of_copying_the_source_matches_refitting_the_intercept_without_each_sample():
+    # α = ∞: w = β w_src is fixed, so leaving row i out only refits the intercept.
+    rng = np.random.default_rng(4)
+    n, p = 13, 6
+    X = rng.normal(size=(n, p))
+    y, w_src, sw = rng.normal(size=n) + 1.5, rng.normal(size=p), rng.uniform(0.5, 2.0, size=n)
+    alphas, betas = np.array([np.inf, 2.0]), np.array([0.0, 0.6, 1.0])
+    for fit_intercept in (True, False):
+        errors = leave_one_out_errors(X, y, X @ w_src, sw, alphas, betas, fit_intercept)
+        assert np.all(np.isfinite(errors))
+        for j, beta in enumerate(betas):
+            r = y - beta * X @ w_src
+            for i in range(n):
+                keep = np.arange(n) != i
+                b = np.average(r[keep], weights=sw[keep]) if fit_intercept else 0.0
+                np.testing.assert_allclose(errors[0, j, i], (r[i] - b) ** 2, rtol=1e-10)
+        # The α → ∞ limit of the finite-α formula.
+        huge = leave_one_out_errors(X, y, X @ w_src, sw, np.array([1e9]), betas, fit_intercept)
+        np.testing.assert_allclose(huge[0], errors[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_auto_regressor_can_copy_the_source(fit_intercept):
+    # A target drawn from the source's own weights, few samples: copying the source wins.
+    rng = np.random.default_rng(1)
+    n, p = 12, 8
+    w_src = rng.normal(size=p)
+    X = rng.normal(size=(n, p))
+    y = X @ w_src + (2.0 if fit_intercept else 0.0) + 0.1 * rng.normal(size=n)
+    sw = rng.uniform(0.5, 2.0, size=n)
+    model = TransferRegressor((w_src, -5.0), alpha="auto", source_weight="auto", fit_intercept=fit_intercept)
+    model.fit(X, y, sample_weight=sw)
+    # Both ends are candidates: β = 0 (ignore the source) and α = ∞ (copy it).
+    assert model.alphas_[0] == np.inf and np.all(np.isfinite(model.alphas_[1:])) and len(model.alphas_) == 14
+    assert model.source_weights_[0] == 0.0 and model.source_weights_[-1] == 1.0
+    assert model.alpha_ == np.inf and model.source_weight_ == 1.0
+    np.testing.assert_array_equal(model.coef_, w_src)
+    intercept = np.average(y - X @ w_src, weights=sw) if fit_intercept else 0.0
+    np.testing.assert_allclose(model.intercept_, intercept, rtol=1e-12)
+    X_new = rng.normal(size=(4, p))
+    np.testing.assert_allclose(model.predict(X_new), X_new @ w_src + intercept)
+    assert model.n_iter_ == 0 and model.certificate_ == 0.0
+    # The same fit as a (very) large finite α, objective included.
+    large = TransferRegressor(w_src, alpha=1e9, source_weight=1.0, fit_intercept=fit_intercept).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(model.coef_, large.coef_, atol=1e-6)
+    np.testing.assert_allclose(model.intercept_, large.intercept_, atol=1e-6)
+    np.testing.assert_allclose(model.objective_, large.objective_, rtol=1e-6)
+    # A given grid may hold np.inf, with β below 1: w = β w_src.
+    given = TransferRegressor(w_src, alpha="auto", source_weight=0.5, alphas=[np.inf]).fit(X, y)
+    assert given.alpha_ == np.inf
+    np.testing.assert_allclose(given.coef_, 0.5 * w_src)
+    np.testing.assert_allclose(given.intercept_, np.mean(y - 0.5 * X @ w_src))
+
+
+def test_copy_the_source_is_a_candidate_only_with_a_source_and_for_the_regressor():
+    X, y, w_src, _ = _regression()
+    target_only = TransferRegressor(alpha="auto").fit(X, y)
+    assert len(target_only.alphas_) == 13 and np.all(np.isfinite(target_only.alphas_))
+    with pytest.raises(ValueError, match="finite"):
+        TransferRegressor(alpha="auto", alphas=[1.0, np.inf]).fit(X, y)
+    # Ignoring the source is exactly the target-only model: (α = ∞, β = 0), the intercept-only
+    # model, is not a candidate of the default grid.
+    unrelated = np.random.default_rng(9).normal(scale=3.0, size=X.shape[1])
+    ignored = TransferRegressor(unrelated, alpha="auto", source_weight="auto").fit(X, y)
+    assert ignored.alphas_[0] == np.inf and ignored.cv_errors_[0, 0] == np.inf
+    assert np.all(np.isfinite(ignored.cv_errors_.ravel()[1:]))
+    assert ignored.source_weight_ == 0.0
+    np.testing.assert_allclose(ignored.coef_, target_only.coef_)
+    assert ignored.alpha_ == target_only.alpha_
+    Xc, yc, w_c = _classification()
+    with pytest.raises(ValueError, match="finite"):
+        TransferClassifier(w_c, alpha="auto", alphas=[1.0, np.inf]).fit(Xc, yc)
+    classifier = TransferClassifier(w_c, alpha="auto", source_weight="auto", alphas=None, cv=3).fit(Xc, yc)
+    assert np.all(np.isfinite(classifier.alphas_))
+
+
 def test_auto_regressor_picks_the_best_leave_one_out_candidate():
     X, y, w_src, sw = _regression(n=30)
     alphas, betas = [0.01, 0.1, 1.0], [0.0, 0.5, 1.0]
@@ -139,8 +216,14 @@ def test_multiclass_ignoring_the_source_is_one_vs_rest_logistic_regression():
 def test_hinge_losses_ignoring_the_source_are_linear_svc(loss):
     X, y, _ = _classification()
     alpha, n = 0.05, len(y)
-    reference = LinearSVC(loss=loss, C=1 / (alpha * n), fit_intercept=False, tol=1e-12, max_iter=1_000_000)
-    reference.fit(X, y)
+    # A fixed random_state: liblinear's dual coordinate order is random, and its convergence
+    # at a tight tol depends on it.
+    reference = LinearSVC(
+        loss=loss, C=1 / (alpha * n), fit_intercept=False, tol=1e-10, max_iter=1_000_000, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        reference.fit(X, y)
     model = TransferClassifier(loss=loss, alpha=alpha, source_weight=0.0, fit_intercept=False, **TIGHT).fit(X, y)
     np.testing.assert_allclose(model.coef_, reference.coef_, atol=1e-5)
 

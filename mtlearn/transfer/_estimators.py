@@ -62,7 +62,15 @@ _PARAMETERS_DOC = """
         switched off rather than followed.
     alphas : array-like of positive floats or None, default=None
         Candidates for ``alpha="auto"``.  None: 13 values log-spaced from
-        1e-4 to 1e2 times the mean (weighted) variance of the features.
+        1e-4 to 1e2 times the mean (weighted) variance of the features;
+        ``TransferRegressor`` with a source adds α = ∞ ("copy the source":
+        w = β·w_src, only the intercept fitted on the target), so that both
+        ends, ignoring the source (β = 0) and copying it, are candidates.
+        At β = 0 that α = ∞ would be the intercept-only model: it is left out
+        (``cv_errors_`` is ``inf`` there), so that ignoring the source gives
+        exactly the target-only model of the same grid.
+        ``TransferRegressor`` also accepts ``np.inf`` in a given list (every
+        given combination is then a candidate).
     source_weights : array-like of floats in [0, 1] or None, default=None
         Candidates for ``source_weight="auto"``; None: (0, 0.25, 0.5, 0.75, 1).
     source_task : hashable or None, default=None
@@ -76,6 +84,9 @@ _PARAMETERS_DOC = """
 _ATTRIBUTES_DOC = """
     alpha_ : float
         The α used for the final fit (chosen when ``alpha="auto"``).
+        ``np.inf`` (``TransferRegressor`` only) when the copy-the-source
+        candidate was chosen: then ``coef_`` is ``source_weight_ · w_src``
+        exactly and only the intercept was fitted.
     source_weight_ : float
         The β used for the final fit (chosen when ``source_weight="auto"``).
     alphas_ : ndarray of shape (n_alphas,)
@@ -84,7 +95,8 @@ _ATTRIBUTES_DOC = """
         The β candidates that were compared (only when something is "auto").
     cv_errors_ : ndarray of shape (n_alphas, n_source_weights)
         Mean cross-validated loss of every candidate, lower is better (only
-        when something is "auto").
+        when something is "auto"; ``inf`` marks a combination that is not a
+        candidate, see ``alphas``).
     source_coef_ : ndarray
         The source coefficients w_src read from ``source`` (zeros without a source).
     source_intercept_ : ndarray
@@ -135,13 +147,19 @@ class _TransferLinearModel(BaseEstimator):
         check_source_features(source, n_features, getattr(self, "feature_names_in_", None))
         return source, source.coef, source.intercept
 
-    def _candidates(self, X, sample_weight):
-        """The (α, β) grids to compare; single values for the settings that are not "auto"."""
+    def _candidates(self, X, sample_weight, copy_candidate=False):
+        """The (α, β) grids to compare; single values for the settings that are not "auto".
+
+        ``copy_candidate``: the default α grid ends with α = ∞ (w = β w_src,
+        only the intercept fitted) and ``alphas`` may hold ``np.inf``.
+        """
         if self.alpha == "auto":
             if self.alphas is None:
                 alphas = DEFAULT_RELATIVE_ALPHAS * feature_scale(X, sample_weight, self.fit_intercept)
+                if copy_candidate:
+                    alphas = np.append(alphas, np.inf)
             else:
-                alphas = check_grid(self.alphas, "alphas")
+                alphas = check_grid(self.alphas, "alphas", allow_inf=copy_candidate)
         else:
             alphas = np.array([float(self.alpha)])
         if self.source_weight == "auto":
@@ -219,13 +237,23 @@ def _held_out_losses(classifier, X, targets, sample_weight, train, test, centre,
       the target (the weighted mean of y − X w_src);
     - β = 1, α → 0: least squares on the target.
 
+    α = ∞ is reached exactly by the automatic choice (see below): w = β w_src
+    and b is the weighted mean of y − β X w_src (0 without an intercept).
+
     Writing w = β w_src + v turns the problem into ridge regression of the
     residual target y − β X w_src on X, which is solved exactly.
 
     With ``alpha="auto"`` and/or ``source_weight="auto"`` the strength is
     chosen by exact leave-one-out cross-validation over all (α, β)
     candidates from one eigendecomposition (the hat matrix does not depend on
-    β).  With β = 0 among the candidates (the default grid), an unrelated
+    β).  With a source, the default α grid ends with α = ∞, "copy the
+    source" (w = β w_src, only the intercept fitted; leaving row i out then
+    only moves the intercept, so its leave-one-out residual is
+    (r_i − b) / (1 − v_i) with r = y − β X w_src and v the normalised sample
+    weights); ``alpha_`` is then ``np.inf``.  The best candidate wins, except
+    that one that transfers (β > 0) must beat the best β = 0 candidate by
+    more than one standard error of the paired leave-one-out differences.
+    With β = 0 among the candidates (the default grid), an unrelated
     source is switched off: the model is then no worse than target-only ridge
     regression up to the noise of the leave-one-out estimate.  There is no
     ``n_jobs``: the selection refits nothing (one eigendecomposition and a few
@@ -307,12 +335,27 @@ class TransferRegressor(RegressorMixin, _TransferLinearModel):
         if self._is_auto():
             if X.shape[0] < 2:
                 raise ValueError("Choosing the strength by leave-one-out needs at least 2 samples, got n_samples=1.")
-            alphas, betas = self._candidates(X, sample_weight)
+            alphas, betas = self._candidates(X, sample_weight, copy_candidate=source is not None)
             errors = leave_one_out_errors(X, y, offset, sample_weight, alphas, betas, self.fit_intercept)
+            if source is not None and self.alpha == "auto" and self.alphas is None and betas[0] == 0.0:
+                # The default grid's α = ∞ copies β·w_src for β > 0; at β = 0 it would be the
+                # intercept-only model, which target-only ridge (no source) does not consider:
+                # left out, so that ignoring the source gives exactly the target-only model.
+                errors[0, 0] = np.inf
             self._record_choice(alphas, betas, errors, sample_weight)
         else:
             self.alpha_, self.source_weight_ = float(self.alpha), float(self.source_weight)
         alpha, beta = self.alpha_, self.source_weight_
+        if np.isinf(alpha):
+            # Copy the source: w = β w_src, only the intercept is fitted (exactly: the weighted mean).
+            coef = beta * w_src
+            residual = y - beta * offset
+            intercept = float(np.average(residual, weights=sample_weight)) if self.fit_intercept else 0.0
+            residual = residual - intercept
+            objective = 0.5 * float(sample_weight @ (residual * residual)) / sample_weight.sum()
+            self.source_coef_, self.source_intercept_ = w_src, b_src
+            self._store_result(coef, intercept, 0, 0.0, objective)
+            return self
         residual = _single_task_design(X, y - beta * offset, sample_weight)
         V, b = solve_mean_regularised_squared(residual, alpha, (1.0, 0.0), self.fit_intercept)
         coef = beta * w_src + V[0]

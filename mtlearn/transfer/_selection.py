@@ -13,6 +13,17 @@ One eigendecomposition of ``X̃ᵀ V X̃`` serves every candidate.  As in
 ``sklearn.linear_model.RidgeCV``, the penalty is held fixed when a sample is
 left out.
 
+α = ∞ ("copy the source") is an exact candidate too: the weights are then
+fixed at w = β w_src and only the intercept is fitted, b = Σ_j v_j r_j with
+``r = y − β z``.  Leaving row i out only changes the intercept, to
+``b_{−i} = Σ_{j≠i} v_j r_j / (1 − v_i) = (b − v_i r_i) / (1 − v_i)``, so
+
+    e_i(∞, β) = r_i − b_{−i} = (r_i − b) / (1 − v_i)
+
+(without an intercept, e_i = r_i: nothing is fitted).  This is the α → ∞
+limit of the formula above (H_∞ is the intercept-only hat matrix, with
+h_ii = v_i), written out so that no 1/∞ is evaluated.
+
 Classification: k-fold cross-validation of the held-out loss, with a
 warm-started path over α (from strong to weak) for each fold and β; these
 paths are independent (``TransferClassifier(n_jobs=...)`` runs them in parallel).
@@ -30,13 +41,13 @@ DEFAULT_SOURCE_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 DEFAULT_RELATIVE_ALPHAS = np.logspace(-4, 2, 13)
 
 
-def check_grid(values, name, *, upper=None):
-    """A validated 1-D grid of candidates (positive, or in [0, upper])."""
+def check_grid(values, name, *, upper=None, allow_inf=False):
+    """A validated 1-D grid of candidates (positive, or in [0, upper]; +∞ too with ``allow_inf``)."""
     grid = np.asarray(values, dtype=np.float64)
     if grid.ndim != 1 or grid.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-D list of candidates, got shape {grid.shape}.")
-    if not np.all(np.isfinite(grid)):
-        raise ValueError(f"{name} must be finite.")
+    if not np.all(np.isfinite(grid) | (allow_inf & (grid == np.inf))):
+        raise ValueError(f"{name} must be finite{' or +inf' if allow_inf else ''}, got {grid.tolist()}.")
     if upper is None and np.any(grid <= 0):
         raise ValueError(f"{name} must be positive, got {grid.tolist()}.")
     if upper is not None and (np.any(grid < 0) or np.any(grid > upper)):
@@ -67,6 +78,8 @@ def leave_one_out_errors(X, y, offset, sample_weight, alphas, betas, fit_interce
         The source's predictions ``X w_src``.
     sample_weight : ndarray of shape (n_samples,)
     alphas, betas : ndarray
+        ``alphas`` may hold ``np.inf``: the copy-the-source candidate
+        w = β w_src, only the intercept fitted (see the module docstring).
     fit_intercept : bool
 
     Returns
@@ -93,6 +106,12 @@ def leave_one_out_errors(X, y, offset, sample_weight, alphas, betas, fit_interce
     projected = P.T @ (v[:, None] * targets)
     errors = np.empty((len(alphas), len(betas), len(y)))
     for k, alpha in enumerate(alphas):
+        if np.isinf(alpha):
+            # w = β w_src: leaving row i out only moves the intercept, e_i = (r_i − b) / (1 − v_i).
+            leverage = v * float(fit_intercept)
+            loo = (targets[:, :1] - targets[:, 1:] * betas[None, :]) / (1.0 - leverage)[:, None]
+            errors[k] = (loo * loo).T
+            continue
         shrink = 1.0 / (lam + alpha)
         quadratic = P2 @ shrink + (complement / alpha if thin else 0.0)
         leverage = v * (float(fit_intercept) + quadratic)

@@ -25,7 +25,9 @@ from mtlearn import MultiTaskClassifier, MultiTaskLinearSVC, MultiTaskRegressor
 from mtlearn.penalties import PENALTIES, make_penalty
 
 TIGHT = dict(tol=1e-10, max_iter=100_000)
-SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomised: the same 12 problems on every run (CI included); a seed sweep is
+# `pytest tests/test_properties.py --hypothesis-seed=N` with derandomize off.
+SETTINGS = settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 def omega(penalty, W, mix):

@@ -80,15 +80,20 @@ def solve_on_working_sets(design, loss, penalty, alpha, intercepts, start, *, to
     scale = problem.scale_of(gradient_at_zero)
     V = np.zeros((T, n_blocks * p))
     b = intercepts.full(np.zeros(intercepts.n_free))
+
+    def in_weights(gradient):
+        """The gradient in W (that of the first part: the data see W = Σ parts) from one in x."""
+        return gradient[: T * n_blocks * p].reshape(T, -1)[:, :p]
+
     if start is None and not (intercepts.free.any() or intercepts.fixed.any()):
         # W = 0 with zero intercepts is the start: the gradient of the scale is the start's.
-        gradient_W = gradient_at_zero[: T * n_blocks * p].reshape(T, -1)[:, :p]
+        gradient_W = in_weights(gradient_at_zero)
     elif start is None:
         gradient_W = zero_coef_gradient(design, loss, intercepts)
     else:
         V[:, :p], b = start[0], start[1]
         x = problem.pack(V, b)
-        gradient_W = problem.loss_gradient(problem.predictions(x))[: T * n_blocks * p].reshape(T, -1)[:, :p]
+        gradient_W = in_weights(problem.loss_gradient(problem.predictions(x)))
     violation = penalty.feature_dual_norms(gradient_W) / alpha
     if not np.all(np.isfinite(violation)):
         # No finite α zeroes a feature (e.g. a graph penalty without ℓ1 part): nothing to screen.
@@ -131,7 +136,7 @@ def solve_on_working_sets(design, loss, penalty, alpha, intercepts, start, *, to
         z = problem.predictions(x, outputs=restricted.forward(inner.coef, b))
         gradient = problem.loss_gradient(z)
         certificate = problem.residual(x, gradient, lipschitz) / scale
-        violation = penalty.feature_dual_norms(gradient[: T * n_blocks * p].reshape(T, -1)[:, :p]) / alpha
+        violation = penalty.feature_dual_norms(in_weights(gradient)) / alpha
         if verbose:
             print(f"[working set] round {rounds}: {working.size} of {p} features, certificate {certificate:.3e}")
     W = V.reshape(T, n_blocks, p).sum(axis=1)

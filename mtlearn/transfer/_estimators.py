@@ -341,7 +341,7 @@ class TransferRegressor(RegressorMixin, _TransferLinearModel):
                 # The default grid's α = ∞ copies β·w_src for β > 0; at β = 0 it would be the
                 # intercept-only model, which target-only ridge (no source) does not consider:
                 # left out, so that ignoring the source gives exactly the target-only model.
-                errors[0, 0] = np.inf
+                errors[np.isinf(alphas), 0] = np.inf
             self._record_choice(alphas, betas, errors, sample_weight)
         else:
             self.alpha_, self.source_weight_ = float(self.alpha), float(self.source_weight)

@@ -213,7 +213,7 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
         loss, penalty = get_loss(self.loss), self._penalty()
         n_tasks, n_features = design.n_tasks, design.n_features
         intercepts = Intercepts.all_free(n_tasks) if self.fit_intercept else Intercepts.none(n_tasks)
-        if hasattr(penalty, "kernel_coefficients") and loss.name == "squared_error":
+        if self._solved_exactly(penalty):
             W, b = solve_mean_regularised_squared(
                 design, self.alpha, penalty.kernel_coefficients(n_tasks), self.fit_intercept
             )
@@ -224,6 +224,15 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
             start = warm_start_point(self, n_tasks, n_features)
             result = self._solve_proximal(design, loss, penalty, intercepts, start)
         self._warn_if_not_converged(result)
+        self._store(result, penalty, data)
+        return self
+
+    def _solved_exactly(self, penalty):
+        """Whether ``fit`` is the exact solve: the squared loss with a quadratic (``kernel_coefficients``) penalty."""
+        return self.loss == "squared_error" and hasattr(penalty, "kernel_coefficients")
+
+    def _store(self, result, penalty, data):
+        """Set the fitted attributes from a solver result on the validated training set ``data``."""
         self.tasks_ = data.tasks
         self._shared_design = data.shared_design
         self.coef_, self.intercept_ = result.coef, result.intercept
@@ -231,7 +240,6 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
         self.penalty_info_ = penalty_info(penalty, result)
         self.shared_intercept_ = float(np.mean(result.intercept))
         self.n_iter_, self.certificate_, self.objective_ = result.n_iter, result.certificate, result.objective
-        return self
 
     def predict(self, X, tasks=None):
         """Predict with each row's task model.

@@ -29,7 +29,6 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array
 
-from ._base import penalty_info
 from ._design import with_targets
 from ._tasks import check_sample_weight, encode_tasks, split_task_column
 from .estimators import _TASK_INPUT_DOC, MultiTaskClassifier, MultiTaskRegressor
@@ -250,8 +249,8 @@ class _ExactPath:
     :class:`~mtlearn.solvers._exact_ridge.MeanRegularisedPath`), so the
     fold's design is validated and decomposed once, and each (mix, α) costs
     one p × p solve.  ``fitted`` returns the estimator with the fitted
-    attributes its ``fit`` sets (the certificate excepted: these models are
-    only scored).
+    attributes its ``fit`` sets (certificate and objective NaN: these models
+    are only scored).
     """
 
     def __init__(self, base, X, y, tasks, sample_weight):
@@ -266,29 +265,14 @@ class _ExactPath:
         model.mix, model.alpha = mix, alpha
         penalty = model._penalty()
         W, b = self.spectra.solve(alpha, penalty.kernel_coefficients(self.data.design.n_tasks))
-        model.tasks_, model._shared_design = self.data.tasks, self.data.shared_design
-        model.coef_, model.intercept_ = W, b
-        model.shared_coef_, model.shared_intercept_ = penalty.shared_coef(W), float(np.mean(b))
-        model.penalty_info_ = penalty_info(penalty, SolverResult(W, b, 1, np.nan, True, np.nan))
-        model.n_iter_ = 1
+        model._store(SolverResult(W, b, 1, np.nan, True, np.nan), penalty, self.data)
         return model
-
-
-def _is_solved_exactly(estimator):
-    """Whether ``estimator.fit`` is the exact solve: a regressor, squared loss, a penalty with kernel_coefficients.
-
-    The condition of ``MultiTaskRegressor.fit`` for its exact route.
-    """
-    return (
-        isinstance(estimator, MultiTaskRegressor)
-        and estimator.loss == "squared_error"
-        and hasattr(estimator._penalty(), "kernel_coefficients")
-    )
 
 
 def _path_solver(base, X, y, tasks, sample_weight):
     """The object that fits ``base`` at each (mix, α) on the given training rows: ``fitted(mix, alpha)``."""
-    solver = _ExactPath if _is_solved_exactly(base) else _WarmStartedPath
+    exact = isinstance(base, MultiTaskRegressor) and base._solved_exactly(base._penalty())
+    solver = _ExactPath if exact else _WarmStartedPath
     return solver(base, X, y, tasks, sample_weight)
 
 

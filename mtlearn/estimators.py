@@ -354,6 +354,43 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
         self
         """
         self._validate_params()
+        data, classes, problems = self._training_problems(X, y, tasks, sample_weight)
+        design, loss, penalty = data.design, problems[0][1], self._penalty()
+        if loss.name == "hinge" and not hasattr(penalty, "kernel"):
+            raise ValueError(
+                "The hinge loss is solved in the dual and needs a quadratic penalty ('mean' or 'ridge'); "
+                f"with penalty={self.penalty!r} use MultiTaskClassifier with loss='squared_hinge' or loss='logistic'."
+            )
+        self.classes_ = classes
+        starts = getattr(self, "_dual_start", None) if self.warm_start else None
+        results, duals = [], []
+        for k, (sub, _, intercepts) in enumerate(problems):
+            if loss.name == "hinge":
+                dual0 = starts[k] if starts is not None and len(starts) == len(problems) else None
+                if dual0 is not None and dual0.shape != sub.y.shape:
+                    dual0 = None
+                result, dual = hinge_dual(
+                    sub, penalty, self._alpha(), intercepts, dual0=dual0, tol=self.tol,
+                    max_iter=self.max_iter, verbose=self.verbose,
+                )
+                duals.append(dual)
+            else:
+                index = None if len(problems) == 1 else k
+                start = warm_start_point(self, design.n_tasks, design.n_features, index=index)
+                result = self._solve_proximal(sub, loss, penalty, intercepts, start)
+            self._warn_if_not_converged(result)
+            results.append(result)
+        self._dual_start = duals or None
+        self._store(results, penalty, data)
+        return self
+
+    def _training_problems(self, X, y, tasks, sample_weight):
+        """The validated training set, the classes present and the binary problems ``fit`` solves.
+
+        Returns ``(data, classes, problems)``, ``problems`` a list of
+        (design with ±1 targets, loss, intercepts): one problem for two
+        classes, one per class (one-vs-rest) for more.
+        """
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
@@ -374,37 +411,12 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
                 f"{type(self).__name__} needs samples of at least 2 classes, but the rows with positive "
                 f"sample_weight hold only one class: {labels[present].tolist()}."
             )
-        self.classes_ = labels[present]
-        loss, penalty = get_loss(self._loss_name()), self._penalty()
-        if loss.name == "hinge" and not hasattr(penalty, "kernel"):
-            raise ValueError(
-                "The hinge loss is solved in the dual and needs a quadratic penalty ('mean' or 'ridge'); "
-                f"with penalty={self.penalty!r} use MultiTaskClassifier with loss='squared_hinge' or loss='logistic'."
-            )
-        problems = [present[1]] if present.size == 2 else list(present)
-        starts = getattr(self, "_dual_start", None) if self.warm_start else None
-        results, duals = [], []
-        for k, positive in enumerate(problems):
+        loss = get_loss(self._loss_name())
+        problems = []
+        for positive in [present[1]] if present.size == 2 else list(present):
             sub = with_targets(design, np.where(design.y == positive, 1.0, -1.0))
-            intercepts = self._intercepts(sub, loss)
-            if loss.name == "hinge":
-                dual0 = starts[k] if starts is not None and len(starts) == len(problems) else None
-                if dual0 is not None and dual0.shape != sub.y.shape:
-                    dual0 = None
-                result, dual = hinge_dual(
-                    sub, penalty, self._alpha(), intercepts, dual0=dual0, tol=self.tol,
-                    max_iter=self.max_iter, verbose=self.verbose,
-                )
-                duals.append(dual)
-            else:
-                index = None if len(problems) == 1 else k
-                start = warm_start_point(self, design.n_tasks, design.n_features, index=index)
-                result = self._solve_proximal(sub, loss, penalty, intercepts, start)
-            self._warn_if_not_converged(result)
-            results.append(result)
-        self._dual_start = duals or None
-        self._store(results, penalty, data)
-        return self
+            problems.append((sub, loss, self._intercepts(sub, loss)))
+        return data, labels[present], problems
 
     def _intercepts(self, design, loss):
         """Free intercepts for the tasks with both labels; the pooled best constant for the others."""

@@ -26,10 +26,8 @@ from sklearn.base import clone, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, StratifiedKFold, check_cv
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array
 
-from ._design import with_targets
 from ._tasks import check_sample_weight, encode_tasks, split_task_column
 from .estimators import _TASK_INPUT_DOC, MultiTaskClassifier, MultiTaskRegressor
 from .losses import get_loss
@@ -51,33 +49,12 @@ def _training_problems(estimator, X, y, tasks, sample_weight):
     Building them runs the checks of ``estimator.fit`` on X, y, the task
     labels and the sample weights, with its error messages.
     """
-    loss = get_loss(_loss_name(estimator))
-    if not is_classifier(estimator):
-        data = estimator._validated_fit_data(X, y, tasks, sample_weight, y_dtype=np.float64)
-        n_tasks = data.design.n_tasks
-        intercepts = Intercepts.all_free(n_tasks) if estimator.fit_intercept else Intercepts.none(n_tasks)
-        return [(data.design, loss, intercepts)]
-    if y is None:
-        raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the target y is None.")
-    y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
-    check_classification_targets(y)
-    labels, codes = np.unique(y, return_inverse=True)
-    data = estimator._validated_fit_data(
-        X, codes.reshape(y.shape).astype(np.float64), tasks, sample_weight, y_dtype=np.float64,
-        allow_shared_design=y.ndim == 2 and y.shape[1] > 1,
-    )
-    design = data.design
-    present = np.unique(design.y[design.weight > 0]).astype(np.int64)
-    if present.size < 2:
-        raise ValueError(
-            f"{type(estimator).__name__} needs samples of at least 2 classes, but the rows with positive "
-            f"sample_weight hold only one class: {labels[present].tolist()}."
-        )
-    problems = []
-    for positive in [present[1]] if present.size == 2 else list(present):
-        sub = with_targets(design, np.where(design.y == positive, 1.0, -1.0))
-        problems.append((sub, loss, estimator._intercepts(sub, loss)))
-    return problems
+    if is_classifier(estimator):
+        return estimator._training_problems(X, y, tasks, sample_weight)[2]
+    data = estimator._validated_fit_data(X, y, tasks, sample_weight, y_dtype=np.float64)
+    n_tasks = data.design.n_tasks
+    intercepts = Intercepts.all_free(n_tasks) if estimator.fit_intercept else Intercepts.none(n_tasks)
+    return [(data.design, get_loss(_loss_name(estimator)), intercepts)]
 
 
 def alpha_max(estimator, X, y, tasks=None, sample_weight=None):

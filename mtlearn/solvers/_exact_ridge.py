@@ -192,7 +192,7 @@ def _moments(X, S, Y, rho, fit_intercept):
     return x_mean, y_mean, g, total
 
 
-def _uses_gram(X):
+def _gets_gram_matrix(X):
     """Whether a group's tasks get their p × p Gram matrix (sparse, or at least as many rows as features)."""
     return sp.issparse(X) or X.shape[-2] >= X.shape[-1]
 
@@ -291,7 +291,7 @@ class MeanRegularisedPath:
             if sp.issparse(X) and X.shape[0] < p:
                 X = X.toarray()[None]  # the SVD of n × p rows, not a dense p × p Gram matrix
             self.x_mean[tasks], self.y_mean[tasks], g, total = _moments(X, S, Y, rho, fit_intercept)
-            if _uses_gram(X):
+            if _gets_gram_matrix(X):
                 gram_tasks.append(np.arange(tasks.start, tasks.stop))
                 grams.append(_centred_gram(X, S, rho, self.x_mean[tasks], total))
                 gram_g.append(g)
@@ -333,7 +333,7 @@ def solve_mean_regularised_squared(design, alpha, kernel_coefficients, fit_inter
     parts = []
     for tasks, X, S, Y, rho in _task_groups(design):
         x_mean[tasks], y_mean[tasks], g, total = _moments(X, S, Y, rho, fit_intercept)
-        if _uses_gram(X):
+        if _gets_gram_matrix(X):
             operator = _ExplicitInverses(_centred_gram(X, S, rho, x_mean[tasks], total), g, a, alpha)
         else:
             operator = _row_spectra(X, S, rho, x_mean[tasks], g).at(a, alpha)

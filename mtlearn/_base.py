@@ -1,23 +1,24 @@
-"""What every multi-task linear estimator shares: input handling, fitting, predicting."""
+"""What every multi-task linear estimator shares: input handling, solving, storing, predicting."""
 
 from __future__ import annotations
 
+import copy
 import numbers
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._design import SharedDesign, StackedDesign
 from ._tasks import check_sample_weight, encode_tasks, map_tasks, split_task_column
-from .penalties import PENALTIES, make_penalty
-from .solvers import solve_directly, solve_on_working_sets, uses_working_sets
+from .penalties import PENALTIES, Penalty, make_penalty
+from .solvers import Path, SolverResult, solve
 
 COMMON_PARAMETER_CONSTRAINTS = {
-    "penalty": [StrOptions(set(PENALTIES)), HasMethods(["value", "prox", "shared_coef"])],
+    "penalty": [StrOptions(set(PENALTIES)), Penalty],
     "alpha": [Interval(numbers.Real, 0, None, closed="neither")],
     "mix": [Interval(numbers.Real, 0, 1, closed="both")],
     "fit_intercept": ["boolean"],
@@ -41,9 +42,13 @@ class FitData:
 
 
 class MultiTaskLinearModel(BaseEstimator):
-    """Base class: task-aware validation, solver dispatch and per-task prediction.
+    """Base class: task-aware validation, solving through :func:`mtlearn.solvers.solve`, per-task prediction.
 
-    Subclasses set ``_loss_name()`` and ``_alpha()`` and implement ``fit``.
+    Subclasses give ``_loss()`` (the :class:`~mtlearn.losses.Loss`),
+    ``_alpha()`` and ``_training_problems(X, y, tasks, sample_weight)``,
+    which returns ``(data, classes, problems)``: the validated training set,
+    the classes (None for a regressor) and the :class:`~mtlearn.solvers.Problem`
+    list that ``fit`` solves (one, or one per class for one-vs-rest).
     """
 
     _parameter_constraints = dict(COMMON_PARAMETER_CONSTRAINTS)
@@ -129,30 +134,99 @@ class MultiTaskLinearModel(BaseEstimator):
         return rho
 
     # -------------------------------------------------------------- solving
+    def _validate_params(self):
+        """scikit-learn's parameter validation, then the loss and the penalty built from the parameters."""
+        super()._validate_params()
+        self._loss()
+        self._penalty()
+
     def _penalty(self):
         return make_penalty(self.penalty, mix=self.mix)
+
+    def fit(self, X, y, tasks=None, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            Features (and the task column when ``task_column`` is set).
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Targets (class labels for a classifier); a 2-D ``y`` without task
+            labels gives one task per column on shared rows.
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight s_i of each row in its task's loss.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._validate_params()
+        data, classes, problems = self._training_problems(X, y, tasks, sample_weight)
+        starts = self._warm_starts(len(problems))
+        results = []
+        for problem, start in zip(problems, starts):
+            result = solve(problem, start=start, tol=self.tol, max_iter=self.max_iter, verbose=self.verbose)
+            self._warn_if_not_converged(result)
+            results.append(result)
+        if classes is not None:
+            self.classes_ = classes
+        self._store(results, problems[0].penalty, data)
+        return self
+
+    def _warm_starts(self, n_problems):
+        """The previous fit's solutions to start from (``warm_start=True``), one per problem, or Nones."""
+        if not (self.warm_start and hasattr(self, "coef_")):
+            return [None] * n_problems
+        coef, intercept = self.coef_, self.intercept_
+        if coef.ndim == 2:
+            coef, intercept = coef[:, None], intercept[:, None]
+        if coef.shape[1] != n_problems:
+            return [None] * n_problems
+        duals = getattr(self, "_duals", None) or [None] * n_problems
+        return [
+            SolverResult(coef[:, k], intercept[:, k], 0, np.nan, False, np.nan, dual=duals[k])
+            for k in range(n_problems)
+        ]
 
     def _warn_if_not_converged(self, result):
         if result.converged:
             return
         if result.n_iter >= self.max_iter:
             reason = f"did not converge in max_iter={self.max_iter} iterations"
+            advice = "Increase max_iter, loosen tol, or scale the features."
         else:
-            reason = "stopped short of tol (round-off limits the certificate)"
+            reason = "stopped short of tol: round-off limits the certificate"
+            advice = "Loosen tol, increase alpha, or scale the features."
         warnings.warn(
-            f"{type(self).__name__} {reason}: the stopping certificate is {result.certificate:.3g} > "
-            f"tol={self.tol:g}. Increase max_iter, loosen tol, or scale the features.",
+            f"{type(self).__name__} {reason}: the stopping certificate (relative duality gap) is "
+            f"{result.certificate:.3g} > tol={self.tol:g}. {advice}",
             ConvergenceWarning,
             stacklevel=3,
         )
 
-    def _solve_proximal(self, design, loss, penalty, intercepts, start):
-        """Accelerated proximal gradient, inside working sets for feature-separable penalties."""
-        solve = solve_on_working_sets if uses_working_sets(penalty, design, loss, intercepts) else solve_directly
-        return solve(
-            design, loss, penalty, self._alpha(), intercepts, start,
-            tol=self.tol, max_iter=self.max_iter, verbose=self.verbose,
-        )
+    def _store(self, results, penalty, data):
+        """Set the fitted attributes from the solver results (one per problem) on the training set ``data``."""
+        single = len(results) == 1
+        coef = np.stack([r.coef for r in results], axis=1)
+        intercept = np.stack([r.intercept for r in results], axis=1)
+        self.coef_ = coef[:, 0] if single else coef
+        self.intercept_ = intercept[:, 0] if single else intercept
+        shared = np.stack([penalty.shared_coef(r.coef) for r in results])
+        self.shared_coef_ = shared[0] if single else shared
+        info = [penalty.describe(r.coef if r.components is None else r.components) for r in results]
+        self.penalty_info_ = info[0] if single else info
+        shared_intercept = intercept.mean(axis=0)
+        self.shared_intercept_ = float(shared_intercept[0]) if single else shared_intercept
+        self.tasks_ = data.tasks
+        self._shared_design = data.shared_design
+        self.n_iter_ = max(r.n_iter for r in results)
+        self.certificate_ = max(r.certificate for r in results)
+        self.objective_ = float(sum(r.objective for r in results))
+        duals = [r.dual for r in results]
+        self._duals = duals if any(d is not None for d in duals) else None
 
     # ------------------------------------------------------------ predicting
     def _row_tasks(self, X, tasks):
@@ -201,22 +275,50 @@ class MultiTaskLinearModel(BaseEstimator):
         return flat.reshape((X.shape[0],) + coef.shape[:-1]) + self.intercept_
 
 
-def penalty_info(penalty, result):
-    """What the penalty reports about a solution (its ``describe``), or {} if it reports nothing."""
-    if not hasattr(penalty, "describe"):
-        return {}
-    return penalty.describe(result.coef if result.components is None else result.components)
+class FittedPath:
+    """An estimator's fits on one training set along a grid: one validation, one solver path per problem.
 
+    ``fitted(alpha=..., mix=..., penalty=...)`` returns a copy of the
+    estimator with those parameters, fitted as ``fit`` would fit it (the same
+    problems and solvers), each solve started from the previous one or exact
+    from one set of spectra (see :class:`mtlearn.solvers.Path`).  It serves
+    :func:`mtlearn.model_selection.multitask_path` and the CV estimators'
+    folds, so a grid costs its solves and not one validation per point.
 
-def warm_start_point(estimator, n_tasks, n_features, index=None):
-    """(W, b) of the previous fit when warm_start applies, else None."""
-    if not (estimator.warm_start and hasattr(estimator, "coef_")):
-        return None
-    coef, intercept = estimator.coef_, estimator.intercept_
-    if index is not None:
-        if coef.ndim != 3 or index >= coef.shape[1]:
-            return None
-        coef, intercept = coef[:, index], intercept[:, index]
-    if coef.shape != (n_tasks, n_features):
-        return None
-    return coef, intercept
+    Parameters
+    ----------
+    estimator : MultiTaskLinearModel
+        Not modified.
+    X, y, tasks, sample_weight
+        As in the estimator's ``fit``.
+    """
+
+    def __init__(self, estimator, X, y, tasks=None, sample_weight=None):
+        self.template = clone(estimator)
+        self.data, self.classes, problems = self.template._training_problems(X, y, tasks, sample_weight)
+        self.paths = [Path(problem.design, problem.loss, problem.intercepts) for problem in problems]
+
+    def restart(self):
+        """Start the next solves from zero (e.g. at the top of the α grid of a new candidate)."""
+        for path in self.paths:
+            path.restart()
+
+    def fitted(self, *, certify=True, **params):
+        """The estimator fitted with ``params`` set; ``certify=False`` skips the gap of exact solves (only scored)."""
+        # A shallow copy keeps n_features_in_ (and feature_names_in_) recorded by the validation; the
+        # parameters are set as set_params would, without its introspection of the signature.
+        model = copy.copy(self.template)
+        for name, value in params.items():
+            setattr(model, name, value)
+        penalty = model._penalty()
+        results = [
+            path.solve(penalty, model._alpha(), tol=model.tol, max_iter=model.max_iter, verbose=model.verbose,
+                       certify=certify)
+            for path in self.paths
+        ]
+        for result in results:
+            model._warn_if_not_converged(result)
+        if self.classes is not None:
+            model.classes_ = self.classes
+        model._store(results, penalty, self.data)
+        return model

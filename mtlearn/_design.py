@@ -209,6 +209,9 @@ class SummedBlocksDesign:
     def task_sums(self, g):
         return self.design.task_sums(g)
 
+    def task_of_entries(self):
+        return self.design.task_of_entries()
+
 
 def _shallow_copy(design, **changes):
     copy = object.__new__(type(design))

@@ -13,10 +13,10 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array
 
-from ._base import MultiTaskLinearModel, penalty_info, warm_start_point
+from ._base import MultiTaskLinearModel
 from ._design import with_targets
-from .losses import get_loss
-from .solvers import CompositeProblem, Intercepts, SolverResult, hinge_dual, solve_mean_regularised_squared
+from .losses import Loss, get_loss
+from .solvers import Intercepts, Problem
 
 _TASK_INPUT_DOC = """
     Tasks reach the estimator in one of four ways (fit and predict alike):
@@ -27,7 +27,7 @@ _TASK_INPUT_DOC = """
 """
 
 _COMMON_PARAMETERS_DOC = """
-    penalty : {"mean", "ridge", "l21", "lasso", "trace", "dirty", "cluster"} or penalty object, default="mean"
+    penalty : {"mean", "ridge", "l21", "lasso", "trace", "dirty", "cluster"} or Penalty, default="mean"
         The task-coupling penalty Ω(W). ``"mean"``: Evgeniou–Pontil
         mean-regularised multi-task learning, see
         :class:`mtlearn.penalties.MeanPenalty`; ``"ridge"``: ½‖W‖_F²,
@@ -37,8 +37,9 @@ _COMMON_PARAMETERS_DOC = """
         (:class:`~mtlearn.TracePenalty`); ``"dirty"``: shared plus
         task-specific features (:class:`~mtlearn.DirtyPenalty`); ``"cluster"``: convex
         clustered multi-task learning (:class:`~mtlearn.ClusterPenalty`); a known task
-        graph: ``GraphPenalty(adjacency=...)`` (:class:`~mtlearn.GraphPenalty`). An object with ``value``, ``prox`` and
-        ``shared_coef`` methods is used as it is.
+        graph: ``GraphPenalty(adjacency=...)`` (:class:`~mtlearn.GraphPenalty`; the name
+        ``"graph"`` alone is refused: it has no graph). Any
+        :class:`mtlearn.penalties.Penalty` instance is used as it is.
     mix : float in [0, 1], default=0.5
         For ``penalty="mean"``: 0 gives independent ridge fits, 1 one pooled
         model, values in between tie the tasks to their mean.
@@ -54,8 +55,11 @@ _COMMON_PARAMETERS_DOC = """
         What predicting for a task not seen in fit does: raise a ValueError
         naming it, or use the shared model (``shared_coef_``, ``shared_intercept_``).
     tol : float, default=1e-4
-        Stopping tolerance on the solver's relative certificate
-        (``certificate_``).
+        Stopping tolerance on the certificate (``certificate_``): the fit
+        stops once the relative duality gap, an upper bound on
+        (F − F*) / F₀ with F₀ the objective at W = 0 and the intercepts
+        fitted, is at most ``tol`` (scikit-learn's scaling of ``tol`` for
+        ``Lasso`` and ``MultiTaskLasso``).
     max_iter : int, default=1000
         Maximum number of solver iterations; reaching it warns with
         ``ConvergenceWarning``.
@@ -77,10 +81,11 @@ _COMMON_ATTRIBUTES_DOC = """
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Column names of X, when X is a DataFrame with string column names.
     n_iter_ : int
-        Iterations of the solver (1 for the exact squared-loss solve: one direct solve).
+        Iterations of the solver (1 for the exact squared-loss solve: one
+        direct solve; 0 when the intercept-only model is exact).
     certificate_ : float
-        The solver's final stopping certificate: relative proximal-gradient
-        residual, or relative duality gap for the hinge loss.
+        Upper bound on (F(coef_) − F*) / F₀: the relative duality gap at the
+        solution (see ``tol``); the largest over the one-vs-rest problems.
     objective_ : float
         The objective at the solution.
     penalty_info_ : dict (or list of dicts, one per class, for more than two classes)
@@ -122,11 +127,21 @@ def _docstring(template):
     which equals ½‖W‖² for ``mix=0`` (independent ridge) and forces one shared
     model as ``mix → 1`` (pooled ridge).  The squared loss with this penalty is
     solved exactly (one eigendecomposition per task and one p × p solve).
+
+    With ``loss="huber"`` the squared loss ½ r² of a residual r = y − f is
+    replaced by Huber's ``H_ε(r) = ½ r²`` for ``|r| ≤ ε`` and
+    ``ε |r| − ½ ε²`` beyond: robust to gross outliers.  The threshold ε
+    (``epsilon``) is in the units of y — the scale is fixed, not estimated
+    as in ``HuberRegressor``; standardise y, or choose ε from its spread.
 {tasks}
     Parameters
     ----------
-    loss : {"squared_error"}, default="squared_error"
-        The loss ℓ.
+    loss : {"squared_error", "huber"} or Loss, default="squared_error"
+        The loss ℓ (a regression :class:`mtlearn.losses.Loss` instance is
+        used as it is).
+    epsilon : float > 0, default=1.35
+        The Huber threshold ε (``loss="huber"`` only), named as in
+        scikit-learn's ``HuberRegressor`` and ``SGDRegressor``.
     alpha : float > 0, default=1.0
         Strength α of the penalty.
 {parameters}
@@ -152,13 +167,15 @@ def _docstring(template):
 class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
     _parameter_constraints = {
         **MultiTaskLinearModel._parameter_constraints,
-        "loss": [StrOptions({"squared_error"})],
+        "loss": [StrOptions({"squared_error", "huber"}), Loss],
+        "epsilon": [Interval(numbers.Real, 0, None, closed="neither")],
     }
 
     def __init__(
         self,
         *,
         loss="squared_error",
+        epsilon=1.35,
         penalty="mean",
         alpha=1.0,
         mix=0.5,
@@ -172,6 +189,7 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
         verbose=0,
     ):
         self.loss = loss
+        self.epsilon = epsilon
         self.penalty = penalty
         self.alpha = alpha
         self.mix = mix
@@ -192,54 +210,18 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
     def _alpha(self):
         return self.alpha
 
-    def fit(self, X, y, tasks=None, sample_weight=None):
-        """Fit the model.
+    def _loss(self):
+        loss = get_loss(self.loss, epsilon=self.epsilon)
+        if loss.for_classification:
+            raise ValueError(f"loss={self.loss!r} is a classification loss; MultiTaskRegressor needs a regression loss.")
+        return loss
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
-        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
-        tasks : array-like of shape (n_samples,), default=None
-            Task label of each row.
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self
-        """
-        self._validate_params()
+    def _training_problems(self, X, y, tasks, sample_weight):
+        """The validated training set, no classes, and the one problem ``fit`` solves."""
         data = self._validated_fit_data(X, y, tasks, sample_weight, y_dtype=np.float64)
-        design = data.design
-        loss, penalty = get_loss(self.loss), self._penalty()
-        n_tasks, n_features = design.n_tasks, design.n_features
+        n_tasks = data.design.n_tasks
         intercepts = Intercepts.all_free(n_tasks) if self.fit_intercept else Intercepts.none(n_tasks)
-        if self._solved_exactly(penalty):
-            W, b = solve_mean_regularised_squared(
-                design, self.alpha, penalty.kernel_coefficients(n_tasks), self.fit_intercept
-            )
-            problem = CompositeProblem(design, loss, penalty, self.alpha, intercepts)
-            certificate, objective = problem.certify(problem.pack(W, b))
-            result = SolverResult(W, b, 1, certificate, certificate <= self.tol, objective)
-        else:
-            start = warm_start_point(self, n_tasks, n_features)
-            result = self._solve_proximal(design, loss, penalty, intercepts, start)
-        self._warn_if_not_converged(result)
-        self._store(result, penalty, data)
-        return self
-
-    def _solved_exactly(self, penalty):
-        """Whether ``fit`` is the exact solve: the squared loss with a quadratic (``kernel_coefficients``) penalty."""
-        return self.loss == "squared_error" and hasattr(penalty, "kernel_coefficients")
-
-    def _store(self, result, penalty, data):
-        """Set the fitted attributes from a solver result on the validated training set ``data``."""
-        self.tasks_ = data.tasks
-        self._shared_design = data.shared_design
-        self.coef_, self.intercept_ = result.coef, result.intercept
-        self.shared_coef_ = penalty.shared_coef(result.coef)
-        self.penalty_info_ = penalty_info(penalty, result)
-        self.shared_intercept_ = float(np.mean(result.intercept))
-        self.n_iter_, self.certificate_, self.objective_ = result.n_iter, result.certificate, result.objective
+        return data, None, [Problem(data.design, self._loss(), self._penalty(), self._alpha(), intercepts)]
 
     def predict(self, X, tasks=None):
         """Predict with each row's task model.
@@ -284,7 +266,9 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
 {tasks}
     Parameters
     ----------
-    loss : {"logistic", "hinge", "squared_hinge"}, default="logistic"
+    loss : {"logistic", "hinge", "squared_hinge"} or Loss, default="logistic"
+        The loss ℓ (a classification :class:`mtlearn.losses.Loss` instance
+        is used as it is).
     alpha : float > 0, default=1.0
         Strength α of the penalty.
 {parameters}
@@ -300,7 +284,7 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
 class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
     _parameter_constraints = {
         **MultiTaskLinearModel._parameter_constraints,
-        "loss": [StrOptions({"logistic", "hinge", "squared_hinge"})],
+        "loss": [StrOptions({"logistic", "hinge", "squared_hinge"}), Loss],
     }
 
     def __init__(
@@ -335,61 +319,21 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
     def _alpha(self):
         return self.alpha
 
+    def _loss(self):
+        loss = get_loss(self._loss_name())
+        if not loss.for_classification:
+            raise ValueError(f"loss={self.loss!r} is a regression loss; {type(self).__name__} needs a classification loss.")
+        return loss
+
     def _loss_name(self):
         return self.loss
-
-    def fit(self, X, y, tasks=None, sample_weight=None):
-        """Fit the model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
-        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
-            Class labels.
-        tasks : array-like of shape (n_samples,), default=None
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self
-        """
-        self._validate_params()
-        data, classes, problems = self._training_problems(X, y, tasks, sample_weight)
-        design, loss, penalty = data.design, problems[0][1], self._penalty()
-        if loss.name == "hinge" and not hasattr(penalty, "kernel"):
-            raise ValueError(
-                "The hinge loss is solved in the dual and needs a quadratic penalty ('mean' or 'ridge'); "
-                f"with penalty={self.penalty!r} use MultiTaskClassifier with loss='squared_hinge' or loss='logistic'."
-            )
-        self.classes_ = classes
-        starts = getattr(self, "_dual_start", None) if self.warm_start else None
-        results, duals = [], []
-        for k, (sub, _, intercepts) in enumerate(problems):
-            if loss.name == "hinge":
-                dual0 = starts[k] if starts is not None and len(starts) == len(problems) else None
-                if dual0 is not None and dual0.shape != sub.y.shape:
-                    dual0 = None
-                result, dual = hinge_dual(
-                    sub, penalty, self._alpha(), intercepts, dual0=dual0, tol=self.tol,
-                    max_iter=self.max_iter, verbose=self.verbose,
-                )
-                duals.append(dual)
-            else:
-                index = None if len(problems) == 1 else k
-                start = warm_start_point(self, design.n_tasks, design.n_features, index=index)
-                result = self._solve_proximal(sub, loss, penalty, intercepts, start)
-            self._warn_if_not_converged(result)
-            results.append(result)
-        self._dual_start = duals or None
-        self._store(results, penalty, data)
-        return self
 
     def _training_problems(self, X, y, tasks, sample_weight):
         """The validated training set, the classes present and the binary problems ``fit`` solves.
 
         Returns ``(data, classes, problems)``, ``problems`` a list of
-        (design with ±1 targets, loss, intercepts): one problem for two
-        classes, one per class (one-vs-rest) for more.
+        :class:`~mtlearn.solvers.Problem` on designs with ±1 targets: one
+        problem for two classes, one per class (one-vs-rest) for more.
         """
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
@@ -411,11 +355,11 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
                 f"{type(self).__name__} needs samples of at least 2 classes, but the rows with positive "
                 f"sample_weight hold only one class: {labels[present].tolist()}."
             )
-        loss = get_loss(self._loss_name())
+        loss, penalty = self._loss(), self._penalty()
         problems = []
         for positive in [present[1]] if present.size == 2 else list(present):
             sub = with_targets(design, np.where(design.y == positive, 1.0, -1.0))
-            problems.append((sub, loss, self._intercepts(sub, loss)))
+            problems.append(Problem(sub, loss, penalty, self._alpha(), self._intercepts(sub, loss)))
         return data, labels[present], problems
 
     def _intercepts(self, design, loss):
@@ -428,26 +372,9 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
         free = (positive > 0) & (negative > 0)
         fixed = np.zeros(n_tasks)
         if not free.all():
-            fixed[:] = loss.best_constant(positive.sum(), negative.sum())
+            pooled = np.zeros(design.n_entries, dtype=np.int64)
+            fixed[:] = loss.best_intercepts(design.y, design.weight, pooled, 1)[0]
         return Intercepts(free, fixed)
-
-    def _store(self, results, penalty, data):
-        single = len(results) == 1
-        coef = np.stack([r.coef for r in results], axis=1)
-        intercept = np.stack([r.intercept for r in results], axis=1)
-        self.coef_ = coef[:, 0] if single else coef
-        self.intercept_ = intercept[:, 0] if single else intercept
-        shared = np.stack([penalty.shared_coef(r.coef) for r in results])
-        self.shared_coef_ = shared[0] if single else shared
-        info = [penalty_info(penalty, r) for r in results]
-        self.penalty_info_ = info[0] if single else info
-        shared_intercept = intercept.mean(axis=0)
-        self.shared_intercept_ = float(shared_intercept[0]) if single else shared_intercept
-        self.tasks_ = data.tasks
-        self._shared_design = data.shared_design
-        self.n_iter_ = max(r.n_iter for r in results)
-        self.certificate_ = max(r.certificate for r in results)
-        self.objective_ = float(sum(r.objective for r in results))
 
     def decision_function(self, X, tasks=None):
         """Signed scores x·w_t + b_t.
@@ -470,7 +397,7 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
         return self.classes_[np.argmax(scores, axis=-1)]
 
     def _has_probabilities(self):
-        return self._loss_name() == "logistic"
+        return self._loss().name == "logistic"
 
     @available_if(_has_probabilities)
     def predict_proba(self, X, tasks=None):

@@ -7,54 +7,45 @@
   warm-started from the previous one.
 - :class:`MultiTaskRegressorCV`, :class:`MultiTaskClassifierCV`: choose α (and
   ``mix`` for ``penalty="mean"``) by cross-validation, then refit on all the
-  data.  Each fold asks for the path solver of the model (:func:`_path_solver`):
-  one warm-started path per mix for iterative solvers; for the squared loss
-  with a quadratic penalty (``"mean"``, ``"ridge"``), whose fits are exact,
-  one set of per-task eigendecompositions of the fold's training rows, from
-  which every (mix, α) is one p × p solve.
+  data.  Each fold validates its training rows once and follows the
+  estimator's solver path (:class:`mtlearn._base.FittedPath` over
+  :class:`mtlearn.solvers.Path`): warm-started along α for iterative solvers;
+  for the squared loss with a mean-type penalty (``"mean"``, ``"ridge"``),
+  whose fits are exact, one set of per-task eigendecompositions of the fold's
+  training rows, from which every (mix, α) is one p × p solve.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import numbers
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import clone, is_classifier
+from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, StratifiedKFold, check_cv
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array
 
+from ._base import FittedPath
 from ._tasks import check_sample_weight, encode_tasks, split_task_column
 from .estimators import _TASK_INPUT_DOC, MultiTaskClassifier, MultiTaskRegressor
-from .losses import get_loss
+from .losses import SquaredLoss
 from .penalties import make_penalty
-from .solvers import CompositeProblem, Intercepts, SolverResult, zero_coef_gradient
-from .solvers._exact_ridge import MeanRegularisedPath
+from .solvers import CompositeProblem, zero_coef_gradient
 
 __all__ = ["MultiTaskClassifierCV", "MultiTaskRegressorCV", "alpha_max", "multitask_path"]
 
 
 # ----------------------------------------------------------------- alpha_max
-def _loss_name(estimator):
-    return estimator._loss_name() if hasattr(estimator, "_loss_name") else estimator.loss
-
-
 def _training_problems(estimator, X, y, tasks, sample_weight):
-    """The (design, loss, intercepts) of each binary problem ``estimator.fit`` solves.
+    """The :class:`~mtlearn.solvers.Problem` list ``estimator.fit`` solves (one per binary problem).
 
     Building them runs the checks of ``estimator.fit`` on X, y, the task
     labels and the sample weights, with its error messages.
     """
-    if is_classifier(estimator):
-        return estimator._training_problems(X, y, tasks, sample_weight)[2]
-    data = estimator._validated_fit_data(X, y, tasks, sample_weight, y_dtype=np.float64)
-    n_tasks = data.design.n_tasks
-    intercepts = Intercepts.all_free(n_tasks) if estimator.fit_intercept else Intercepts.none(n_tasks)
-    return [(data.design, get_loss(_loss_name(estimator)), intercepts)]
+    return estimator._training_problems(X, y, tasks, sample_weight)[2]
 
 
 def alpha_max(estimator, X, y, tasks=None, sample_weight=None):
@@ -71,7 +62,7 @@ def alpha_max(estimator, X, y, tasks=None, sample_weight=None):
     Parameters
     ----------
     estimator : MultiTaskRegressor or MultiTaskClassifier (smooth loss)
-        Its penalty must have a ``dual_norm`` method.
+        Its penalty must declare ``has_dual_norm``.
     X, y, tasks, sample_weight : as in the estimator's ``fit``.
 
     Returns
@@ -85,25 +76,27 @@ def alpha_max(estimator, X, y, tasks=None, sample_weight=None):
 def _dual_norm_penalty(estimator):
     """The estimator's penalty, when α_max is defined for it (a dual norm and a smooth loss)."""
     penalty = estimator._penalty()
-    if not hasattr(penalty, "dual_norm"):
+    if not penalty.has_dual_norm:
         raise ValueError(
             f"The penalty {estimator.penalty!r} has no dual_norm: no finite α gives W = 0 "
             "(quadratic penalties only shrink). Pass an explicit grid of alphas."
         )
-    if not get_loss(_loss_name(estimator)).smooth:
+    if not estimator._loss().smooth:
         raise ValueError("alpha_max needs a smooth loss; the hinge loss is not supported.")
     return penalty
 
 
 def _top_alpha(penalty, problems):
     """α_max of the training problems: the largest dual norm of their gradients at W = 0."""
-    return float(max(penalty.dual_norm(zero_coef_gradient(*problem)) for problem in problems))
+    return float(
+        max(penalty.dual_norm(zero_coef_gradient(p.design, p.loss, p.intercepts)) for p in problems)
+    )
 
 
 def _data_scale(penalty, problems):
     """λ_max of the entry-weighted data Gram matrix: the squared loss's Lipschitz constant."""
-    design, _, intercepts = problems[0]
-    return CompositeProblem(design, get_loss("squared_error"), penalty, 0.0, intercepts).lipschitz_estimate()
+    problem = problems[0]
+    return CompositeProblem(problem.design, SquaredLoss(), penalty, 0.0, problem.intercepts).lipschitz_estimate()
 
 
 def _checked_alphas(alphas):
@@ -121,7 +114,7 @@ def _default_alpha_grid(estimator, problems, n_alphas, eps):
     if not 0 < eps <= 1:
         raise ValueError(f"eps must be in (0, 1], got {eps!r}.")
     penalty = estimator._penalty()
-    top = _top_alpha(_dual_norm_penalty(estimator), problems) if hasattr(penalty, "dual_norm") else np.inf
+    top = _top_alpha(_dual_norm_penalty(estimator), problems) if penalty.has_dual_norm else np.inf
     if not np.isfinite(top) or top <= 0:
         top = _data_scale(penalty, problems)
     return np.geomspace(top, top * eps, int(n_alphas))
@@ -155,15 +148,16 @@ def multitask_path(estimator, X, y, tasks=None, sample_weight=None, *, alphas=No
     """
     if "alpha" not in estimator.get_params():
         raise ValueError(f"{type(estimator).__name__} has no alpha parameter to follow a path over.")
+    estimator._validate_params()
+    path = FittedPath(estimator, X, y, tasks, sample_weight)
     if alphas is not None:
         alphas = _checked_alphas(alphas)
     else:
-        problems = _training_problems(estimator, X, y, tasks, sample_weight)
+        problems = [path_.problem(estimator._penalty(), 1.0) for path_ in path.paths]
         alphas = _default_alpha_grid(estimator, problems, n_alphas, eps)
-    model = clone(estimator).set_params(warm_start=True)
     coefs, intercepts = [], []
     for k, alpha in enumerate(alphas, start=1):
-        model.set_params(alpha=alpha).fit(X, y, tasks=tasks, sample_weight=sample_weight)
+        model = path.fitted(alpha=alpha)
         if estimator.verbose:
             print(
                 f"[path] alpha {k}/{len(alphas)} = {alpha:.4g}  n_iter {model.n_iter_}  "
@@ -199,60 +193,6 @@ class _WithTasks:
         return with_tasks
 
 
-class _WarmStartedPath:
-    """The estimator's own fit at each (mix, α) of a fold's training rows, warm-started along α for each mix.
-
-    The path solver of every model that is fitted iteratively.  ``fitted``
-    is called mix by mix, each mix over the decreasing α grid.
-    """
-
-    def __init__(self, base, X, y, tasks, sample_weight):
-        self.base, self.data = base, (X, y, tasks, sample_weight)
-        self.mix, self.model = None, None
-
-    def fitted(self, mix, alpha):
-        if self.model is None or mix != self.mix:
-            self.mix, self.model = mix, clone(self.base).set_params(mix=mix, warm_start=True)
-        X, y, tasks, sample_weight = self.data
-        return self.model.set_params(alpha=alpha).fit(X, y, tasks=tasks, sample_weight=sample_weight)
-
-
-class _ExactPath:
-    """Exact solves at every (mix, α) of a fold from one set of spectra of its training design.
-
-    The path solver of a regressor whose fit is the exact solve of the squared
-    loss with a quadratic penalty (one with ``kernel_coefficients``): the
-    per-task eigendecompositions do not depend on α nor on the mix (see
-    :class:`~mtlearn.solvers._exact_ridge.MeanRegularisedPath`), so the
-    fold's design is validated and decomposed once, and each (mix, α) costs
-    one p × p solve.  ``fitted`` returns the estimator with the fitted
-    attributes its ``fit`` sets (certificate and objective NaN: these models
-    are only scored).
-    """
-
-    def __init__(self, base, X, y, tasks, sample_weight):
-        self.template = clone(base)
-        self.data = self.template._validated_fit_data(X, y, tasks, sample_weight, y_dtype=np.float64)
-        self.spectra = MeanRegularisedPath(self.data.design, base.fit_intercept)
-
-    def fitted(self, mix, alpha):
-        # A shallow copy keeps n_features_in_ (and feature_names_in_) recorded by the validation;
-        # mix and alpha are set as set_params would, without its introspection of the signature.
-        model = copy.copy(self.template)
-        model.mix, model.alpha = mix, alpha
-        penalty = model._penalty()
-        W, b = self.spectra.solve(alpha, penalty.kernel_coefficients(self.data.design.n_tasks))
-        model._store(SolverResult(W, b, 1, np.nan, True, np.nan), penalty, self.data)
-        return model
-
-
-def _path_solver(base, X, y, tasks, sample_weight):
-    """The object that fits ``base`` at each (mix, α) on the given training rows: ``fitted(mix, alpha)``."""
-    exact = isinstance(base, MultiTaskRegressor) and base._solved_exactly(base._penalty())
-    solver = _ExactPath if exact else _WarmStartedPath
-    return solver(base, X, y, tasks, sample_weight)
-
-
 def _fold_scores(base, X, y, tasks, sample_weight, train, test, penalties, alphas, mixes, scorer):
     """Test scores of one fold, shape (n_penalties, n_mixes, n_alphas), from the fold's path solvers.
 
@@ -265,12 +205,13 @@ def _fold_scores(base, X, y, tasks, sample_weight, train, test, penalties, alpha
     tasks_test = None if tasks is None else tasks[test]
     weight_train = None if sample_weight is None else sample_weight[train]
     scores = np.empty((len(penalties), len(mixes), len(alphas)))
+    path = FittedPath(base, X[train], y[train], tasks_train, weight_train)
     for k, penalty in enumerate(penalties):
-        model = clone(base).set_params(penalty=penalty)
-        path = _path_solver(model, X[train], y[train], tasks_train, weight_train)
         for i, mix in enumerate(mixes):
+            path.restart()
             for j, alpha in enumerate(alphas):
-                scores[k, i, j] = scorer(_WithTasks(path.fitted(mix, alpha), tasks_test), X_test, y_test)
+                model = path.fitted(penalty=penalty, mix=mix, alpha=alpha, certify=False)
+                scores[k, i, j] = scorer(_WithTasks(model, tasks_test), X_test, y_test)
                 if base.verbose:
                     print(
                         f"[cv] penalty {k + 1}/{len(penalties)}  mix {mix:g}  alpha {j + 1}/{len(alphas)} = "
@@ -295,6 +236,13 @@ class _CVMixin:
 
     _base_class = None
     _default_scoring = None
+
+    def _validate_params(self):
+        """scikit-learn's parameter validation, then the checks of the estimator fitted along the paths."""
+        BaseEstimator._validate_params(self)
+        base = self._base_estimator()
+        base._loss()
+        base._penalty()
 
     def _base_estimator(self):
         """The estimator fitted along the paths: this one's parameters, on features already split from the tasks."""
@@ -531,7 +479,9 @@ def _cv_constraints(base_class):
 {tasks}
     Parameters
     ----------
-    loss : {"squared_error"}, default="squared_error"
+    loss : {"squared_error", "huber"} or Loss, default="squared_error"
+    epsilon : float > 0, default=1.35
+        The Huber threshold (``loss="huber"`` only), as in :class:`~mtlearn.MultiTaskRegressor`.
 {parameters}
     Attributes
     ----------
@@ -564,6 +514,7 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
         scoring=None,
         n_jobs=None,
         loss="squared_error",
+        epsilon=1.35,
         penalty="mean",
         fit_intercept=True,
         task_column=None,
@@ -581,6 +532,7 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
         self.scoring = scoring
         self.n_jobs = n_jobs
         self.loss = loss
+        self.epsilon = epsilon
         self.penalty = penalty
         self.fit_intercept = fit_intercept
         self.task_column = task_column

@@ -15,8 +15,12 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 import mtlearn
+import mtlearn._base
+import mtlearn.model_selection
 
 CERTIFIED = [
+    mtlearn._base.MultiTaskLinearModel,
+    mtlearn.model_selection._CVMixin,
     mtlearn.MultiTaskRegressor,
     mtlearn.MultiTaskClassifier,
     mtlearn.MultiTaskRegressorCV,

@@ -28,7 +28,7 @@ from mtlearn import (
     TransferClassifier,
     TransferRegressor,
 )
-from mtlearn.penalties import PENALTIES, ClusterPenalty, GraphPenalty, MeanPenalty
+from mtlearn.penalties import PENALTIES, ClusterPenalty, GraphPenalty, MeanPenalty, make_penalty
 
 pd = pytest.importorskip("pandas")
 
@@ -427,10 +427,10 @@ PARAMETER_CASES = [
         ("penalty",),
         lambda m, d: m(penalty=MeanPenalty(mix=3)).fit(d.X, d.y, tasks=d.tasks),
         ValueError,
-        r"mix must be a real number in \[0, 1\], got 3",
+        r"'mix' parameter of MeanPenalty must be a float in the range \[0.0, 1.0\]. Got 3",
     ),
     ("penalty_unknown_name", ("penalty",), lambda m, d: m(penalty="elastic").fit(d.X, d.y, tasks=d.tasks), ValueError, "'penalty' parameter .* Got 'elastic'"),
-    ("penalty_not_a_penalty", ("penalty",), lambda m, d: m(penalty=object()).fit(d.X, d.y, tasks=d.tasks), ValueError, "'penalty' parameter .* implementing 'value', 'prox'"),
+    ("penalty_not_a_penalty", ("penalty",), lambda m, d: m(penalty=object()).fit(d.X, d.y, tasks=d.tasks), ValueError, "'penalty' parameter .* an instance of 'mtlearn.penalties._base.Penalty'"),
     ("alpha_negative", ("alpha",), lambda m, d: m(alpha=-1.0).fit(d.X, d.y, **d.task_args()), ValueError, "'alpha' parameter .* Got -1.0"),
     ("alpha_zero", ("alpha",), lambda m, d: m(alpha=0.0).fit(d.X, d.y, **d.task_args()), ValueError, "'alpha' parameter .* Got 0.0"),
     ("alpha_non_numeric", ("alpha",), lambda m, d: m(alpha="strong").fit(d.X, d.y, **d.task_args()), ValueError, "'alpha' parameter .* Got 'strong'"),
@@ -572,7 +572,7 @@ def _non_quadratic_penalties():
             penalty = factory(0.5)
         except (TypeError, ValueError):
             continue
-        if not hasattr(penalty, "kernel"):
+        if not penalty.quadratic:
             names.append(name)
     return names
 
@@ -581,7 +581,8 @@ def _non_quadratic_penalties():
 @pytest.mark.parametrize("penalty", _non_quadratic_penalties())
 def test_hinge_loss_rejects_a_non_quadratic_penalty(kind, penalty):
     data = make_data(kind)
-    with pytest.raises(ValueError, match=f"hinge loss .* needs a quadratic penalty.*penalty='{penalty}'"):
+    name = type(make_penalty(penalty, mix=0.5)).__name__
+    with pytest.raises(ValueError, match=f"'hinge' loss with {name}: .*hinge loss .* needs a quadratic penalty"):
         ESTIMATORS[kind](penalty=penalty).fit(data.X, data.y, tasks=data.tasks)
 
 

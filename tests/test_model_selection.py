@@ -283,14 +283,14 @@ def test_exact_fold_scores_on_a_shared_design(count_fits):
 
 
 def test_exact_path_models_are_those_of_a_fit(data):
-    from mtlearn.model_selection import _ExactPath
+    from mtlearn._base import FittedPath
 
     X, y, tasks = data
     weight = np.linspace(0.5, 2.0, len(y))
     base = MultiTaskRegressor(task_weights=[1.0, 2.0, 0.5, 1.0], handle_unknown="shared")
-    path = _ExactPath(base, X, y, tasks, weight)
+    path = FittedPath(base, X, y, tasks, weight)
     for mix, alpha in [(0.0, 1.0), (0.5, 0.1), (0.95, 0.01)]:
-        model = path.fitted(mix, alpha)
+        model = path.fitted(mix=mix, alpha=alpha, certify=False)
         fitted = MultiTaskRegressor(**{**base.get_params(), "alpha": alpha, "mix": mix})
         fitted.fit(X, y, tasks=tasks, sample_weight=weight)
         assert model.get_params() == fitted.get_params()
@@ -306,18 +306,22 @@ def test_exact_path_models_are_those_of_a_fit(data):
         np.testing.assert_allclose(model.predict(X, tasks=new_tasks), fitted.predict(X, tasks=new_tasks), rtol=1e-10)
 
 
-def test_path_solver_is_exact_only_for_the_exact_fits(data):
-    from mtlearn.model_selection import _ExactPath, _path_solver, _WarmStartedPath
+def test_solver_is_exact_only_for_the_exact_fits(data):
+    from mtlearn.solvers import choose_method
+    from mtlearn.solvers._solve import ExactSpectral, HingeDual, ProximalGradient
 
     X, y, tasks = data
     labels = (y > np.median(y)).astype(int)
-    for estimator, target, kind in [
-        (MultiTaskRegressor(penalty="mean"), y, _ExactPath),
-        (MultiTaskRegressor(penalty="ridge"), y, _ExactPath),
-        (MultiTaskRegressor(penalty=GraphPenalty(adjacency=np.ones((4, 4)))), y, _WarmStartedPath),
-        (MultiTaskClassifier(penalty="mean"), labels, _WarmStartedPath),
-    ] + ([(MultiTaskRegressor(penalty="l21"), y, _WarmStartedPath)] if "l21" in PENALTIES else []):
-        assert type(_path_solver(estimator, X, target, tasks, None)) is kind
+    for estimator, target, method in [
+        (MultiTaskRegressor(penalty="mean"), y, ExactSpectral),
+        (MultiTaskRegressor(penalty="ridge"), y, ExactSpectral),
+        (MultiTaskRegressor(penalty=GraphPenalty(adjacency=np.ones((4, 4)))), y, ProximalGradient),
+        (MultiTaskClassifier(penalty="mean"), labels, ProximalGradient),
+        (MultiTaskClassifier(loss="hinge", penalty="mean"), labels, HingeDual),
+        (MultiTaskRegressor(penalty="l21"), y, ProximalGradient),
+    ]:
+        problems = estimator._training_problems(X, target, tasks, None)[2]
+        assert all(choose_method(problem) is method for problem in problems)
 
 
 @pytest.mark.parametrize(

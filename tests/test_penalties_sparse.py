@@ -359,19 +359,19 @@ def test_hinge_loss_refuses_non_quadratic_penalties(stacked_problem, penalty):
 
 
 @pytest.mark.parametrize(
-    "penalty, message",
+    "make, message",
     [
-        (L21Penalty(l2_reg=-1.0), "l2_reg"),
-        (L21Penalty(l2_reg=np.inf), "l2_reg"),
-        (DirtyPenalty(l1_ratio=0.0), "l1_ratio"),
-        (DirtyPenalty(l1_ratio=1.0), "l1_ratio"),
-        (DirtyPenalty(l1_ratio="half"), "l1_ratio"),
+        (lambda: L21Penalty(l2_reg=-1.0), "l2_reg"),
+        (lambda: L21Penalty(l2_reg=np.inf), "l2_reg"),
+        (lambda: DirtyPenalty(l1_ratio=0.0), "l1_ratio"),
+        (lambda: DirtyPenalty(l1_ratio=1.0), "l1_ratio"),
+        (lambda: DirtyPenalty(l1_ratio="half"), "l1_ratio"),
+        (lambda: DirtyPenalty().set_params(l1_ratio=1.5), "l1_ratio"),
     ],
 )
-def test_invalid_parameters(stacked_problem, penalty, message):
-    X, y, tasks, _ = stacked_problem
+def test_invalid_parameters_are_refused_when_the_penalty_is_built(make, message):
     with pytest.raises(ValueError, match=message):
-        MultiTaskRegressor(penalty=penalty).fit(X, y, tasks=tasks)
+        make()
 
 
 def test_penalty_parameters_are_tunable():

@@ -15,12 +15,13 @@ from scipy.optimize import minimize
 from scipy.special import expit
 from sklearn.linear_model import Lasso, MultiTaskLasso
 
-import mtlearn._base
 from mtlearn import DirtyPenalty, GraphPenalty, MultiTaskClassifier, MultiTaskRegressor
 from mtlearn._design import SharedDesign, StackedDesign
 from mtlearn.losses import get_loss
 from mtlearn.penalties import L21Penalty, TracePenalty
 from mtlearn.solvers import CompositeProblem, GramDesign, Intercepts, gram_pays_off, uses_working_sets
+from mtlearn.solvers import Problem, solve
+from mtlearn.solvers._solve import WorkingSets
 
 from ._fitting import fit_checked
 
@@ -31,18 +32,18 @@ TIGHT = dict(tol=1e-10, max_iter=100_000)
 def count_working_set_solves(monkeypatch):
     """Counts the fits that go through working sets."""
     calls = []
-    original = mtlearn._base.solve_on_working_sets
+    original = WorkingSets.run.__func__
 
-    def spy(*args, **kwargs):
+    def spy(cls, *args, **kwargs):
         calls.append(1)
-        return original(*args, **kwargs)
+        return original(cls, *args, **kwargs)
 
-    monkeypatch.setattr(mtlearn._base, "solve_on_working_sets", spy)
+    monkeypatch.setattr(WorkingSets, "run", classmethod(spy))
     return calls
 
 
 def without_working_sets(monkeypatch):
-    monkeypatch.setattr(mtlearn._base, "uses_working_sets", lambda *args: False)
+    monkeypatch.setattr(WorkingSets, "takes", classmethod(lambda cls, problem: False))
 
 
 # ------------------------------------------------------------------------ Gram form
@@ -71,7 +72,7 @@ def shared_design(rng, case):
 @pytest.mark.parametrize("case", ["regular", "duplicated feature", "task with fewer rows than features"])
 @pytest.mark.parametrize("fit_intercept", [False, True])
 def test_gram_design_is_the_data_term_up_to_a_constant(make_design, case, fit_intercept):
-    """On the original rows with the best intercepts, value − Gram value is constant and gradients agree."""
+    """On the original rows with the best intercepts, value − Gram value is constant, gradients and gaps agree."""
     rng = np.random.default_rng(0)
     design = make_design(rng, case)
     assert gram_pays_off(design)
@@ -81,6 +82,7 @@ def test_gram_design_is_the_data_term_up_to_a_constant(make_design, case, fit_in
     intercepts = Intercepts.all_free(T) if fit_intercept else Intercepts.none(T)
     original = CompositeProblem(design, squared, penalty, 1.0, intercepts)
     compact = CompositeProblem(gram.design, squared, penalty, 1.0, Intercepts.none(T))
+    optimum = solve(Problem(design, squared, penalty, 1.0, intercepts), tol=1e-14, max_iter=100_000).objective
     differences = []
     for _ in range(3):
         W = rng.normal(size=(T, p))
@@ -93,6 +95,10 @@ def test_gram_design_is_the_data_term_up_to_a_constant(make_design, case, fit_in
         z_compact = compact.predictions(W.ravel())
         np.testing.assert_allclose(compact.loss_gradient(z_compact), gradient[: T * p], rtol=1e-9, atol=1e-9)
         differences.append(original.loss_value(z) - compact.loss_value(z_compact))
+        # The duality gap of either design bounds the original problem's suboptimality at (W, b*(W)).
+        suboptimality = original.objective(x) - optimum
+        assert suboptimality <= original.dual_gap(x)[1] * (1 + 1e-9) + 1e-12
+        assert suboptimality <= compact.dual_gap(W.ravel())[1] * (1 + 1e-9) + 1e-12
     np.testing.assert_allclose(differences, differences[0], rtol=1e-9)
     assert gram.gradient_scale == pytest.approx(original.gradient_scale(), rel=1e-12)
 

@@ -39,7 +39,9 @@ import numbers
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
-from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval
+
+from ._base import Penalty
 
 
 def cluster_weights(sigma, eta, k):
@@ -78,7 +80,7 @@ def cluster_weights(sigma, eta, k):
     return filled(tau)
 
 
-class ClusterPenalty(BaseEstimator):
+class ClusterPenalty(Penalty):
     r"""Convex clustered multi-task penalty (Jacob, Bach & Vert 2008; Zhou, Chen & Ye 2011).
 
     .. math::
@@ -117,19 +119,23 @@ class ClusterPenalty(BaseEstimator):
         η, the weight of the ridge term relative to the clustering term.
     """
 
+    _parameter_constraints = {
+        "n_clusters": [Interval(numbers.Integral, 1, None, closed="left")],
+        "eta": [Interval(numbers.Real, 0, np.inf, closed="neither")],
+    }
+
     def __init__(self, n_clusters=2, eta=0.1):
         self.n_clusters = n_clusters
         self.eta = eta
+        super().__init__()
 
-    def _check(self, n_tasks=None):
-        k, eta = self.n_clusters, self.eta
-        if not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 1:
-            raise ValueError(f"n_clusters must be an integer >= 1, got {k!r}.")
-        if n_tasks is not None and k > n_tasks:
-            raise ValueError(f"n_clusters={k} is larger than the number of tasks ({n_tasks}).")
-        if not isinstance(eta, numbers.Real) or isinstance(eta, bool) or not 0 < eta < np.inf:
-            raise ValueError(f"eta must be a finite real number > 0, got {eta!r}.")
-        return int(k), float(eta)
+    def check_tasks(self, n_tasks):
+        if self.n_clusters > n_tasks:
+            raise ValueError(f"n_clusters={self.n_clusters} is larger than the number of tasks ({n_tasks}).")
+
+    def _check(self, n_tasks):
+        self.check_tasks(n_tasks)
+        return int(self.n_clusters), float(self.eta)
 
     def _scale(self, eta):
         return 0.5 * eta * (1.0 + eta)
@@ -150,6 +156,25 @@ class ClusterPenalty(BaseEstimator):
         shifted = eta + 2.0 * step * self._scale(eta)
         m = cluster_weights(self._padded(sigma, W.shape[0]), shifted, k)[: sigma.size]
         return (U * (sigma * (eta + m) / (shifted + m))) @ Vt
+
+    def dual_term(self, G, alpha):
+        r"""``(1, α Ω*(−G/α))``, with the closed-form conjugate of the penalty.
+
+        Ω is the infimum over M of the quadratics ``c tr(Wᵀ (ηI + M)⁻¹ W)``
+        (c = η(1 + η)/2), so its conjugate is the supremum of their conjugates
+        ``tr(Vᵀ (ηI + M) V) / (4c)`` over the same set of M, which is attained
+        at the projection onto the top k eigenvectors of ``V Vᵀ``:
+
+        .. math::
+
+            Ω^*(V) = \frac{1}{4c} \Big( η \|V\|_F^2 + \sum_{i \le k} σ_i(V)^2 \Big).
+
+        It is finite everywhere, so the duality gap needs no rescaling.
+        """
+        k, eta = self._check(G.shape[0])
+        sigma = np.linalg.svd(G, compute_uv=False)
+        top = float(np.sum(sigma[:k] ** 2))
+        return 1.0, (eta * float(np.sum(G * G)) + top) / (4.0 * self._scale(eta) * alpha)
 
     def task_matrix(self, W):
         """The minimising ``M* = U diag(m) Uᵀ``, shape (n_tasks, n_tasks)."""

@@ -1,7 +1,8 @@
 """Quadratic task penalties ``Ω(W) = ½ tr(Wᵀ M W)`` with a task matrix M.
 
-Besides the common penalty interface they give ``kernel(G) = M⁻¹ G``, which
-the dual (hinge loss) solver needs.
+They declare ``quadratic = True`` and give ``kernel(G) = M⁻¹ G``, which the
+dual (hinge loss) solver needs; their conjugate is ``Ω*(V) = ½ tr(Vᵀ M⁻¹ V)``,
+so the duality gap of every solver needs no rescaling (``dual_term``).
 """
 
 from __future__ import annotations
@@ -9,12 +10,18 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval
 
-from ._sparse import FeatureSeparable, soft_threshold
+from ._base import NormPenalty, Penalty, TaskQuadratic
+from ._sparse import soft_threshold
 
 
-class MeanPenalty(BaseEstimator):
+def quadratic_dual_term(penalty, G, alpha):
+    """``(1, α Ω*(−G/α)) = (1, ⟨G, M⁻¹ G⟩ / (2α))`` for a quadratic penalty with ``kernel``."""
+    return 1.0, float(np.sum(G * penalty.kernel(G))) / (2.0 * alpha)
+
+
+class MeanPenalty(Penalty):
     r"""Mean-regularised multi-task penalty (Evgeniou & Pontil, KDD 2004).
 
     Each task's weights are a shared part plus a task-specific deviation,
@@ -41,17 +48,16 @@ class MeanPenalty(BaseEstimator):
         How strongly the tasks are tied to their mean.
     """
 
+    quadratic = True
+    mean_type = True
+    _parameter_constraints = {"mix": [Interval(numbers.Real, 0, 1, closed="both")]}
+
     def __init__(self, mix=0.5):
         self.mix = mix
-
-    def _check(self):
-        mix = self.mix
-        if not isinstance(mix, numbers.Real) or isinstance(mix, bool) or not 0.0 <= mix <= 1.0:
-            raise ValueError(f"mix must be a real number in [0, 1], got {mix!r}.")
-        return float(mix)
+        super().__init__()
 
     def value(self, W):
-        mix = self._check()
+        mix = self.mix
         mean = W.mean(axis=0)
         deviation = np.sum((W - mean) ** 2)
         shared = W.shape[0] * np.dot(mean, mean)
@@ -61,25 +67,26 @@ class MeanPenalty(BaseEstimator):
         return 0.5 * (deviation / (1.0 - mix) + shared)
 
     def prox(self, W, step):
-        mix = self._check()
+        mix = self.mix
         mean = W.mean(axis=0)
         deviation_scale = 0.0 if mix == 1.0 else 1.0 / (1.0 + step / (1.0 - mix))
         return mean / (1.0 + step) + deviation_scale * (W - mean)
 
     def kernel(self, G):
         """``M⁻¹ G = (1 − mix)(G − Ḡ) + Ḡ`` for G of shape (n_tasks, n_features)."""
-        mix = self._check()
         mean = G.mean(axis=0)
-        return (1.0 - mix) * (G - mean) + mean
+        return (1.0 - self.mix) * (G - mean) + mean
 
     def kernel_coefficients(self, n_tasks):
         """(a, b) with ``M⁻¹ = a I + b 11ᵀ``: ``a = 1 − mix``, ``b = mix / T``."""
-        mix = self._check()
-        return 1.0 - mix, mix / n_tasks
+        return 1.0 - self.mix, self.mix / n_tasks
+
+    def dual_term(self, G, alpha):
+        return quadratic_dual_term(self, G, alpha)
 
     def shared_coef(self, W):
         """The shared part ``w_0 = mix · w̄`` of the decomposition."""
-        return self._check() * W.mean(axis=0)
+        return self.mix * W.mean(axis=0)
 
 
 class RidgePenalty(MeanPenalty):
@@ -93,7 +100,7 @@ class RidgePenalty(MeanPenalty):
         super().__init__(mix=0.0)
 
 
-class GraphPenalty(FeatureSeparable, BaseEstimator):
+class GraphPenalty(Penalty):
     r"""Graph-regularised multi-task penalty for a known task graph.
 
     With a symmetric, non-negative adjacency matrix ``A`` between the tasks
@@ -134,26 +141,48 @@ class GraphPenalty(FeatureSeparable, BaseEstimator):
         Weight of the ℓ1 term Σ|W_tj|.
     """
 
+    _parameter_constraints = {
+        "adjacency": ["array-like", "sparse matrix", None],
+        "ridge": [Interval(numbers.Real, 0, np.inf, closed="left")],
+        "l1": [Interval(numbers.Real, 0, np.inf, closed="left")],
+    }
+
     def __init__(self, adjacency=None, ridge=0.0, l1=0.0):
         self.adjacency = adjacency
         self.ridge = ridge
         self.l1 = l1
+        super().__init__()
 
-    def _check(self):
-        for name in ("ridge", "l1"):
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0.0 <= value < np.inf:
-                raise ValueError(f"{name} must be a finite real number >= 0, got {value!r}.")
+    def _validate_params(self):
+        super()._validate_params()
         if self.adjacency is None:
             raise ValueError(
                 "GraphPenalty needs the task graph, which penalty='graph' cannot know: "
                 "pass penalty=GraphPenalty(adjacency=...)."
             )
-        return float(self.ridge), float(self.l1)
+        self._checked_adjacency()
 
-    def _checked_adjacency(self, n_tasks):
+    @property
+    def quadratic(self):
+        """Without an ℓ1 part the penalty is quadratic."""
+        return self.l1 == 0
+
+    @property
+    def feature_separable(self):
+        """With an ℓ1 part a finite α zeroes a feature; working sets apply."""
+        return self.l1 > 0
+
+    has_dual_norm = feature_separable
+
+    def check_tasks(self, n_tasks):
+        self._checked_adjacency(n_tasks)
+
+    def _checked_adjacency(self, n_tasks=None):
+        """The adjacency as a validated float array (its shape checked against ``n_tasks`` when given)."""
         A = np.asarray(self.adjacency, dtype=np.float64)
-        if A.shape != (n_tasks, n_tasks):
+        if A.ndim != 2 or A.shape[0] != A.shape[1]:
+            raise ValueError(f"adjacency must be a square matrix, one row and one column per task; got shape {A.shape}.")
+        if n_tasks is not None and A.shape != (n_tasks, n_tasks):
             raise ValueError(
                 f"adjacency has shape {A.shape}, expected ({n_tasks}, {n_tasks}): one row and one column "
                 "per task, in the order of the sorted task labels."
@@ -168,11 +197,10 @@ class GraphPenalty(FeatureSeparable, BaseEstimator):
 
     def task_matrix(self, n_tasks):
         """``M = L + ridge·I``, with L the Laplacian of the adjacency."""
-        ridge, _ = self._check()
         A = self._checked_adjacency(n_tasks)
         A = 0.5 * (A + A.T)
         np.fill_diagonal(A, 0.0)
-        return np.diag(A.sum(axis=1)) - A + ridge * np.eye(n_tasks)
+        return np.diag(A.sum(axis=1)) - A + self.ridge * np.eye(n_tasks)
 
     def _spectrum(self, n_tasks):
         """Eigenvalues and eigenvectors of M, cached while the parameters stay the same."""
@@ -185,13 +213,11 @@ class GraphPenalty(FeatureSeparable, BaseEstimator):
         return cached[1], cached[2]
 
     def value(self, W):
-        _, l1 = self._check()
-        return 0.5 * np.sum(W * (self.task_matrix(W.shape[0]) @ W)) + l1 * np.sum(np.abs(W))
+        return 0.5 * float(np.sum(W * (self.task_matrix(W.shape[0]) @ W))) + self.l1 * float(np.sum(np.abs(W)))
 
     def prox(self, W, step):
         """``(I + step·M)⁻¹ W`` (ℓ1 part zero only; see :meth:`smooth_split` otherwise)."""
-        _, l1 = self._check()
-        if l1 > 0:
+        if self.l1 > 0:
             raise ValueError(
                 "The proximal operator of GraphPenalty with l1 > 0 has no closed form; the solvers "
                 "use smooth_split() instead."
@@ -199,10 +225,14 @@ class GraphPenalty(FeatureSeparable, BaseEstimator):
         lam, U = self._spectrum(W.shape[0])
         return U @ ((U.T @ W) / (1.0 + step * lam)[:, None])
 
+    def is_positive_definite(self, n_tasks):
+        """Whether M is positive definite (so that ``kernel`` exists): ridge > 0, or a graph Laplacian that is not singular."""
+        lam, _ = self._spectrum(n_tasks)
+        return bool(lam[0] > 1e-12 * max(lam[-1], 1.0))
+
     def kernel(self, G):
-        """``M⁻¹ G``, for the hinge-loss dual; needs ``ridge > 0`` and ``l1 = 0``."""
-        ridge, l1 = self._check()
-        if l1 > 0 or ridge <= 0:
+        """``M⁻¹ G``, for the dual of the hinge loss and the duality gap; needs M positive definite and ``l1 = 0``."""
+        if self.l1 > 0 or not self.is_positive_definite(G.shape[0]):
             raise ValueError(
                 "The hinge loss is solved in the dual and needs a positive definite quadratic penalty: "
                 f"use GraphPenalty with ridge > 0 and l1 = 0 (got ridge={self.ridge!r}, l1={self.l1!r})."
@@ -210,18 +240,42 @@ class GraphPenalty(FeatureSeparable, BaseEstimator):
         lam, U = self._spectrum(G.shape[0])
         return U @ ((U.T @ G) / lam[:, None])
 
+    def dual_term(self, G, alpha):
+        """``(1, ⟨G, M⁺ G⟩ / (2α))``; +∞ when G is not in the range of a singular M (the graph part alone).
+
+        Only used without ℓ1 part (with one, the solvers split the penalty).
+        A singular M (no ridge) leaves the tasks' common model unpenalised:
+        the conjugate is finite only where G has no component along the
+        null space of M, which a solver of the squared loss makes exact
+        (see :class:`mtlearn.solvers.CompositeProblem`).
+        """
+        lam, U = self._spectrum(G.shape[0])
+        coordinates = U.T @ G
+        positive = lam > 1e-12 * max(lam[-1], 1.0)
+        off_range = float(np.sqrt(np.sum(coordinates[~positive] ** 2)))
+        if off_range > 1e-9 * max(float(np.linalg.norm(G)), np.finfo(float).tiny):
+            return 1.0, np.inf
+        quadratic = np.sum(coordinates[positive] ** 2 / lam[positive, None])
+        return 1.0, float(quadratic) / (2.0 * alpha)
+
+    def null_space(self, n_tasks):
+        """Orthonormal basis (n_tasks, k) of the null space of M (None when M is positive definite)."""
+        if self.l1 > 0 or self.is_positive_definite(n_tasks):
+            return None
+        lam, U = self._spectrum(n_tasks)
+        return U[:, lam <= 1e-12 * max(lam[-1], 1.0)]
+
     def smooth_split(self, n_tasks):
         """``(smooth, proximable)`` parts of Ω for proximal-gradient solvers.
 
         Without ℓ1 part: ``(None, self)``.  Otherwise the quadratic
-        ``½ tr(Wᵀ M W)`` (with ``value``, ``gradient`` and its Lipschitz
-        constant ``lipschitz = λ_max(M)``) and ``l1·‖W‖₁`` (soft-thresholding).
+        ``½ tr(Wᵀ M W)`` (a :class:`~mtlearn.penalties._base.TaskQuadratic`
+        with Lipschitz constant ``λ_max(M)``) and ``l1·‖W‖₁`` (soft-thresholding).
         """
-        _, l1 = self._check()
-        if l1 == 0:
+        if self.l1 == 0:
             return None, self
         lam, _ = self._spectrum(n_tasks)
-        return _TaskQuadratic(self.task_matrix(n_tasks), float(lam[-1])), _ScaledL1(l1)
+        return TaskQuadratic(self.task_matrix(n_tasks), float(lam[-1])), ScaledL1(self.l1)
 
     def feature_dual_norms(self, G):
         """Per feature j, the smallest α with ``G[:, j]`` in α ∂Ω(0): ``max_t |G_tj| / l1``.
@@ -230,39 +284,39 @@ class GraphPenalty(FeatureSeparable, BaseEstimator):
         features.  Infinite without ℓ1 part (where ``G[:, j] ≠ 0``): no finite
         α gives W = 0.
         """
-        _, l1 = self._check()
         top = np.max(np.abs(G), axis=0, initial=0.0)
-        if l1 > 0:
-            return top / l1
+        if self.l1 > 0:
+            return top / self.l1
         return np.where(top == 0, 0.0, np.inf)
+
+    def dual_norm(self, G):
+        """The largest per-feature value of :meth:`feature_dual_norms`: α_max."""
+        return float(np.max(self.feature_dual_norms(G), initial=0.0))
 
     def shared_coef(self, W):
         """The mean of the task weights, w̄ (the model of a task with no edges to the others)."""
         return W.mean(axis=0)
 
 
-class _TaskQuadratic:
-    """``½ tr(Wᵀ M W)`` as a smooth function of W."""
+class ScaledL1(NormPenalty):
+    """``weight·‖W‖₁`` with its proximal operator, soft-thresholding (the ℓ1 part of a split penalty).
 
-    def __init__(self, M, lipschitz):
-        self.M = M
-        self.lipschitz = lipschitz
+    Parameters
+    ----------
+    weight : float > 0
+    """
 
-    def value(self, W):
-        return 0.5 * np.sum(W * (self.M @ W))
-
-    def gradient(self, W):
-        return self.M @ W
-
-
-class _ScaledL1:
-    """``weight·‖W‖₁`` with its proximal operator, soft-thresholding."""
+    _parameter_constraints = {"weight": [Interval(numbers.Real, 0, np.inf, closed="neither")]}
 
     def __init__(self, weight):
         self.weight = weight
+        super().__init__()
 
     def value(self, W):
-        return self.weight * np.sum(np.abs(W))
+        return self.weight * float(np.sum(np.abs(W)))
 
     def prox(self, W, step):
         return soft_threshold(W, step * self.weight)
+
+    def dual_norm(self, G):
+        return float(np.max(np.abs(G), initial=0.0)) / self.weight

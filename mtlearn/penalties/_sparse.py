@@ -1,17 +1,16 @@
 r"""Sparsity-inducing penalties: joint feature selection, lasso and the dirty model.
 
 ``W`` has shape (n_tasks, n_features): column ``W[:, j]`` holds feature j's
-weights in every task.  Besides ``value``, ``prox`` and ``shared_coef`` each
-penalty gives
+weights in every task.  These penalties are norms separable over features
+(:class:`~mtlearn.penalties._base.FeatureSeparableNorm`):
 
-- ``dual_norm(G)``: the dual norm of Ω at a gradient G of shape (n_tasks,
-  n_features).  With G the gradient of the data term at W = 0 (intercepts at
-  their optimum), ``dual_norm(G)`` is the smallest α for which W = 0 is the
-  solution: ``alpha_max``;
-- ``feature_dual_norms(G)``: these penalties are separable over features, and
-  ``dual_norm(G)`` is the largest of the per-feature values: at a solution a
-  feature j is unused only if ``feature_dual_norms(G)[j] ≤ α`` (the solvers'
-  working sets rank the features by it);
+- ``dual_norm(G)``, the dual norm of Ω, is the largest of the per-feature
+  values ``feature_dual_norms(G)``.  With G the gradient of the data term at
+  W = 0 (intercepts at their optimum), it is the smallest α for which W = 0 is
+  the solution, ``alpha_max``; at a solution a feature j is unused only if
+  ``feature_dual_norms(G)[j] ≤ α`` (the working sets rank features by it);
+- the conjugate Ω* is the indicator of the dual-norm unit ball, which gives
+  the duality gap (``dual_term``);
 - ``describe(coef)``: what the fitted estimator reports in ``penalty_info_``
   (the selected features).
 """
@@ -21,7 +20,9 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import FeatureSeparableNorm
 
 
 def column_norms(W):
@@ -41,28 +42,7 @@ def soft_threshold(W, threshold):
     return np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0)
 
 
-class SparsePenalty(BaseEstimator):
-    """Shared behaviour: the shared coefficient is the mean of the task rows."""
-
-    def _check(self):
-        """Validate the parameters (called when the estimator builds the penalty)."""
-
-    def shared_coef(self, W):
-        """The mean task model ``w̄ = (1/T) Σ_t w_t`` (used for tasks unseen in fit)."""
-        return W.mean(axis=0)
-
-
-class FeatureSeparable:
-    """Mixin for a penalty that is a sum over features: its dual norm is the largest per-feature one.
-
-    Subclasses give ``feature_dual_norms(G)``, of shape (n_features,).
-    """
-
-    def dual_norm(self, G):
-        return float(np.max(self.feature_dual_norms(G), initial=0.0))
-
-
-class L21Penalty(FeatureSeparable, SparsePenalty):
+class L21Penalty(FeatureSeparableNorm):
     r"""Joint feature selection: the ℓ2,1 norm over features, plus an optional ridge.
 
     .. math::
@@ -84,24 +64,29 @@ class L21Penalty(FeatureSeparable, SparsePenalty):
     Notes
     -----
     ``dual_norm(G) = max_j ‖G[:, j]‖₂``: the ridge term has zero gradient at
-    W = 0, so it does not change ``alpha_max``.  ``describe`` gives
-    ``{"support": bool array over features}`` (the nonzero columns).
+    W = 0, so it does not change ``alpha_max``.  With ``l2_reg = λ > 0`` the
+    conjugate is finite everywhere, ``Ω*(V) = Σ_j (‖V_j‖₂ − 1)₊² / (2λ)``.
+    ``describe`` gives ``{"support": bool array over features}`` (the nonzero
+    columns).
     """
+
+    _parameter_constraints = {"l2_reg": [Interval(numbers.Real, 0, np.inf, closed="left")]}
 
     def __init__(self, l2_reg=0.0):
         self.l2_reg = l2_reg
-
-    def _check(self):
-        l2_reg = self.l2_reg
-        if not isinstance(l2_reg, numbers.Real) or isinstance(l2_reg, bool) or not 0.0 <= l2_reg < np.inf:
-            raise ValueError(f"l2_reg must be a finite real number >= 0, got {l2_reg!r}.")
-        return float(l2_reg)
+        super().__init__()
 
     def value(self, W):
-        return float(np.sum(column_norms(W)) + 0.5 * self._check() * np.sum(W * W))
+        return float(np.sum(column_norms(W)) + 0.5 * self.l2_reg * np.sum(W * W))
 
     def prox(self, W, step):
-        return group_shrink(W, step) / (1.0 + step * self._check())
+        return group_shrink(W, step) / (1.0 + step * self.l2_reg)
+
+    def dual_term(self, G, alpha):
+        if self.l2_reg == 0:
+            return super().dual_term(G, alpha)
+        excess = np.maximum(column_norms(G) / alpha - 1.0, 0.0)
+        return 1.0, alpha * float(np.sum(excess * excess)) / (2.0 * self.l2_reg)
 
     def feature_dual_norms(self, G):
         return column_norms(G)
@@ -110,7 +95,7 @@ class L21Penalty(FeatureSeparable, SparsePenalty):
         return {"support": column_norms(W) > 0}
 
 
-class LassoPenalty(FeatureSeparable, SparsePenalty):
+class LassoPenalty(FeatureSeparableNorm):
     r"""Independent sparsity: Ω(W) = Σ_{t,j} |W_tj|.
 
     Each task selects its own features; the tasks share nothing but α.  With
@@ -121,6 +106,9 @@ class LassoPenalty(FeatureSeparable, SparsePenalty):
     ``dual_norm(G) = max_{t,j} |G_tj|``.  ``describe`` gives ``{"support":
     features used by some task, "task_support": the nonzero entries of W}``.
     """
+
+    def __init__(self):
+        super().__init__()
 
     def value(self, W):
         return float(np.sum(np.abs(W)))
@@ -136,7 +124,7 @@ class LassoPenalty(FeatureSeparable, SparsePenalty):
         return {"support": nonzero.any(axis=0), "task_support": nonzero}
 
 
-class DirtyPenalty(FeatureSeparable, SparsePenalty):
+class DirtyPenalty(FeatureSeparableNorm):
     r"""Dirty model (Jalali et al. 2010): shared features plus task-specific ones.
 
     The weights are split as W = P + Q, a group-sparse part P (features used
@@ -174,19 +162,13 @@ class DirtyPenalty(FeatureSeparable, SparsePenalty):
     """
 
     n_blocks = 2
+    _parameter_constraints = {"l1_ratio": [Interval(numbers.Real, 0, 1, closed="neither"), StrOptions({"auto"})]}
 
     def __init__(self, l1_ratio="auto"):
         self.l1_ratio = l1_ratio
-
-    def _check(self):
-        ratio = self.l1_ratio
-        if isinstance(ratio, str) and ratio == "auto":
-            return
-        if not isinstance(ratio, numbers.Real) or isinstance(ratio, bool) or not 0.0 < ratio < 1.0:
-            raise ValueError(f"l1_ratio must be 'auto' or a real number in the open interval (0, 1), got {ratio!r}.")
+        super().__init__()
 
     def _ratio(self, n_tasks):
-        self._check()
         if isinstance(self.l1_ratio, str):
             return 1.0 / (1.0 + n_tasks**0.25)
         return float(self.l1_ratio)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._sparse import SparsePenalty
+from ._base import NormPenalty
 
 
 def _rank(singular_values, shape):
@@ -13,7 +13,7 @@ def _rank(singular_values, shape):
     return int(np.sum(singular_values > top * max(shape) * np.finfo(float).eps))
 
 
-class TracePenalty(SparsePenalty):
+class TracePenalty(NormPenalty):
     r"""Low-rank multi-task learning: Ω(W) = ‖W‖_* = Σ_k σ_k(W).
 
     The nuclear norm (sum of the singular values) of the (n_tasks, n_features)
@@ -27,6 +27,11 @@ class TracePenalty(SparsePenalty):
     ``{"rank": rank of W, "singular_values": σ(W) in decreasing order}``;
     the shared coefficient is the mean task model.
     """
+
+    low_rank = True
+
+    def __init__(self):
+        super().__init__()
 
     def value(self, W):
         return float(np.sum(np.linalg.svd(W, compute_uv=False)))

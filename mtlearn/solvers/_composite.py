@@ -1,7 +1,6 @@
 """Solve a smooth loss plus a proximable penalty: the data (or its Gram form) handed to APG.
 
-:func:`solve_proximal` is what the estimators call.  It runs
-:func:`accelerated_proximal_gradient` on
+:func:`solve_directly` runs :func:`accelerated_proximal_gradient` on
 
 - the compact Gram design of :class:`~mtlearn.solvers.GramDesign` for the
   squared loss when every intercept is free (or none is) and
@@ -24,22 +23,23 @@ from ._gram import GramDesign, gram_pays_off
 from ._problem import CompositeProblem, Intercepts
 
 
-def full_problem(design, loss, penalty, alpha, intercepts, scale=None):
+def full_problem(design, loss, penalty, alpha, intercepts, scale=None, gradient_scale=None):
     """The :class:`CompositeProblem` on the data, its variables the penalty's parts."""
-    n_blocks = getattr(penalty, "n_blocks", 1)
-    if n_blocks > 1:
-        design = SummedBlocksDesign(design, n_blocks)
-    return CompositeProblem(design, loss, penalty, alpha, intercepts, scale=scale)
+    if penalty.n_blocks > 1:
+        design = SummedBlocksDesign(design, penalty.n_blocks)
+    return CompositeProblem(design, loss, penalty, alpha, intercepts, scale=scale, gradient_scale=gradient_scale)
 
 
 def uses_gram(design, loss, intercepts):
     """Whether :func:`solve_directly` solves this problem on its Gram form."""
     free = intercepts.free
     uniform = bool(free.all()) or not free.any()
-    return loss.name == "squared_error" and uniform and not intercepts.fixed.any() and gram_pays_off(design)
+    return loss.least_squares and uniform and not intercepts.fixed.any() and gram_pays_off(design)
 
 
-def solve_directly(design, loss, penalty, alpha, intercepts, start, *, tol, max_iter, verbose=0, scale=None):
+def solve_directly(
+    design, loss, penalty, alpha, intercepts, start, *, tol, max_iter, verbose=0, scale=None, gradient_scale=None
+):
     """Minimise ``data(W, b) + α Ω(W)`` by accelerated proximal gradient, from ``start``.
 
     Parameters
@@ -55,9 +55,11 @@ def solve_directly(design, loss, penalty, alpha, intercepts, start, *, tol, max_
         penalty with several (``n_blocks`` times as many columns); None: zero.
     tol, max_iter, verbose
         As in :func:`accelerated_proximal_gradient`.
-    scale : float or None
-        The scale that makes the certificate relative; None: that of this
-        problem (:meth:`CompositeProblem.gradient_scale`).
+    scale, gradient_scale : float or None
+        F₀, the scale that makes the certificate relative, and the gradient
+        scale of the relative residual; None: those of this problem
+        (:meth:`CompositeProblem.zero_objective`,
+        :meth:`CompositeProblem.gradient_scale`).
 
     Returns
     -------
@@ -66,11 +68,13 @@ def solve_directly(design, loss, penalty, alpha, intercepts, start, *, tol, max_
     """
     gram = GramDesign(design, fit_intercept=bool(intercepts.free.any())) if uses_gram(design, loss, intercepts) else None
     if gram is None:
-        problem = full_problem(design, loss, penalty, alpha, intercepts, scale=scale)
+        problem = full_problem(design, loss, penalty, alpha, intercepts, scale=scale, gradient_scale=gradient_scale)
     else:
+        if scale is None:
+            scale = full_problem(design, loss, penalty, alpha, intercepts).zero_objective()
         problem = full_problem(
-            gram.design, loss, penalty, alpha, Intercepts.none(design.n_tasks),
-            scale=gram.gradient_scale if scale is None else scale,
+            gram.design, loss, penalty, alpha, Intercepts.none(design.n_tasks), scale=scale,
+            gradient_scale=gram.gradient_scale if gradient_scale is None else gradient_scale,
         )
     blocks = problem.design if isinstance(problem.design, SummedBlocksDesign) else None
     if start is None:

@@ -44,17 +44,11 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from .._design import SharedDesign
+from ._problem import weighted_gram
 
 # Largest number of entries (tasks × rows × features) of a group of tasks
 # processed at once: it bounds the temporaries of the batched products.
 _GROUP_ENTRIES = 1 << 22
-
-
-def _gram(X, sample_weight):
-    """Xᵀ diag(s) X for a 2-D (dense or sparse) X, as a dense array."""
-    if sp.issparse(X):
-        return (sp.csr_matrix(X.multiply(sample_weight[:, None])).T @ X).toarray()
-    return (X * sample_weight[:, None]).T @ X
 
 
 def _centred_spectrum(X, sample_weight, fit_intercept):
@@ -62,7 +56,7 @@ def _centred_spectrum(X, sample_weight, fit_intercept):
     p = X.shape[1]
     x_mean = np.asarray(X.T @ sample_weight).ravel() if fit_intercept else np.zeros(p)
     if sp.issparse(X) or X.shape[0] >= p:
-        gram = _gram(X, sample_weight)
+        gram = weighted_gram(X, sample_weight)
         gram -= np.outer(x_mean, x_mean)
         lam, Q = scipy.linalg.eigh(gram, overwrite_a=True, check_finite=False)
         return Q, np.maximum(lam, 0.0), x_mean
@@ -200,7 +194,7 @@ def _gets_gram_matrix(X):
 def _centred_gram(X, S, rho, x_mean, total):
     """``A_t = ρ_t X̃_tᵀ V_t X̃_t`` of a group, shape (k, p, p)."""
     if sp.issparse(X):
-        A = _gram(X, S[0])[None]
+        A = weighted_gram(X, S[0])[None]
     elif np.all(S == S[:, :1]):
         A = np.matmul(X.transpose(0, 2, 1), X) * S[:, :1, None]
     else:

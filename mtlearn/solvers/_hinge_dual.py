@@ -18,7 +18,9 @@ and the per-task hyperplane is found by a bisection on each task's multiplier,
 vectorised over the tasks.  The free intercepts are recovered by minimising the
 primal over b at W(a) (a one-dimensional convex problem per task).
 
-Stopping certificate: the relative duality gap ``(P − D) / max(P, tiny)``.
+Stopping certificate: the duality gap relative to F₀, the primal objective at
+W = 0 with the intercepts at their optimum: ``(P − D) / F₀``, an upper bound on
+(P − P*) / F₀.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ class _Projection:
         return np.where(self.constrained, np.clip(v + mu[task] * y, 0.0, c), a)
 
 
-def hinge_dual(design, penalty, alpha, intercepts, *, dual0=None, offset=None, tol, max_iter, verbose=0):
+def hinge_dual(design, penalty, alpha, intercepts, *, zero_objective, dual0=None, offset=None, tol, max_iter, verbose=0):
     """Solve the hinge-loss problem in the dual (see the module docstring).
 
     Parameters
@@ -93,13 +95,14 @@ def hinge_dual(design, penalty, alpha, intercepts, *, dual0=None, offset=None, t
     offset : ndarray of shape (n_entries,) or None
         A fixed term o_i added to every margin, ``f_i = x_iᵀ w_t + b_t + o_i``
         (it enters the dual as ``a_i (1 − y_i o_i)``); None means zero.
+    zero_objective : float > 0
+        F₀, the scale of the relative duality gap.
     tol, max_iter, verbose : as in the estimators.
 
     Returns
     -------
     result : SolverResult
-    dual : ndarray of shape (n_entries,)
-        The final dual variables (kept for warm starts).
+        With the final dual variables in ``dual`` (kept for warm starts).
     """
     y, c = design.y, design.weight
     n_tasks = design.n_tasks
@@ -151,7 +154,8 @@ def hinge_dual(design, penalty, alpha, intercepts, *, dual0=None, offset=None, t
     n_iter = 0
     P, b = primal(W)
     D = dual_value(a, G, W)
-    certificate = (P - D) / max(P, np.finfo(float).tiny)
+    scale = max(zero_objective, np.finfo(float).tiny)
+    certificate = (P - D) / scale
     # Progress is printed at gap checks: every _CHECK_EVERY·k iterations, k growing as verbose shrinks.
     report_every = _CHECK_EVERY * max(1, (100 // verbose) // _CHECK_EVERY) if verbose else 0
     while certificate > tol and n_iter < max_iter:
@@ -179,11 +183,10 @@ def hinge_dual(design, penalty, alpha, intercepts, *, dual0=None, offset=None, t
         if n_iter % _CHECK_EVERY == 0 or n_iter == max_iter:
             P, b = primal(W)
             D = dual_value(a, G, W)
-            certificate = (P - D) / max(P, np.finfo(float).tiny)
+            certificate = (P - D) / scale
             if report_every and n_iter % report_every == 0:
                 print(f"[hinge-dual] iter {n_iter:5d}  primal {P:.10g}  relative gap {certificate:.3e}")
     P, b = primal(W)
     D = dual_value(a, *weights(a))
-    certificate = max((P - D) / max(P, np.finfo(float).tiny), 0.0)
-    result = SolverResult(W, b, n_iter, float(certificate), certificate <= tol, float(P))
-    return result, a
+    certificate = max((P - D) / scale, 0.0)
+    return SolverResult(W, b, n_iter, float(certificate), certificate <= tol, float(P), dual=a)

@@ -13,6 +13,40 @@ pair; S has ``value``, ``gradient`` and a gradient Lipschitz constant
 the smooth part and only R is handled by its proximal operator.  The smooth
 part's argument ``z`` is then the predictions followed by ``vec(W)``: both are
 affine in x, which is all the solvers assume of z.
+
+Certificate
+-----------
+Every solver's certificate is the relative duality gap (:meth:`CompositeProblem.certify`)
+
+    certificate = (F(W, b) − D(u)) / F₀   ≥   (F(W, b) − F*) / F₀,
+
+with F₀ the objective at W = 0 with the intercepts at their optimum (the
+scaling scikit-learn's ``tol`` has for ``Lasso`` and ``MultiTaskLasso``) and D
+the Fenchel dual
+
+    D(u) = −Σ_i c_i ℓ*(y_i, u_i / c_i) − α Ω*(−Xᵀu / α) + Σ_{fixed t} b_t Σ_{i in t} u_i,
+
+maximised over u with ``Σ_{i in t} u_i = 0`` for every task with a free
+intercept (Xᵀu: the design's ``backward``).  The dual point is the
+gradient of the data term at the current predictions, ``u_i = c_i ℓ'(y_i,
+f_i)`` — optimal at the solution — made feasible in two steps that keep it
+in the domain of ℓ* (an interval containing 0): in each task with a free
+intercept the larger of its positive and negative parts is scaled down so
+that they balance, then all of u is scaled by the factor the penalty's
+``dual_term`` gives (into the dual-norm ball for a norm; 1 for a penalty
+with a finite conjugate).  With a smooth part S of Ω the dual carries its
+own variable ``α ∇S(W)`` (scaled alike).  A quadratic penalty that leaves
+task directions unpenalised (a graph Laplacian without ridge) also needs
+``Xᵀu`` orthogonal to them: for the squared loss (whose conjugate is finite
+everywhere) the residual is projected onto that subspace by weighted least
+squares.  F₀ = 0 means the intercept-only model is exact, hence optimal.
+
+The proximal-gradient solvers stop when the certificate is at most ``tol``
+*and* the proximal-gradient residual relative to the gradient at zero
+(:meth:`CompositeProblem.relative_residual`) is too: the gap bounds the
+objective, the residual makes the weights themselves accurate (a smooth
+problem's gap is of second order in the distance to the solution, so a gap of
+1e-10 alone may leave weights accurate to 1e-5 only).
 """
 
 from __future__ import annotations
@@ -20,6 +54,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
 
 @dataclass
@@ -64,8 +99,8 @@ class SolverResult:
     intercept : ndarray of shape (n_tasks,)
     n_iter : int
     certificate : float
-        Relative stopping certificate at the returned point (duality gap or
-        proximal-gradient residual, see the solver).
+        Upper bound on (F − F*) / F₀ at the returned point: the relative
+        duality gap (see the module docstring).
     converged : bool
     objective : float
     history : list of float
@@ -74,8 +109,9 @@ class SolverResult:
         The solver's variables when the penalty splits W into parts
         (``n_blocks > 1``): the stacked parts, whose sum is ``coef``.
     lipschitz : float or None
-        The step constant L of the proximal-gradient residual in
-        ``certificate`` (None for solvers certified otherwise).
+        The last step constant L of a proximal-gradient solver (None for the others).
+    dual : ndarray or None
+        The dual variables of a dual solver (its warm start).
     """
 
     coef: np.ndarray
@@ -87,35 +123,61 @@ class SolverResult:
     history: list = field(default_factory=list)
     components: np.ndarray | None = None
     lipschitz: float | None = None
+    dual: np.ndarray | None = None
+
+
+def weighted_gram(X, weight):
+    """``Xᵀ diag(weight) X`` for a 2-D (dense or sparse) X, as a dense array."""
+    if sp.issparse(X):
+        return (sp.csr_matrix(X.multiply(weight[:, None])).T @ X).toarray()
+    return (X * weight[:, None]).T @ X
+
+
+def best_intercepts(design, loss, intercepts):
+    """The intercepts at W = 0: each free task's best constant (the loss's), the fixed value of the others."""
+    free = intercepts.free
+    if not free.any():
+        return intercepts.fixed.copy()
+    best = loss.best_intercepts(design.y, design.weight, design.task_of_entries(), design.n_tasks)
+    return np.where(free, best, intercepts.fixed)
 
 
 def zero_coef_gradient(design, loss, intercepts):
-    """Gradient in W of the data term at W = 0, with the free intercepts at their optimum.
-
-    The optimum is the weighted mean of each task's targets for the squared
-    loss and the best constant of its labels for classification losses.
-    """
-    weight, y = design.weight, design.y
-    if loss.name == "squared_error":
-        best = design.task_sums(weight * y) / design.task_sums(weight)
-    else:
-        positive = design.task_sums(weight * (y > 0))
-        negative = design.task_sums(weight * (y < 0))
-        best = np.array([loss.best_constant(p, n) if p > 0 and n > 0 else 0.0 for p, n in zip(positive, negative)])
-    b = np.where(intercepts.free, best, intercepts.fixed)
+    """Gradient in W of the data term at W = 0, with the free intercepts at their optimum."""
+    b = best_intercepts(design, loss, intercepts)
     f = b[design.task_of_entries()]
-    return design.backward(loss.derivative(y, f, weight))
+    return design.backward(loss.derivative(design.y, f, design.weight))
+
+
+def balance_free_intercepts(u, design, intercepts):
+    """u with ``Σ_{i in t} u_i = 0`` on every task with a free intercept, each entry only shrunk towards 0.
+
+    In each such task the larger of the positive and the negative parts is
+    scaled down to the size of the other.
+    """
+    if not intercepts.free.any():
+        return u
+    task = design.task_of_entries()
+    positive = design.task_sums(np.maximum(u, 0.0))
+    negative = design.task_sums(np.maximum(-u, 0.0))
+    free = intercepts.free
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shrink_positive = np.where(free & (positive > negative), negative / positive, 1.0)
+        shrink_negative = np.where(free & (negative > positive), positive / negative, 1.0)
+    return np.where(u > 0, u * shrink_positive[task], u * shrink_negative[task])
 
 
 class CompositeProblem:
     """Smooth data term plus α Ω(W), with the linear algebra done by a design.
 
-    ``scale``, when given, replaces :meth:`gradient_scale` (for a design that
-    stands in for another problem, whose scale the certificate must keep; see
-    :class:`mtlearn.solvers.GramDesign`).
+    ``scale`` and ``gradient_scale``, when given, replace :meth:`zero_objective`
+    (the F₀ of the relative certificate) and :meth:`gradient_scale` (that of
+    the relative residual): for a design that stands in for another problem,
+    whose scales the stopping rule must keep (the Gram form of
+    :class:`mtlearn.solvers.GramDesign`, a working set's restriction).
     """
 
-    def __init__(self, design, loss, penalty, alpha, intercepts, scale=None):
+    def __init__(self, design, loss, penalty, alpha, intercepts, scale=None, gradient_scale=None):
         self.design = design
         self.scale = scale
         self.loss = loss
@@ -124,8 +186,9 @@ class CompositeProblem:
         self.intercepts = intercepts
         self.n_coef = design.n_tasks * design.n_features
         self.n_vars = self.n_coef + intercepts.n_free
-        split = getattr(penalty, "smooth_split", None)
-        self.smooth_penalty, self.prox_penalty = (None, penalty) if split is None else split(design.n_tasks)
+        self.smooth_penalty, self.prox_penalty = penalty.smooth_split(design.n_tasks)
+        self._projection = None
+        self._gradient_scale = gradient_scale
 
     def unpack(self, x):
         W = x[: self.n_coef].reshape(self.design.n_tasks, self.design.n_features)
@@ -181,12 +244,18 @@ class CompositeProblem:
         return out
 
     def residual(self, x, grad, L):
-        """Proximal-gradient residual ``‖L (x − prox(x − grad/L, 1/L))‖_∞``.
-
-        Zero exactly at a minimiser; for a smooth penalty it is the
-        gradient's max-norm, whatever L.
-        """
+        """Proximal-gradient residual ``‖L (x − prox(x − grad/L, 1/L))‖_∞`` (zero exactly at a minimiser)."""
         return L * np.max(np.abs(x - self.prox(x - grad / L, 1.0 / L)), initial=0.0)
+
+    def gradient_scale(self):
+        """``‖∇ smooth part at x = 0‖_∞``: the scale that makes the residual relative (computed once)."""
+        if self._gradient_scale is None:
+            self._gradient_scale = self.scale_of(self.gradient_at_zero())
+        return self._gradient_scale
+
+    def relative_residual(self, x, grad, L):
+        """The residual at x relative to :meth:`gradient_scale`: small only near a minimiser."""
+        return self.residual(x, grad, L) / self.gradient_scale()
 
     def gradient_at_zero(self):
         """Gradient of the smooth part at x = 0 (every design predicts 0 at W = 0, b = 0)."""
@@ -198,23 +267,71 @@ class CompositeProblem:
         """``‖gradient‖_∞``, kept positive."""
         return max(np.max(np.abs(gradient), initial=0.0), np.finfo(float).tiny)
 
-    def gradient_scale(self):
-        """``‖∇ data term at x = 0‖_∞``: the scale that makes residuals relative."""
-        if self.scale is not None:
-            return self.scale
-        return self.scale_of(self.gradient_at_zero())
+    def zero_point(self):
+        """(W, b) = (0, the intercepts at W = 0): the point whose objective is F₀."""
+        W = np.zeros((self.design.n_tasks, self.design.n_features))
+        return W, best_intercepts(self.design, self.loss, self.intercepts)
 
-    def certify(self, x):
-        """The relative residual and the objective at ``x`` (for a point from a direct solve).
+    def zero_objective(self):
+        """F₀: the objective at W = 0 with the intercepts at their optimum (or the given ``scale``)."""
+        if self.scale is None:
+            self.scale = float(self.objective(self.pack(*self.zero_point())))
+        return self.scale
 
-        The residual vanishes at a minimiser for any step constant L > 0; a
-        direct solve has no step, so a short power iteration (3 products)
-        gives an L of the right scale at a fraction of a solve's cost.
-        """
-        z = self.predictions(x)
-        grad = self.loss_gradient(z)
-        residual = self.residual(x, grad, self.lipschitz_estimate(n_iter=3)) / self.gradient_scale()
-        return float(residual), float(self.loss_value(z) + self.penalty_value(x))
+    def _coef(self, x):
+        """The model's weights W (the sum of the parts for a penalty with several)."""
+        n_tasks, n_blocks = self.design.n_tasks, self.penalty.n_blocks
+        return x[: self.n_coef].reshape(n_tasks, n_blocks, -1).sum(axis=1)
+
+    def _in_weights(self, G):
+        """A gradient in the solver's variable (tiled over the parts) as a gradient in W."""
+        return G[:, : G.shape[1] // self.penalty.n_blocks]
+
+    def dual_gap(self, x, z=None):
+        """``(primal, gap)`` at x: the objective and the duality gap (see the module docstring)."""
+        if z is None:
+            z = self.predictions(x)
+        design, loss, alpha = self.design, self.loss, self.alpha
+        f = z[: design.n_entries]
+        primal = float(self.loss_value(z) + self.penalty_value(x))
+        c = design.weight
+        u = loss.derivative(design.y, f, c)
+        u = self._feasible_direction(u, x)
+        W = self._coef(x)
+        G = self._in_weights(design.backward(u))
+        if self.smooth_penalty is not None:
+            G = G + alpha * self.smooth_penalty.gradient(W)
+        scale, penalty_term = self.prox_penalty.dual_term(G, alpha)
+        u = scale * u
+        weighted = c > 0
+        v = np.divide(u, c, out=np.zeros_like(u), where=weighted)
+        conjugate = np.where(weighted, c * loss.conjugate(design.y, v), 0.0)
+        dual = -float(np.sum(conjugate)) - penalty_term
+        if self.smooth_penalty is not None:
+            dual -= alpha * self.smooth_penalty.conjugate_at_gradient(W, scale)
+        fixed = ~self.intercepts.free
+        if fixed.any():
+            dual += float(np.dot(self.intercepts.fixed[fixed], design.task_sums(u)[fixed]))
+        return primal, max(primal - dual, 0.0)
+
+    def _feasible_direction(self, u, x):
+        """The data gradient u made dual feasible but for the penalty's scaling (module docstring)."""
+        null_space = self.prox_penalty.null_space(self.design.n_tasks)
+        if null_space is None:
+            return balance_free_intercepts(u, self.design, self.intercepts)
+        if not self.loss.full_dual_domain:
+            raise ValueError(
+                f"{type(self.penalty).__name__} leaves task directions unpenalised (a graph without ridge): "
+                f"only the squared loss is certified there; with loss={self.loss.name!r} set ridge > 0."
+            )
+        if self._projection is None:
+            self._projection = NullSpaceProjection(self.design, null_space, self.intercepts)
+        return self._projection(u)
+
+    def certify(self, x, z=None):
+        """``(certificate, objective)`` at x: the duality gap relative to F₀."""
+        primal, gap = self.dual_gap(x, z)
+        return gap / max(self.zero_objective(), np.finfo(float).tiny), primal
 
     def lipschitz_estimate(self, n_iter=15, seed=0):
         """Estimate of the smooth part's gradient Lipschitz constant (plus α S's bound)."""
@@ -242,3 +359,49 @@ class CompositeProblem:
                 return 1.0
             v = Hv / estimate
         return estimate
+
+
+class NullSpaceProjection:
+    """Projects a squared-loss dual point so that it is orthogonal to the unpenalised task directions.
+
+    With N (n_tasks, k) a basis of the task directions the penalty leaves
+    unpenalised, the dual needs ``Nᵀ Xᵀu = 0`` (and ``Σ_{i in t} u_i = 0`` on
+    the tasks with a free intercept).  Writing u = c ∘ r, the residual r is
+    replaced by its weighted least-squares residual on the unpenalised
+    directions: r' = r̃ − X̃ (N β), with r̃, X̃ centred within each task with a
+    free intercept and β (k, p) solving
+
+        Σ_t (N_t N_tᵀ ⊗ H_t) vec β = vec(Nᵀ Xᵀ(c ∘ r̃)),   H_t = X̃_tᵀ C_t X̃_t,
+
+    built once from the tasks' Gram matrices (p × p each, so this is for a
+    moderate number of features).
+    """
+
+    def __init__(self, design, null_space, intercepts):
+        self.design, self.N = design, null_space
+        self.centred = bool(intercepts.free.all())
+        c = design.weight
+        self.totals = design.task_sums(c)
+        self.x_mean = design.backward(c) / self.totals[:, None] if self.centred else None
+        k, p = null_space.shape[1], design.n_features
+        A = np.zeros((k * p, k * p))
+        for block in design.blocks():
+            weight = block.sample_weight * block.task_weight
+            H = weighted_gram(block.X, weight)
+            if self.centred:
+                H = H - self.totals[block.task] * np.outer(self.x_mean[block.task], self.x_mean[block.task])
+            n_t = null_space[block.task]
+            A += np.kron(np.outer(n_t, n_t), H)
+        self.solve = np.linalg.pinv(0.5 * (A + A.T), hermitian=True)
+
+    def __call__(self, u):
+        design, N = self.design, self.N
+        c = design.weight
+        task = design.task_of_entries()
+        if self.centred:
+            u = u - c * (design.task_sums(u) / self.totals)[task]
+        g = N.T @ design.backward(u)
+        beta = (self.solve @ g.ravel()).reshape(g.shape)
+        shift = N @ beta
+        offset = -np.einsum("tp,tp->t", self.x_mean, shift) if self.centred else None
+        return u - c * design.forward(shift, offset)

@@ -11,8 +11,8 @@ problem is solved on a growing set of features:
 2. the problem restricted to the working set is solved to ``tol`` (by
    :func:`solve_directly`, on its Gram form when that pays off), warm-started;
 3. the gradient on every feature is computed at the new point; the
-   certificate is the proximal-gradient residual of the *whole* problem (the
-   restricted residual on the working set, the KKT violation off it);
+   certificate is the duality gap of the *whole* problem, relative to its F₀
+   (the restricted problem's gap when no feature outside violates);
 4. while it is above ``tol``, the violating features join the working set
    (the most violating first, at most as many as it already holds or 64);
    when the working set and the violating features make up more than half
@@ -50,7 +50,7 @@ def uses_working_sets(penalty, design, loss, intercepts):
     n_entries × p) is weighed against building the Gram matrices once
     (n_rows × p² / 2): working sets are used if a few (4) rounds cost less.
     """
-    if not hasattr(penalty, "feature_dual_norms") or design.n_features < MIN_FEATURES:
+    if not penalty.feature_separable or design.n_features < MIN_FEATURES:
         return False
     if uses_gram(design, loss, intercepts):
         return 8 * design.n_entries < design.X.shape[0] * design.n_features
@@ -71,13 +71,13 @@ def solve_on_working_sets(design, loss, penalty, alpha, intercepts, start, *, to
     Returns
     -------
     SolverResult
-        Its certificate is the whole problem's relative proximal-gradient residual.
+        Its certificate is the whole problem's relative duality gap.
     """
     problem = full_problem(design, loss, penalty, alpha, intercepts)
     T, p = design.n_tasks, design.n_features
-    n_blocks = getattr(penalty, "n_blocks", 1)
+    n_blocks = penalty.n_blocks
     gradient_at_zero = problem.gradient_at_zero()
-    scale = problem.scale_of(gradient_at_zero)
+    scale, gradient_scale = problem.zero_objective(), problem.gradient_scale()
     V = np.zeros((T, n_blocks * p))
     b = intercepts.full(np.zeros(intercepts.n_free))
 
@@ -101,12 +101,12 @@ def solve_on_working_sets(design, loss, penalty, alpha, intercepts, start, *, to
     working = np.flatnonzero(np.any(V.reshape(T, n_blocks, p) != 0, axis=(0, 1)))
     gram_passes = design.X.shape[0] * p / (2.0 * design.n_entries)
     direct_when_dense = uses_gram(design, loss, intercepts) and gram_passes <= _DIRECT_GRAM_PASSES
-    n_iter, certificate, lipschitz, rounds = 0, np.inf, None, 0
+    n_iter, certificate, lipschitz, rounds, done = 0, np.inf, None, 0, False
     while True:
         outside = np.setdiff1d(np.arange(p), working)
         candidates = outside[violation[outside] > 1.0]
         candidates = candidates[np.argsort(-violation[candidates], kind="stable")]
-        if rounds > 0 and (certificate <= tol or n_iter >= max_iter or candidates.size == 0):
+        if rounds > 0 and (done or n_iter >= max_iter or candidates.size == 0):
             break
         added = candidates[: max(working.size, _MIN_ADDED)]
         if direct_when_dense and 2 * (working.size + candidates.size) > p:
@@ -126,7 +126,7 @@ def solve_on_working_sets(design, loss, penalty, alpha, intercepts, start, *, to
         restricted = with_features(design, working)
         inner = solve_directly(
             restricted, loss, penalty, alpha, intercepts, (V[:, columns], b),
-            tol=tol, max_iter=max(max_iter - n_iter, 1), verbose=verbose, scale=scale,
+            tol=tol, max_iter=max(max_iter - n_iter, 1), verbose=verbose, scale=scale, gradient_scale=gradient_scale,
         )
         n_iter += inner.n_iter
         V[:] = 0.0
@@ -135,13 +135,13 @@ def solve_on_working_sets(design, loss, penalty, alpha, intercepts, start, *, to
         x = problem.pack(V, b)
         z = problem.predictions(x, outputs=restricted.forward(inner.coef, b))
         gradient = problem.loss_gradient(z)
-        certificate = problem.residual(x, gradient, lipschitz) / scale
+        certificate, objective = problem.certify(x, z)
+        done = certificate <= tol and problem.relative_residual(x, gradient, lipschitz) <= tol
         violation = penalty.feature_dual_norms(in_weights(gradient)) / alpha
         if verbose:
             print(f"[working set] round {rounds}: {working.size} of {p} features, certificate {certificate:.3e}")
     W = V.reshape(T, n_blocks, p).sum(axis=1)
-    objective = problem.loss_value(z) + problem.penalty_value(x)
     return SolverResult(
-        W, b, n_iter, float(certificate), bool(certificate <= tol), float(objective),
+        W, b, n_iter, float(certificate), done, float(objective),
         components=V if n_blocks > 1 else None, lipschitz=lipschitz,
     )

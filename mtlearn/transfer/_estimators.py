@@ -21,14 +21,7 @@ from .._base import MultiTaskLinearModel
 from .._design import StackedDesign
 from .._tasks import check_sample_weight
 from ..losses import SquaredLoss, get_loss
-from ..penalties import RidgePenalty
-from ..solvers import (
-    CompositeProblem,
-    Intercepts,
-    accelerated_proximal_gradient,
-    hinge_dual,
-    solve_mean_regularised_squared,
-)
+from ..solvers import Intercepts, Path, Problem, SolverResult, solve
 from ._penalty import CentredRidgePenalty
 from ._selection import (
     DEFAULT_RELATIVE_ALPHAS,
@@ -356,16 +349,13 @@ class TransferRegressor(RegressorMixin, _TransferLinearModel):
             self.source_coef_, self.source_intercept_ = w_src, b_src
             self._store_result(coef, intercept, 0, 0.0, objective)
             return self
-        residual = _single_task_design(X, y - beta * offset, sample_weight)
-        V, b = solve_mean_regularised_squared(residual, alpha, (1.0, 0.0), self.fit_intercept)
-        coef = beta * w_src + V[0]
-        problem = CompositeProblem(
+        problem = Problem(
             _single_task_design(X, y, sample_weight), SquaredLoss(), CentredRidgePenalty(beta * w_src[None]),
             alpha, _intercepts(self.fit_intercept),
         )
-        certificate, objective = problem.certify(problem.pack(coef[None], b))
+        result = solve(problem, tol=0.0, max_iter=1)
         self.source_coef_, self.source_intercept_ = w_src, b_src
-        self._store_result(coef, float(b[0]), 0, certificate, objective)
+        self._store_result(result.coef[0], float(result.intercept[0]), 0, result.certificate, result.objective)
         return self
 
     def predict(self, X):
@@ -558,30 +548,21 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
         Returns a list (one per α) of lists (one per one-vs-rest problem) of SolverResult.
         """
         intercepts = _intercepts(self.fit_intercept)
-        designs = [_single_task_design(X, targets[:, k], sample_weight) for k in range(targets.shape[1])]
-        starts = [(start[0][k][None], start[1][k : k + 1]) for k in range(targets.shape[1])]
-        duals = [None] * len(designs)
-        path = []
-        for alpha in alphas:
-            results = []
-            for k, design in enumerate(designs):
-                if loss.name == "hinge":
-                    result, duals[k] = hinge_dual(
-                        design, RidgePenalty(), alpha, intercepts, dual0=duals[k],
-                        offset=np.asarray(design.X @ centre[k]).ravel(), tol=self.tol,
-                        max_iter=self.max_iter, verbose=self.verbose,
-                    )
-                    result.coef = result.coef + centre[k]
-                else:
-                    problem = CompositeProblem(design, loss, CentredRidgePenalty(centre[k][None]), alpha, intercepts)
-                    result = accelerated_proximal_gradient(
-                        problem, problem.pack(*starts[k]), tol=self.tol, max_iter=self.max_iter,
-                        verbose=self.verbose,
-                    )
-                    starts[k] = (result.coef, result.intercept)
-                results.append(result)
-            path.append(results)
-        return path
+        paths = [
+            Path(
+                _single_task_design(X, targets[:, k], sample_weight), loss, intercepts,
+                start=SolverResult(start[0][k][None], start[1][k : k + 1], 0, np.nan, False, np.nan),
+            )
+            for k in range(targets.shape[1])
+        ]
+        return [
+            [
+                path.solve(CentredRidgePenalty(centre[k][None]), alpha, tol=self.tol, max_iter=self.max_iter,
+                           verbose=self.verbose)
+                for k, path in enumerate(paths)
+            ]
+            for alpha in alphas
+        ]
 
     def _cross_validated_errors(self, X, codes, targets, sample_weight, w_src, b_src, alphas, betas, loss):
         """Held-out loss of every row under every (α, β) candidate, shape (n_alphas, n_betas, n_samples)."""

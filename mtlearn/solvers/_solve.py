@@ -1,0 +1,346 @@
+"""One entry point: :func:`solve` picks the method from what the loss and the penalty declare.
+
+A :class:`Problem` is the composite objective
+
+    F(W, b) = Σ_i c_i ℓ(y_i, x_iᵀ w_{t_i} + b_{t_i}) + α Ω(W)
+
+on a design (its rows, entry weights c_i and targets), with the intercepts of
+:class:`~mtlearn.solvers.Intercepts`.  Each method names, as class attributes,
+the capabilities it requires of the loss and of the penalty (declared
+attributes of :class:`~mtlearn.losses.Loss` and
+:class:`~mtlearn.penalties.Penalty`); :func:`solve` takes the first method, in
+the order of :data:`METHODS`, whose requirements hold and that takes the
+problem's shape, and fails with the names of what is missing when none applies:
+
+1. :class:`ExactSpectral` — squared loss (``least_squares``) with a penalty
+   whose task kernel is ``aI + b11ᵀ`` (``mean_type``): exact linear algebra,
+   one eigendecomposition (or batched solve) per task;
+2. :class:`HingeDual` — the hinge (``piecewise_linear``) with a ``quadratic``
+   penalty: accelerated projected gradient on the dual;
+3. :class:`WorkingSets` — a smooth loss with a ``feature_separable`` penalty
+   and many features: growing working sets of features;
+4. :class:`ProximalGradient` — a smooth loss with any penalty: accelerated
+   proximal gradient, on the Gram form of the squared loss when it pays off.
+
+Every method returns a :class:`~mtlearn.solvers.SolverResult` whose
+``certificate`` bounds (F − F*) / F₀ by a duality gap.  :class:`Path` solves
+one design along a sequence of (penalty, α), warm-started, or exactly from
+one set of spectra where the penalty allows.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._design import with_targets
+from ._composite import full_problem, solve_directly
+from ._exact_ridge import MeanRegularisedPath, solve_mean_regularised_squared
+from ._hinge_dual import hinge_dual
+from ._problem import CompositeProblem, Intercepts, SolverResult, best_intercepts
+from ._working_set import solve_on_working_sets, uses_working_sets
+
+
+@dataclass
+class Problem:
+    """The objective a solver minimises (see the module docstring).
+
+    Attributes
+    ----------
+    design : StackedDesign or SharedDesign
+    loss : Loss
+    penalty : Penalty
+    alpha : float
+    intercepts : Intercepts
+    """
+
+    design: object
+    loss: object
+    penalty: object
+    alpha: float
+    intercepts: Intercepts
+
+    def composite(self):
+        """The :class:`CompositeProblem` on the data (variables: the penalty's parts)."""
+        return full_problem(self.design, self.loss, self.penalty, self.alpha, self.intercepts)
+
+    def zero_point(self):
+        """``(W, b) = (0, the intercepts at W = 0)`` and its objective F₀."""
+        b = best_intercepts(self.design, self.loss, self.intercepts)
+        n_blocks = self.penalty.n_blocks
+        V = np.zeros((self.design.n_tasks, n_blocks * self.design.n_features))
+        f = b[self.design.task_of_entries()]
+        value = self.loss.value(self.design.y, f, self.design.weight) + self.alpha * self.penalty.value(V)
+        return V[:, : self.design.n_features], b, float(value)
+
+
+class Method(ABC):
+    """A solver: the capabilities it requires, whether it takes a problem, and how it solves it."""
+
+    name = ""
+    loss_requires: tuple = ()
+    penalty_requires: tuple = ()
+
+    @classmethod
+    def missing(cls, problem):
+        """The required capabilities the problem's loss and penalty lack, as readable names."""
+        lacking = [f"loss.{name}" for name in cls.loss_requires if not getattr(problem.loss, name)]
+        lacking += [f"penalty.{name}" for name in cls.penalty_requires if not getattr(problem.penalty, name)]
+        return lacking
+
+    @classmethod
+    def takes(cls, problem):
+        """Whether this method should solve the problem (given its requirements hold)."""
+        return True
+
+    @classmethod
+    @abstractmethod
+    def run(cls, problem, start, *, tol, max_iter, verbose):
+        """Solve ``problem`` from ``start`` (a previous :class:`SolverResult` or None)."""
+
+
+def _centred(problem):
+    """The problem with W = C + V substituted for a penalty centred at C: (design on V, C) or (design, None)."""
+    centre = problem.penalty.offset_centre()
+    if centre is None:
+        return problem.design, None
+    return with_targets(problem.design, problem.design.y - problem.design.forward(centre, None)), centre
+
+
+class ExactSpectral(Method):
+    """Squared loss with a mean-type quadratic penalty: the exact minimiser by linear algebra.
+
+    See :mod:`mtlearn.solvers._exact_ridge`.  Certified by the duality gap
+    at the solution (round-off only).
+    """
+
+    name = "exact spectral solve"
+    loss_requires = ("least_squares",)
+    penalty_requires = ("mean_type",)
+
+    @classmethod
+    def takes(cls, problem):
+        free = problem.intercepts.free
+        return (bool(free.all()) or not free.any()) and not problem.intercepts.fixed.any()
+
+    @classmethod
+    def run(cls, problem, start, *, tol, max_iter, verbose):
+        design, centre = _centred(problem)
+        coefficients = problem.penalty.kernel_coefficients(design.n_tasks)
+        W, b = solve_mean_regularised_squared(design, problem.alpha, coefficients, bool(problem.intercepts.free.all()))
+        return certified(problem, W if centre is None else W + centre, b, tol=tol)
+
+
+def certified(problem, W, b, *, tol, n_iter=1):
+    """The :class:`SolverResult` of a direct solve at (W, b), with its duality gap."""
+    composite = CompositeProblem(problem.design, problem.loss, problem.penalty, problem.alpha, problem.intercepts)
+    certificate, objective = composite.certify(composite.pack(W, b))
+    return SolverResult(W, b, n_iter, certificate, certificate <= tol, objective)
+
+
+class _Deviation:
+    """A centred quadratic penalty seen on the deviation V = W − C (for the hinge dual)."""
+
+    def __init__(self, penalty, centre):
+        self.penalty, self.centre = penalty, centre
+
+    def value(self, V):
+        return self.penalty.value(V + self.centre)
+
+    def kernel(self, G):
+        return self.penalty.kernel(G)
+
+
+class HingeDual(Method):
+    """Hinge loss with a positive definite quadratic penalty: accelerated projected gradient on the dual.
+
+    See :mod:`mtlearn.solvers._hinge_dual`; warm-started from a previous
+    result's dual variables.
+    """
+
+    name = "hinge dual"
+    loss_requires = ("piecewise_linear",)
+    penalty_requires = ("quadratic",)
+
+    @classmethod
+    def run(cls, problem, start, *, tol, max_iter, verbose):
+        design = problem.design
+        centre = problem.penalty.offset_centre()
+        penalty = problem.penalty if centre is None else _Deviation(problem.penalty, centre)
+        offset = None if centre is None else design.forward(centre, None)
+        dual0 = None if start is None or start.dual is None or start.dual.shape != design.y.shape else start.dual
+        _, _, zero_objective = problem.zero_point()
+        result = hinge_dual(
+            design, penalty, problem.alpha, problem.intercepts, zero_objective=zero_objective, dual0=dual0,
+            offset=offset, tol=tol, max_iter=max_iter, verbose=verbose,
+        )
+        if centre is not None:
+            result.coef = result.coef + centre
+        return result
+
+
+def _primal_start(problem, start):
+    """(W or the stacked parts, b) of a previous result, when it fits this problem; else None."""
+    if start is None:
+        return None
+    shape = (problem.design.n_tasks, problem.design.n_features)
+    if start.coef.shape != shape or start.intercept.shape != (shape[0],):
+        return None
+    parts = start.components if problem.penalty.n_blocks > 1 else None
+    if parts is not None and parts.shape == (shape[0], problem.penalty.n_blocks * shape[1]):
+        return parts, start.intercept
+    return start.coef, start.intercept
+
+
+class WorkingSets(Method):
+    """Smooth loss with a feature-separable penalty and many features: growing working sets of features.
+
+    See :mod:`mtlearn.solvers._working_set`.
+    """
+
+    name = "working sets"
+    loss_requires = ("smooth",)
+    penalty_requires = ("feature_separable",)
+
+    @classmethod
+    def takes(cls, problem):
+        return uses_working_sets(problem.penalty, problem.design, problem.loss, problem.intercepts)
+
+    @classmethod
+    def run(cls, problem, start, *, tol, max_iter, verbose):
+        return solve_on_working_sets(
+            problem.design, problem.loss, problem.penalty, problem.alpha, problem.intercepts,
+            _primal_start(problem, start), tol=tol, max_iter=max_iter, verbose=verbose,
+        )
+
+
+class ProximalGradient(Method):
+    """Smooth loss with any penalty: accelerated proximal gradient (on the Gram form when it pays off).
+
+    See :mod:`mtlearn.solvers._apg` and :mod:`mtlearn.solvers._composite`.
+    """
+
+    name = "proximal gradient"
+    loss_requires = ("smooth",)
+
+    @classmethod
+    def run(cls, problem, start, *, tol, max_iter, verbose):
+        return solve_directly(
+            problem.design, problem.loss, problem.penalty, problem.alpha, problem.intercepts,
+            _primal_start(problem, start), tol=tol, max_iter=max_iter, verbose=verbose,
+        )
+
+
+METHODS = (ExactSpectral, HingeDual, WorkingSets, ProximalGradient)
+
+
+def choose_method(problem):
+    """The first method of :data:`METHODS` whose requirements hold and that takes the problem.
+
+    Raises
+    ------
+    ValueError
+        When none applies, naming what each method would need.
+    """
+    reasons = []
+    for method in METHODS:
+        lacking = method.missing(problem)
+        if not lacking and method.takes(problem):
+            return method
+        if lacking:
+            reasons.append(f"{method.name} needs {' and '.join(lacking)}")
+    advice = (
+        " The hinge loss is solved in the dual and needs a quadratic penalty ('mean', 'ridge', GraphPenalty "
+        "with ridge > 0 and l1 = 0); use loss='squared_hinge' or loss='logistic' with the other penalties."
+        if problem.loss.piecewise_linear
+        else ""
+    )
+    raise ValueError(
+        f"No solver applies to the {problem.loss.name!r} loss with {type(problem.penalty).__name__}: "
+        + "; ".join(reasons)
+        + "."
+        + advice
+    )
+
+
+def solve(problem, *, start=None, tol, max_iter, verbose=0):
+    """Minimise a :class:`Problem` with the method its loss and penalty call for.
+
+    Parameters
+    ----------
+    problem : Problem
+    start : SolverResult or None
+        A previous solution to start from (warm start): its weights (or
+        parts) and intercepts, or its dual variables for a dual method; one
+        of another shape is ignored.
+    tol : float
+        Stop when the certificate, a bound on (F − F*) / F₀, is at most tol.
+    max_iter : int
+        Iterations allowed to an iterative method.
+    verbose : int
+
+    Returns
+    -------
+    SolverResult
+        When F₀ = 0 (the intercept-only model is exact, hence optimal) that
+        model, with certificate 0 and no iteration.
+    """
+    method = choose_method(problem)
+    problem.penalty.check_tasks(problem.design.n_tasks)
+    W, b, zero_objective = problem.zero_point()
+    if zero_objective <= 0.0:
+        V = np.zeros((problem.design.n_tasks, problem.penalty.n_blocks * problem.design.n_features))
+        return SolverResult(W, b, 0, 0.0, True, 0.0, components=V if problem.penalty.n_blocks > 1 else None)
+    return method.run(problem, start, tol=tol, max_iter=max_iter, verbose=verbose)
+
+
+class Path:
+    """Solutions of one design along a sequence of (penalty, α), each started from the previous one.
+
+    For a problem :class:`ExactSpectral` solves, the α- and kernel-independent
+    spectra of the design are computed once (see
+    :class:`~mtlearn.solvers._exact_ridge.MeanRegularisedPath`) and every
+    (penalty, α) costs a p × p solve.  Otherwise each solve starts from the
+    previous solution (any start is valid for a convex problem; the callers
+    order the grid so that neighbours are close: from strong to weak α).
+
+    Parameters
+    ----------
+    design : StackedDesign or SharedDesign
+    loss : Loss
+    intercepts : Intercepts
+    start : SolverResult or None, default=None
+        Where the first solve starts.
+    """
+
+    def __init__(self, design, loss, intercepts, start=None):
+        self.design, self.loss, self.intercepts = design, loss, intercepts
+        self._spectra = None
+        self._previous = start
+
+    def restart(self):
+        """Start the next solve from zero."""
+        self._previous = None
+
+    def problem(self, penalty, alpha):
+        return Problem(self.design, self.loss, penalty, alpha, self.intercepts)
+
+    def solve(self, penalty, alpha, *, tol, max_iter, verbose=0, certify=True):
+        """The :class:`SolverResult` at (penalty, α).
+
+        ``certify=False`` skips the duality gap of an exact solve (its
+        certificate is then NaN): for fits that are only scored.
+        """
+        problem = self.problem(penalty, alpha)
+        if choose_method(problem) is ExactSpectral and penalty.offset_centre() is None:
+            if self._spectra is None:
+                self._spectra = MeanRegularisedPath(self.design, bool(self.intercepts.free.all()))
+            W, b = self._spectra.solve(alpha, penalty.kernel_coefficients(self.design.n_tasks))
+            if certify:
+                return certified(problem, W, b, tol=tol)
+            return SolverResult(W, b, 1, np.nan, True, np.nan)
+        result = solve(problem, start=self._previous, tol=tol, max_iter=max_iter, verbose=verbose)
+        self._previous = result
+        return result

@@ -137,11 +137,13 @@ class MultiTaskLinearModel(BaseEstimator):
             return
         if result.n_iter >= self.max_iter:
             reason = f"did not converge in max_iter={self.max_iter} iterations"
+            advice = "Increase max_iter, loosen tol, or scale the features."
         else:
             reason = "stopped short of tol (round-off limits the certificate)"
+            advice = "More iterations cannot help: loosen tol, increase alpha, or scale the features."
         warnings.warn(
             f"{type(self).__name__} {reason}: the stopping certificate is {result.certificate:.3g} > "
-            f"tol={self.tol:g}. Increase max_iter, loosen tol, or scale the features.",
+            f"tol={self.tol:g}. {advice}",
             ConvergenceWarning,
             stacklevel=3,
         )

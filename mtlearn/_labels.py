@@ -46,7 +46,7 @@ def _as_array(labels):
 
 
 def _is_missing(label):
-    """Whether ``label`` is a missing marker: None, or a value not equal to itself (NaN, NaT) or not comparable (pd.NA)."""
+    """Whether ``label`` is a missing marker: None, a value not equal to itself (NaN, NaT), or pd.NA."""
     if label is None:
         return True
     try:

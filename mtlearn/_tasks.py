@@ -220,8 +220,8 @@ def check_sample_weight(sample_weight, n_samples):
     negative = np.flatnonzero(sample_weight < 0)
     if negative.size:
         raise ValueError(
-            f"sample_weight contains negative values (first at row {negative[0]}: {float(sample_weight[negative[0]])!r}); "
-            "weights must be non-negative."
+            f"sample_weight contains negative values (first at row {negative[0]}: "
+            f"{float(sample_weight[negative[0]])!r}); weights must be non-negative."
         )
     return sample_weight
 
@@ -272,9 +272,15 @@ def check_task_weights(task_weights, tasks):
     bad = np.flatnonzero(~np.isfinite(rho) | (rho <= 0))
     if bad.size:
         raise ValueError(
-            f"task_weights must be finite and positive: task {tasks[bad[0]:bad[0] + 1].tolist()[0]!r} has weight {float(rho[bad[0]])!r}."
+            f"task_weights must be finite and positive: task {_plain(tasks, bad[0])!r} has "
+            f"weight {float(rho[bad[0]])!r}."
         )
     return rho
+
+
+def _plain(array, index):
+    """Entry ``index`` of ``array`` as a Python value, for messages ('a', not np.str_('a'))."""
+    return array[index : index + 1].tolist()[0]
 
 
 def check_rows_for_folds(strata, n_splits, tasks, classes=None):
@@ -296,9 +302,9 @@ def check_rows_for_folds(strata, n_splits, tasks, classes=None):
         return
     row = np.flatnonzero(strata == np.argmax(counts))[0]
     what = "task" if classes is None else "(task, class) pair"
-    largest = f"task {tasks[row:row + 1].tolist()[0]!r}"
+    largest = f"task {_plain(tasks, row)!r}"
     if classes is not None:
-        largest += f" with class {classes[row:row + 1].tolist()[0]!r}"
+        largest += f" with class {_plain(classes, row)!r}"
     raise ValueError(
         f"cv={n_splits} splits the rows of every {what} into {n_splits} folds, but every {what} has fewer "
         f"than {n_splits} rows (the largest, {largest}, has {counts.max()}). Use cv={counts.max()} or "

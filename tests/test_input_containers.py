@@ -7,7 +7,8 @@ task's rows, since ``penalty="ridge"`` decouples the tasks — and a matrix of
 containers × missing markers that must all be rejected with one message
 naming the row.  The same for sample weights, task weights, class labels,
 adjacency matrices and transfer sources; then one regression test for each
-item of the reliability sweep (issue 18).
+item of the reliability sweep (issue 18) — its near-zero α case is in
+``test_degenerate.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from numpy.testing import assert_allclose, assert_array_equal
+from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold, cross_val_score
@@ -34,9 +35,7 @@ from mtlearn import (
     TransferClassifier,
     TransferRegressor,
 )
-from mtlearn._design import StackedDesign
 from mtlearn.solvers import SolverResult
-from mtlearn.solvers._exact_ridge import MeanRegularisedPath
 
 pd = pytest.importorskip("pandas")
 pl = pytest.importorskip("polars")
@@ -159,7 +158,8 @@ def test_every_dataframe_column_dtype_gives_the_per_task_model(make_labels, task
     model = MultiTaskRegressor(penalty="ridge", alpha=ALPHA, task_column=task_column).fit(frame, y)
     _assert_matches_per_task_ridge(model, X, y)
     assert list(model.feature_names_in_) == ["x0", "x1", "x2", "g"]
-    assert_allclose(model.predict(frame), MultiTaskRegressor(penalty="ridge", alpha=ALPHA).fit(X, y, tasks=CODES).predict(X, tasks=CODES), rtol=1e-9)
+    by_codes = MultiTaskRegressor(penalty="ridge", alpha=ALPHA).fit(X, y, tasks=CODES)
+    assert_allclose(model.predict(frame), by_codes.predict(X, tasks=CODES), rtol=1e-9)
 
 
 # Each: (id, the labels with a missing marker at MISSING_ROW).
@@ -372,7 +372,8 @@ def test_weights_near_the_largest_float_are_normalised_without_overflow(make, da
 
 def test_summed_loss_with_overflowing_weights_names_sample_weight(data):
     X, y = data
-    with pytest.raises(ValueError, match=r"sample_weight sums to more than the largest float \(its largest value is 1e\+307, at row 0\)"):
+    message = r"sample_weight sums to more than the largest float \(its largest value is 1e\+307, at row 0\)"
+    with pytest.raises(ValueError, match=message):
         MultiTaskLinearSVC().fit(X, (y > 0).astype(int), tasks=CODES, sample_weight=np.full(N_SAMPLES, 1e307))
 
 
@@ -429,7 +430,8 @@ def test_mixed_class_label_types_are_named(make, data):
 def test_equal_class_labels_of_different_types_are_one_class(make, data):
     X, y = data
     classes = np.where(y > np.median(y), 1, 0)
-    mixed = np.array([[False, 0.0, np.int64(0)][i % 3] if c == 0 else [True, 1.0, np.int64(1)][i % 3] for i, c in enumerate(classes)], dtype=object)
+    spellings = {0: [False, 0.0, np.int64(0)], 1: [True, 1.0, np.int64(1)]}
+    mixed = np.array([spellings[c][i % 3] for i, c in enumerate(classes)], dtype=object)
     model = _fit_classifier(make, X, mixed)
     reference = _fit_classifier(make, X, classes)
     assert model.classes_.tolist() == [0, 1]
@@ -492,7 +494,10 @@ def test_bad_adjacency_is_named_in_every_container(convert, change, message):
 @pytest.mark.parametrize(
     "adjacency, message",
     [
-        (pd.DataFrame(np.zeros((3, 3)), index=["ash", "elm", "oak"], columns=["ash", "elm", "fir"]), "index and columns are not the same task labels"),
+        (
+            pd.DataFrame(np.zeros((3, 3)), index=["ash", "elm", "oak"], columns=["ash", "elm", "fir"]),
+            "index and columns are not the same task labels",
+        ),
         ([["a", "b"], ["c", "d"]], "adjacency must be a square matrix of numbers"),
         ("graph", "adjacency must be a square matrix of numbers"),
     ],
@@ -530,7 +535,8 @@ def test_adjacency_dataframe_is_not_modified():
 def test_a_source_of_the_wrong_type_names_source_and_what_it_accepts(cls, source, shown, data):
     X, y = data
     target = (y > 0).astype(int) if cls is TransferClassifier else y
-    with pytest.raises(InvalidParameterError, match=r"^source must be None, a fitted linear model .* or a pair \(coef, intercept\)"):
+    accepted = r"^source must be None, a fitted linear model .* or a pair \(coef, intercept\)"
+    with pytest.raises(InvalidParameterError, match=accepted):
         cls(source=source).fit(X, target)
     with pytest.raises(InvalidParameterError, match=shown):
         cls(source=source).fit(X, target)
@@ -599,47 +605,9 @@ def test_more_folds_than_rows_of_a_class_names_the_task_and_class(data):
     X, y = data
     tasks = np.repeat(["a", "b", "c"], 8)
     classes = np.tile([0, 0, 0, 0, 1, 1, 1, 1], 3)
-    with pytest.raises(ValueError, match=r"every \(task, class\) pair has fewer than 5 rows \(the largest, task 'a' with class 0, has 4\)"):
+    message = r"every \(task, class\) pair has fewer than 5 rows \(the largest, task 'a' with class 0, has 4\)"
+    with pytest.raises(ValueError, match=message):
         MultiTaskClassifierCV(alphas=3, cv=5).fit(X, classes, tasks=tasks)
-
-
-def _minimum_norm_interpolant(X, y):
-    """The limit α → 0 of ridge with a free intercept: pinv of the centred rows."""
-    x_mean, y_mean = X.mean(axis=0), y.mean()
-    coef = np.linalg.pinv(X - x_mean) @ (y - y_mean)
-    return coef, y_mean - x_mean @ coef
-
-
-@pytest.mark.parametrize("n_tasks", [1, 3])
-def test_near_zero_alpha_with_more_features_than_rows_interpolates(n_tasks):
-    """Issue 18: α = 1e-14, 10 rows, 50 features gave a training residual of 0.78 (scikit-learn: 6e-15)."""
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(10 * n_tasks, 50))
-    y = rng.normal(size=10 * n_tasks)
-    tasks = np.repeat(np.arange(n_tasks), 10)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        model = MultiTaskRegressor(penalty="ridge", alpha=1e-14).fit(X, y, tasks=tasks)
-    assert np.abs(model.predict(X, tasks=tasks) - y).max() < 1e-10
-    for t in range(n_tasks):
-        rows = tasks == t
-        coef, intercept = _minimum_norm_interpolant(X[rows], y[rows])
-        assert_allclose(model.coef_[t], coef, atol=1e-10)
-        assert_allclose(model.intercept_[t], intercept, atol=1e-10)
-        assert_allclose(model.coef_[t], Ridge(alpha=1e-14 * 10).fit(X[rows], y[rows]).coef_, atol=1e-10)
-
-
-def test_near_zero_alpha_interpolates_on_a_shared_design_and_along_a_path():
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(10, 50))
-    Y = rng.normal(size=(10, 3))
-    shared = MultiTaskRegressor(penalty="ridge", alpha=1e-14).fit(X, Y)
-    design = StackedDesign(np.vstack([X] * 3), Y.T.ravel(), np.repeat(np.arange(3), 10), 3, np.ones(30), np.ones(3))
-    path_coef, _ = MeanRegularisedPath(design, fit_intercept=True).solve(1e-14, (1.0, 0.0))
-    for t in range(3):
-        coef, _ = _minimum_norm_interpolant(X, Y[:, t])
-        assert_allclose(shared.coef_[t], coef, atol=1e-10)
-        assert_allclose(path_coef[t], coef, atol=1e-10)
 
 
 @pytest.mark.parametrize(

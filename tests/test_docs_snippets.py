@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]
 # ```python fences, and the MyST directives a Sphinx page may use instead.
-BLOCK = re.compile(r"^```(?:python|\{code-block\} python|\{code-cell\} python)[^\n]*\n(.*?)^```", re.S | re.M)
+BLOCK = re.compile(r"^```(?:python|\{code-block\} python|\{code-cell\} (?:python|ipython3))[^\n]*\n(.*?)^```", re.S | re.M)
 IMPORTED = re.compile(r"^\s*(?:from|import)\s+([A-Za-z_]\w*)", re.M)
 
 
@@ -32,6 +32,7 @@ def test_pages_have_code_blocks():
     assert len(list(_blocks())) >= 15
 
 
+@pytest.mark.slow  # one fresh interpreter per block (about 2 s of imports each)
 @pytest.mark.parametrize("code", list(_blocks()))
 def test_code_block_runs_on_its_own(code, tmp_path):
     missing = sorted({name for name in IMPORTED.findall(code) if importlib.util.find_spec(name) is None})

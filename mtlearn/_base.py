@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._design import SharedDesign, StackedDesign
-from ._tasks import check_sample_weight, encode_tasks, map_tasks, split_task_column
+from ._tasks import check_sample_weight, check_task_weights, encode_tasks, map_tasks, split_task_column
 from .penalties import PENALTIES, Penalty, make_penalty
 from .solvers import Path, SolverResult, solve
 
@@ -90,7 +90,7 @@ class MultiTaskLinearModel(BaseEstimator):
             y = y[:, 0]
         if shared:
             tasks_ = np.arange(y.shape[1])
-            if sample_weight.sum() <= 0:
+            if sample_weight.max(initial=0.0) <= 0:
                 raise ValueError("sample weights sum to zero: at least one row needs a positive weight.")
         else:
             labels = np.zeros(n_samples, dtype=np.int64) if task_input.labels is None else task_input.labels
@@ -112,26 +112,7 @@ class MultiTaskLinearModel(BaseEstimator):
         return FitData(design, tasks_, shared)
 
     def _task_weight_vector(self, tasks_):
-        task_weights = self.task_weights
-        if task_weights is None:
-            return np.ones(len(tasks_))
-        if isinstance(task_weights, dict):
-            missing = [task for task in tasks_.tolist() if task not in task_weights]
-            if missing:
-                raise ValueError(f"task_weights has no weight for task(s) {missing[:10]}.")
-            task_weights = [task_weights[task] for task in tasks_.tolist()]
-        try:
-            rho = np.asarray(task_weights, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"task_weights must be numbers, got {self.task_weights!r}.") from exc
-        if rho.shape != (len(tasks_),):
-            raise ValueError(
-                f"task_weights has shape {rho.shape}, expected ({len(tasks_)},): one weight per task "
-                "in the order of the sorted task labels (or pass a dict {task: weight})."
-            )
-        if not np.all(np.isfinite(rho)) or np.any(rho <= 0):
-            raise ValueError("task_weights must be finite and positive.")
-        return rho
+        return check_task_weights(self.task_weights, tasks_)
 
     # -------------------------------------------------------------- solving
     def _validate_params(self):
@@ -199,7 +180,7 @@ class MultiTaskLinearModel(BaseEstimator):
             advice = "Increase max_iter, loosen tol, or scale the features."
         else:
             reason = "stopped short of tol: round-off limits the certificate"
-            advice = "Loosen tol, increase alpha, or scale the features."
+            advice = "More iterations cannot help: loosen tol, increase alpha, or scale the features."
         warnings.warn(
             f"{type(self).__name__} {reason}: the stopping certificate (relative duality gap) is "
             f"{result.certificate:.3g} > tol={self.tol:g}. {advice}",

@@ -26,6 +26,20 @@ import scipy.sparse as sp
 _BLOCK_MATRIX_MIN_TASKS = 64
 
 
+def _checked_summed_weights(sample_weight):
+    """Weights used as they are (a loss summed over the rows): their sum must be a finite float."""
+    with np.errstate(over="ignore"):
+        total = np.sum(sample_weight)
+    if not np.isfinite(total):
+        row = int(np.argmax(sample_weight))
+        raise ValueError(
+            f"sample_weight sums to more than the largest float (its largest value is "
+            f"{float(sample_weight[row])!r}, at row {row}): this estimator sums its loss over the rows, so the "
+            "weights scale its objective; divide sample_weight by a constant (and multiply C by it)."
+        )
+    return sample_weight
+
+
 @dataclass
 class TaskBlock:
     """One task's rows: features, targets, normalised sample weights, task weight."""
@@ -68,7 +82,11 @@ class StackedDesign:
         self.starts = np.concatenate([[0], np.cumsum(counts)])
         sw = sample_weight[order]
         if average_per_task:
+            # Scaled by each task's largest weight first: the sums cannot overflow.
+            sw = sw / np.maximum.reduceat(sw, self.starts[:-1])[self.task_index]
             sw = sw / np.add.reduceat(sw, self.starts[:-1])[self.task_index]
+        else:
+            sw = _checked_summed_weights(sw)
         self.sample_weight = sw
         self.task_weights = np.asarray(task_weights, dtype=np.float64)
         self.weight = self.sample_weight * self.task_weights[self.task_index]
@@ -144,7 +162,11 @@ class SharedDesign:
         n, self.n_tasks = Y.shape
         self.n_features = X.shape[1]
         self.y = np.asarray(Y, dtype=np.float64).ravel()
-        self.sample_weight = sample_weight / sample_weight.sum() if average_per_task else sample_weight
+        if average_per_task:
+            scaled = sample_weight / sample_weight.max()  # the sum cannot overflow
+            self.sample_weight = scaled / scaled.sum()
+        else:
+            self.sample_weight = _checked_summed_weights(sample_weight)
         self.task_weights = np.asarray(task_weights, dtype=np.float64)
         self.weight = np.outer(self.sample_weight, self.task_weights).ravel()
         self._n_samples = n

@@ -2,8 +2,8 @@
 
 1. ``tasks=`` at fit / predict: an array of task labels, one per row.
 2. ``task_column=``: the labels are a column of ``X`` (an int position, or a
-   column name when ``X`` is a pandas DataFrame); the column is removed before
-   the model sees the features.
+   column name when ``X`` is a pandas or polars DataFrame); the column is
+   removed before the model sees the features.
 3. Shared design: no labels and a 2-D ``y`` of shape (n_samples, n_tasks);
    every column of ``y`` is a task on the same rows.
 4. None of the above: one task.
@@ -22,7 +22,19 @@ from sklearn.utils.validation import (
     check_array,
 )
 
-__all__ = ["TaskInput", "split_task_column", "encode_tasks", "map_tasks", "check_sample_weight"]
+from ._dataframes import frame_library, pandas_series
+from ._labels import checked_label_array
+
+__all__ = [
+    "TaskInput",
+    "check_rows_for_folds",
+    "check_sample_weight",
+    "check_task_weights",
+    "encode_tasks",
+    "map_tasks",
+    "split_task_column",
+    "task_labels",
+]
 
 
 @dataclass
@@ -41,33 +53,31 @@ class TaskInput:
     labels: object
 
 
-def _is_dataframe(X):
-    return hasattr(X, "columns") and hasattr(X, "iloc")
+def task_labels(labels, n_samples, name="tasks"):
+    """The task label of every row, from any label container, validated.
 
+    Parameters
+    ----------
+    labels : array-like of shape (n_samples,)
+        A list, NumPy array, pandas or polars Series or DataFrame column; see
+        :mod:`mtlearn._labels` for the rules (missing markers and mixed types
+        rejected; ``1``, ``1.0``, ``np.int64(1)`` and ``True`` are one task).
+    n_samples : int
+        The number of rows of X.
+    name : str, default="tasks"
+        How the messages name the labels.
 
-def _label_array(labels):
-    """The labels as a 1-D array; a sequence of tuples (hashable labels too) becomes an object array."""
-    if not hasattr(labels, "dtype") and any(isinstance(label, tuple) for label in labels):
-        array = np.empty(len(labels), dtype=object)
-        for i, label in enumerate(labels):
-            array[i] = label
-        return array
-    return np.asarray(labels)
-
-
-def _check_labels(labels, n_samples):
-    labels = _label_array(labels)
+    Returns
+    -------
+    labels : ndarray of shape (n_samples,)
+    """
+    labels = checked_label_array(labels, name, "task label")
     if labels.ndim != 1:
-        raise ValueError(f"tasks must be a 1-D array of task labels, got an array of shape {labels.shape}.")
+        raise ValueError(f"{name} must be a 1-D array of task labels, got an array of shape {labels.shape}.")
     if labels.shape[0] != n_samples:
         raise ValueError(
-            f"tasks has {labels.shape[0]} labels but X has {n_samples} rows: give one task label per row."
+            f"{name} has {labels.shape[0]} labels but X has {n_samples} rows: give one task label per row."
         )
-    if labels.dtype.kind in "fc" and not np.all(np.isfinite(labels)):
-        raise ValueError("tasks contains NaN or infinity: every row needs a finite task label.")
-    if labels.dtype.kind == "O":
-        if any(label is None or (isinstance(label, float) and not np.isfinite(label)) for label in labels):
-            raise ValueError("tasks contains None or NaN: every row needs a task label.")
     return labels
 
 
@@ -99,30 +109,26 @@ def split_task_column(estimator, X, tasks, *, reset):
         _check_feature_names(estimator, X, reset=reset)
         X = check_array(X, accept_sparse="csr", dtype=np.float64, input_name="X")
         _check_n_features(estimator, X, reset=reset)
-        labels = None if tasks is None else _check_labels(tasks, X.shape[0])
+        labels = None if tasks is None else task_labels(tasks, X.shape[0])
         return TaskInput(X, labels)
 
     _check_feature_names(estimator, X, reset=reset)
-    if _is_dataframe(X):
+    library = frame_library(X)
+    if library is not None:
+        columns = list(X.columns)
         if isinstance(task_column, str):
-            if task_column not in X.columns:
-                raise ValueError(
-                    f"task_column={task_column!r} is not a column of X; its columns are {list(X.columns)}."
-                )
-            labels = X[task_column]
-            features = X.drop(columns=[task_column])
+            if task_column not in columns:
+                raise ValueError(f"task_column={task_column!r} is not a column of X; its columns are {columns}.")
+            name = task_column
         else:
-            position = _column_position(task_column, X.shape[1])
-            labels = X.iloc[:, position]
-            features = X.drop(columns=[X.columns[position]])
-        if labels.isna().any():
-            raise ValueError(f"The task column {task_column!r} of X has missing values: every row needs a task label.")
-        labels = labels.to_numpy()
-        n_columns = X.shape[1]
+            name = columns[_column_position(task_column, len(columns))]
+        labels = library.column(X, name)
+        features = library.drop(X, name)
+        n_columns = len(columns)
     else:
         if isinstance(task_column, str):
             raise ValueError(
-                f"task_column={task_column!r} is a column name, but X is not a pandas DataFrame: "
+                f"task_column={task_column!r} is a column name, but X is not a pandas or polars DataFrame: "
                 "give an integer column position instead."
             )
         X = check_array(
@@ -147,7 +153,7 @@ def split_task_column(estimator, X, tasks, *, reset):
     if features.shape[1] == 0:
         raise ValueError(f"X has no feature columns besides the task column {task_column!r}.")
     features = check_array(features, accept_sparse="csr", dtype=np.float64, input_name="X")
-    labels = _check_labels(labels, features.shape[0])
+    labels = task_labels(labels, features.shape[0], name=f"The task column {task_column!r} of X")
     return TaskInput(features, labels)
 
 
@@ -181,7 +187,6 @@ def encode_tasks(labels):
 
 def map_tasks(labels, known_tasks):
     """Index of each label in ``known_tasks``; -1 for labels not seen in fit."""
-    labels = _label_array(labels)
     try:
         position = np.searchsorted(known_tasks, labels)
     except TypeError as exc:
@@ -195,7 +200,12 @@ def map_tasks(labels, known_tasks):
 
 
 def check_sample_weight(sample_weight, n_samples):
-    """Validated non-negative, finite sample weights (ones when None), as float64."""
+    """Validated non-negative, finite sample weights (ones when None), as float64.
+
+    The weights are returned as given (a copy): the designs normalise each
+    task's weights by their maximum before summing them, so weights near the
+    largest float do not overflow.
+    """
     if sample_weight is None:
         return np.ones(n_samples)
     if isinstance(sample_weight, numbers.Number):
@@ -207,6 +217,97 @@ def check_sample_weight(sample_weight, n_samples):
         raise ValueError(f"sample_weight must be 1-D, got shape {sample_weight.shape}.")
     if sample_weight.shape[0] != n_samples:
         raise ValueError(f"sample_weight has {sample_weight.shape[0]} entries but X has {n_samples} rows.")
-    if np.any(sample_weight < 0):
-        raise ValueError("sample_weight contains negative values; weights must be non-negative.")
+    negative = np.flatnonzero(sample_weight < 0)
+    if negative.size:
+        raise ValueError(
+            f"sample_weight contains negative values (first at row {negative[0]}: "
+            f"{float(sample_weight[negative[0]])!r}); weights must be non-negative."
+        )
     return sample_weight
+
+
+def check_task_weights(task_weights, tasks):
+    """The weight ρ_t of every task, in the order of the sorted task labels ``tasks``.
+
+    Parameters
+    ----------
+    task_weights : dict, pandas Series, array-like of shape (n_tasks,) or None
+        A dict or a pandas Series is matched to the tasks **by label** (the
+        Series by its index); labels that are not tasks are ignored, so one
+        mapping serves every fold of a cross-validation.  Any other array-like
+        is read by position: one weight per task in the order of ``tasks``.
+        None: every task weighs 1.
+    tasks : ndarray of shape (n_tasks,)
+        The sorted task labels.
+
+    Returns
+    -------
+    rho : ndarray of shape (n_tasks,)
+        Finite, positive weights.
+    """
+    if task_weights is None:
+        return np.ones(len(tasks))
+    by_label = isinstance(task_weights, dict) or pandas_series(task_weights)
+    if by_label:
+        mapping = dict(task_weights.items())
+        missing = [task for task in tasks.tolist() if task not in mapping]
+        if missing:
+            given = "the index of the task_weights Series" if pandas_series(task_weights) else "task_weights"
+            raise ValueError(
+                f"task_weights has no weight for task(s) {missing[:10]}: {given} is matched to the tasks "
+                f"by label, and holds {list(mapping)[:10]}."
+            )
+        values = [mapping[task] for task in tasks.tolist()]
+    else:
+        values = task_weights
+    try:
+        rho = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"task_weights must be numbers, got {task_weights!r}.") from exc
+    if rho.shape != (len(tasks),):
+        raise ValueError(
+            f"task_weights has shape {rho.shape}, expected ({len(tasks)},): one weight per task "
+            "in the order of the sorted task labels (or pass a dict {task: weight})."
+        )
+    bad = np.flatnonzero(~np.isfinite(rho) | (rho <= 0))
+    if bad.size:
+        raise ValueError(
+            f"task_weights must be finite and positive: task {_plain(tasks, bad[0])!r} has "
+            f"weight {float(rho[bad[0]])!r}."
+        )
+    return rho
+
+
+def _plain(array, index):
+    """Entry ``index`` of ``array`` as a Python value, for messages ('a', not np.str_('a'))."""
+    return array[index : index + 1].tolist()[0]
+
+
+def check_rows_for_folds(strata, n_splits, tasks, classes=None):
+    """Raise a ValueError when no task (or (task, class) pair) has ``n_splits`` rows to stratify on.
+
+    Parameters
+    ----------
+    strata : ndarray of int of shape (n_samples,)
+        The stratum of each row: its task, or its (task, class) pair.
+    n_splits : int
+        The number of folds asked for (``cv``).
+    tasks : ndarray of shape (n_samples,)
+        The task labels, to name the largest stratum.
+    classes : ndarray of shape (n_samples,) or None
+        The class labels when the strata are (task, class) pairs.
+    """
+    counts = np.bincount(strata)
+    if counts.max() >= n_splits:
+        return
+    row = np.flatnonzero(strata == np.argmax(counts))[0]
+    what = "task" if classes is None else "(task, class) pair"
+    largest = f"task {_plain(tasks, row)!r}"
+    if classes is not None:
+        largest += f" with class {_plain(classes, row)!r}"
+    raise ValueError(
+        f"cv={n_splits} splits the rows of every {what} into {n_splits} folds, but every {what} has fewer "
+        f"than {n_splits} rows (the largest, {largest}, has {counts.max()}). Use cv={counts.max()} or "
+        "fewer, or pass a splitter such as KFold (tasks absent from a training fold then need "
+        "handle_unknown='shared')."
+    )

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_array
 
 from ._base import MultiTaskLinearModel
 from ._design import with_targets
+from ._labels import checked_class_labels
 from .losses import Loss, get_loss
 from .solvers import Intercepts, Problem
 
@@ -48,9 +49,10 @@ _COMMON_PARAMETERS_DOC = """
     task_column : int, str or None, default=None
         Position (or DataFrame column name) of the column of X holding the
         task labels; that column is not a feature.
-    task_weights : dict, array-like of shape (n_tasks,) or None, default=None
-        ρ_t of the objective, by task label (dict) or in the order of the
-        sorted labels; None gives 1 to every task.
+    task_weights : dict, pandas Series, array-like of shape (n_tasks,) or None, default=None
+        ρ_t of the objective, by task label (a dict, or a Series by its index;
+        labels that are not tasks are ignored) or in the order of the sorted
+        labels; None gives 1 to every task.
     handle_unknown : {"error", "shared"}, default="error"
         What predicting for a task not seen in fit does: raise a ValueError
         naming it, or use the shared model (``shared_coef_``, ``shared_intercept_``).
@@ -337,7 +339,7 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
         """
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
-        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        y = check_array(checked_class_labels(y), ensure_2d=False, dtype=None, input_name="y")
         check_classification_targets(y)
         labels, codes = np.unique(y, return_inverse=True)
         data = self._validated_fit_data(

@@ -29,7 +29,8 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array
 
 from ._base import FittedPath
-from ._tasks import check_sample_weight, encode_tasks, split_task_column
+from ._labels import checked_class_labels
+from ._tasks import check_rows_for_folds, check_sample_weight, encode_tasks, split_task_column
 from .estimators import _TASK_INPUT_DOC, MultiTaskClassifier, MultiTaskRegressor
 from .losses import SquaredLoss
 from .penalties import make_penalty
@@ -261,6 +262,7 @@ class _CVMixin:
         task_input = split_task_column(self, X, tasks, reset=True)
         X, tasks = task_input.X, task_input.labels
         problems = _training_problems(base, X, y, tasks, sample_weight)
+        y = checked_class_labels(y) if is_classifier(self) else y
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X.shape[0])
@@ -386,6 +388,7 @@ def _folds(cv, X, y, tasks, groups, *, classifier):
     if classifier:
         _, classes = np.unique(y, return_inverse=True)
         strata = strata * (classes.max() + 1) + classes.ravel()
+    check_rows_for_folds(strata, n_splits, tasks, y if classifier else None)
     return list(StratifiedKFold(n_splits=n_splits).split(np.zeros((len(strata), 1)), strata))
 
 

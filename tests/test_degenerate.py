@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 from scipy.optimize import minimize
 from scipy.special import log_expit
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -20,7 +21,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import LinearSVC
 
 from mtlearn import MultiTaskClassifier, MultiTaskLinearSVC, MultiTaskRegressor
+from mtlearn._design import StackedDesign
 from mtlearn.penalties import PENALTIES, make_penalty
+from mtlearn.solvers._exact_ridge import MeanRegularisedPath
 
 
 def task_matrix(penalty, mix, n_tasks):
@@ -140,6 +143,45 @@ def test_more_features_than_samples_regression(penalty):
     W, b = quadratic_reference(X, y, tasks, 0.1, task_matrix(penalty, 0.7, 3))
     np.testing.assert_allclose(model.coef_, W, rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(model.intercept_, b, rtol=1e-8, atol=1e-10)
+
+
+def _minimum_norm_interpolant(X, y):
+    """The limit α → 0 of ridge with a free intercept: pinv of the centred rows."""
+    x_mean, y_mean = X.mean(axis=0), y.mean()
+    coef = np.linalg.pinv(X - x_mean) @ (y - y_mean)
+    return coef, y_mean - x_mean @ coef
+
+
+@pytest.mark.parametrize("n_tasks", [1, 3])
+def test_near_zero_alpha_with_more_features_than_rows_interpolates(n_tasks):
+    """Issue 18: α = 1e-14, 10 rows, 50 features gave a training residual of 0.78 (scikit-learn: 6e-15)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(10 * n_tasks, 50))
+    y = rng.normal(size=10 * n_tasks)
+    tasks = np.repeat(np.arange(n_tasks), 10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = MultiTaskRegressor(penalty="ridge", alpha=1e-14).fit(X, y, tasks=tasks)
+    assert np.abs(model.predict(X, tasks=tasks) - y).max() < 1e-10
+    for t in range(n_tasks):
+        rows = tasks == t
+        coef, intercept = _minimum_norm_interpolant(X[rows], y[rows])
+        assert_allclose(model.coef_[t], coef, atol=1e-10)
+        assert_allclose(model.intercept_[t], intercept, atol=1e-10)
+        assert_allclose(model.coef_[t], Ridge(alpha=1e-14 * 10).fit(X[rows], y[rows]).coef_, atol=1e-10)
+
+
+def test_near_zero_alpha_interpolates_on_a_shared_design_and_along_a_path():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(10, 50))
+    Y = rng.normal(size=(10, 3))
+    shared = MultiTaskRegressor(penalty="ridge", alpha=1e-14).fit(X, Y)
+    design = StackedDesign(np.vstack([X] * 3), Y.T.ravel(), np.repeat(np.arange(3), 10), 3, np.ones(30), np.ones(3))
+    path_coef, _ = MeanRegularisedPath(design, fit_intercept=True).solve(1e-14, (1.0, 0.0))
+    for t in range(3):
+        coef, _ = _minimum_norm_interpolant(X, Y[:, t])
+        assert_allclose(shared.coef_[t], coef, atol=1e-10)
+        assert_allclose(path_coef[t], coef, atol=1e-10)
 
 
 @pytest.mark.parametrize("penalty", available_penalties())

@@ -98,23 +98,3 @@ def test_plot_structured_penalties(tmp_path):
         with open(tmp_path / name, "rb") as handle:
             assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
         assert (tmp_path / name).stat().st_size > 10_000
-
-
-DOC_PAGES = sorted((ROOT / "docs").glob("*.md"))
-
-
-@pytest.mark.parametrize("page", DOC_PAGES, ids=lambda page: page.name)
-def test_documentation_code_runs(page, tmp_path, monkeypatch):
-    """The ```python blocks of each page run in order, in one namespace."""
-    blocks = re.findall(r"^```python\n(.*?)^```", page.read_text(encoding="utf-8"), flags=re.S | re.M)
-    if not blocks:
-        pytest.skip(f"{page.name} has no Python code")
-    pytest.importorskip("matplotlib").use("Agg")
-    if "dask" in "".join(blocks):
-        pytest.importorskip("distributed")
-    if "skops" in "".join(blocks):
-        pytest.importorskip("skops")
-    monkeypatch.chdir(tmp_path)
-    namespace = {"__name__": "__doc_page__"}
-    for block in blocks:
-        exec(compile(block, str(page), "exec"), namespace)

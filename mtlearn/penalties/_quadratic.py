@@ -12,6 +12,7 @@ import numbers
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
+from .._task_graph import check_adjacency
 from ._base import NormPenalty, Penalty, TaskQuadratic
 from ._sparse import soft_threshold
 
@@ -131,10 +132,11 @@ class GraphPenalty(Penalty):
 
     Parameters
     ----------
-    adjacency : array-like of shape (n_tasks, n_tasks)
+    adjacency : array-like, scipy.sparse matrix or DataFrame of shape (n_tasks, n_tasks)
         Symmetric, non-negative and finite task similarities, in the order of
-        the sorted task labels (the rows of ``coef_``).  Its diagonal is
-        ignored (it does not change the Laplacian).
+        the sorted task labels (the rows of ``coef_``); a pandas DataFrame
+        whose index and columns are the task labels is put in that order.  Its
+        diagonal is ignored (it does not change the Laplacian).
     ridge : float >= 0, default=0.0
         Weight of the ridge term ½‖W‖_F².
     l1 : float >= 0, default=0.0
@@ -179,21 +181,7 @@ class GraphPenalty(Penalty):
 
     def _checked_adjacency(self, n_tasks=None):
         """The adjacency as a validated float array (its shape checked against ``n_tasks`` when given)."""
-        A = np.asarray(self.adjacency, dtype=np.float64)
-        if A.ndim != 2 or A.shape[0] != A.shape[1]:
-            raise ValueError(f"adjacency must be a square matrix, one row and one column per task; got shape {A.shape}.")
-        if n_tasks is not None and A.shape != (n_tasks, n_tasks):
-            raise ValueError(
-                f"adjacency has shape {A.shape}, expected ({n_tasks}, {n_tasks}): one row and one column "
-                "per task, in the order of the sorted task labels."
-            )
-        if not np.all(np.isfinite(A)):
-            raise ValueError("adjacency contains NaN or infinity: every entry must be finite.")
-        if np.any(A < 0):
-            raise ValueError("adjacency has negative entries: task similarities must be >= 0.")
-        if not np.allclose(A, A.T, rtol=1e-12, atol=1e-12 * max(np.max(A, initial=0.0), 1.0)):
-            raise ValueError("adjacency is not symmetric: A[s, t] must equal A[t, s].")
-        return A
+        return check_adjacency(self.adjacency, n_tasks)
 
     def task_matrix(self, n_tasks):
         """``M = L + ridge·I``, with L the Laplacian of the adjacency."""
@@ -204,7 +192,7 @@ class GraphPenalty(Penalty):
 
     def _spectrum(self, n_tasks):
         """Eigenvalues and eigenvectors of M, cached while the parameters stay the same."""
-        key = (n_tasks, float(self.ridge), np.asarray(self.adjacency, dtype=np.float64).tobytes())
+        key = (n_tasks, float(self.ridge), self._checked_adjacency(n_tasks).tobytes())
         cached = getattr(self, "_spectrum_cache", None)
         if cached is None or cached[0] != key:
             lam, U = np.linalg.eigh(self.task_matrix(n_tasks))

@@ -51,6 +51,17 @@ from ._problem import weighted_gram
 _GROUP_ENTRIES = 1 << 22
 
 
+def _squared_singular_values(singular, rows_shape):
+    """``s²``, with the singular values at round-off level (``numpy.linalg.matrix_rank``'s cut-off) set to 0.
+
+    Centring n < p rows leaves a singular value of order ε·s_max that is 0
+    in exact arithmetic: kept, the coordinate of g on it (round-off too) would
+    be divided by α, far from the minimum-norm limit as α → 0.
+    """
+    cutoff = singular.max(axis=-1, keepdims=True) * max(rows_shape[-2:]) * np.finfo(np.float64).eps
+    return np.where(singular > cutoff, singular**2, 0.0)
+
+
 def _centred_spectrum(X, sample_weight, fit_intercept):
     """Eigenvectors Q and eigenvalues λ of X̃ᵀ V X̃, and the weighted mean of X."""
     p = X.shape[1]
@@ -62,7 +73,7 @@ def _centred_spectrum(X, sample_weight, fit_intercept):
         return Q, np.maximum(lam, 0.0), x_mean
     rows = np.sqrt(sample_weight)[:, None] * (X - x_mean)
     _, s, Vt = scipy.linalg.svd(rows, full_matrices=False, check_finite=False)
-    return Vt.T, s * s, x_mean
+    return Vt.T, _squared_singular_values(s, rows.shape), x_mean
 
 
 class _ExplicitInverses:
@@ -99,9 +110,10 @@ class _Spectra:
 
     def __init__(self, Q, lam, g):
         self.Q, self.lam = Q, lam
-        p, r = Q.shape[1:]
-        self.coords = np.matmul(g[:, None, :], Q)[:, 0]
-        self.off_span = g - self.expand(self.coords) if r < p else None
+        p = Q.shape[1]
+        # g_t = ρ_t X̃_tᵀ V_t ỹ_t lies in the range of A_t: its coordinates on the
+        # eigenvalues 0 (and off the span of Q) are round-off, which 1/α would amplify.
+        self.coords = np.where(lam > 0, np.matmul(g[:, None, :], Q)[:, 0], 0.0)
         # The Q_t side by side, shape (p, k r): Σ_t Q_t D_t Q_tᵀ is one product.
         self.columns = Q.transpose(1, 0, 2).reshape(p, -1)
 
@@ -122,8 +134,6 @@ class _SpectralOperator:
         denominators = a * spectra.lam + alpha
         self.weights = spectra.lam / denominators
         self.inverse_g = spectra.expand(spectra.coords / denominators)
-        if spectra.off_span is not None:
-            self.inverse_g += spectra.off_span / alpha
 
     def curvature_apply(self, u):
         """``A_t M_t⁻¹ u`` for every task, shape (k, p)."""
@@ -208,7 +218,7 @@ def _row_spectra(X, S, rho, x_mean, g):
     """:class:`_Spectra` of a dense group with fewer rows than features, from the SVD of its centred rows."""
     rows = np.sqrt(S)[:, :, None] * (X - x_mean[:, None, :])
     _, singular, Vt = np.linalg.svd(rows, full_matrices=False)
-    return _Spectra(Vt.transpose(0, 2, 1), rho[:, None] * singular**2, g)
+    return _Spectra(Vt.transpose(0, 2, 1), rho[:, None] * _squared_singular_values(singular, rows.shape), g)
 
 
 def _batched_eigh(A):

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import MultiTaskLinearModel
 from .._design import StackedDesign
+from .._labels import checked_class_labels
 from .._tasks import check_sample_weight
 from ..losses import SquaredLoss, get_loss
 from ..solvers import Intercepts, Path, Problem, SolverResult, solve
@@ -178,7 +179,7 @@ class _TransferLinearModel(BaseEstimator):
 
 def _validated_weights(sample_weight, n_samples):
     sample_weight = check_sample_weight(sample_weight, n_samples)
-    if sample_weight.sum() <= 0:
+    if sample_weight.max(initial=0.0) <= 0:
         raise ValueError("sample weights sum to zero: at least one row needs a positive weight.")
     return sample_weight
 
@@ -485,7 +486,7 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
         self
         """
         self._validate_params()
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
+        X, y = validate_data(self, X, checked_class_labels(y), accept_sparse="csr", dtype=np.float64)
         check_classification_targets(y)
         sample_weight = _validated_weights(sample_weight, X.shape[0])
         labels, codes = np.unique(y, return_inverse=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
 
@@ -109,15 +110,29 @@ def _from_estimator(source, source_task):
         index = tasks.index(source_task)
         coef, intercept = source.coef_[index], source.intercept_[index]
     return Source(
-        _as_rows(coef, "the source's coefficients"),
+        _as_rows(coef, "The source's coefficients"),
         np.atleast_1d(np.asarray(intercept, dtype=np.float64)).ravel(),
         getattr(source, "classes_", None),
         _coefficient_names(source, multi_task),
     )
 
 
+_ACCEPTED = (
+    "source must be None, a fitted linear model (with coef_ and intercept_, e.g. wrapped in "
+    "sklearn.frozen.FrozenEstimator), a fitted mtlearn multi-task model, a coefficient array of shape "
+    "(n_features,) or (n_outputs, n_features), or a pair (coef, intercept)"
+)
+
+
+def _numbers(value, what):
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError(f"{_ACCEPTED}. {what} are not numbers ({exc}).") from exc
+
+
 def _as_rows(coef, what):
-    coef = np.asarray(coef.toarray() if hasattr(coef, "toarray") else coef, dtype=np.float64)
+    coef = _numbers(coef.toarray() if hasattr(coef, "toarray") else coef, what)
     if coef.ndim == 1:
         coef = coef[None, :]
     if coef.ndim != 2:
@@ -131,6 +146,8 @@ def read_source(source, source_task):
     """The :class:`Source` of a ``source`` parameter, or None when it is None."""
     if source is None:
         return None
+    if isinstance(source, (str, bytes, dict)):
+        raise InvalidParameterError(f"{_ACCEPTED}; got a {type(source).__name__}: {source!r:.80}.")
     if hasattr(source, "fit") or hasattr(source, "coef_"):
         return _from_estimator(source, source_task)
     if source_task is not None:
@@ -139,7 +156,7 @@ def read_source(source, source_task):
         if len(source) != 2:
             raise ValueError(f"A tuple source must be (coef, intercept), got a tuple of length {len(source)}.")
         coef = _as_rows(source[0], "The source coefficients")
-        intercept = np.atleast_1d(np.asarray(source[1], dtype=np.float64)).ravel()
+        intercept = np.atleast_1d(_numbers(source[1], "The source intercepts")).ravel()
         if intercept.shape != (coef.shape[0],):
             raise ValueError(
                 f"The source intercept has shape {intercept.shape}, expected ({coef.shape[0]},): one per "

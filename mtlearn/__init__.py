@@ -1,6 +1,7 @@
 """mtlearn: scikit-learn compatible multi-task and transfer learning for linear models and SVMs."""
 
 from .estimators import MultiTaskClassifier, MultiTaskLinearSVC, MultiTaskRegressor
+from .kernel import MultiTaskKernelRidge, MultiTaskSVC
 from .model_selection import MultiTaskClassifierCV, MultiTaskRegressorCV
 from .penalties import (
     ClusterPenalty,
@@ -25,9 +26,11 @@ __all__ = [
     "MeanPenalty",
     "MultiTaskClassifier",
     "MultiTaskClassifierCV",
+    "MultiTaskKernelRidge",
     "MultiTaskLinearSVC",
     "MultiTaskRegressor",
     "MultiTaskRegressorCV",
+    "MultiTaskSVC",
     "RidgePenalty",
     "TracePenalty",
     "TransferClassifier",

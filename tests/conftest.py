@@ -23,6 +23,8 @@ CERTIFIED = [
     mtlearn.MultiTaskClassifierCV,
     mtlearn.TransferRegressor,
     mtlearn.TransferClassifier,
+    mtlearn.MultiTaskKernelRidge,
+    mtlearn.MultiTaskSVC,
 ]
 
 

@@ -10,9 +10,11 @@ from sklearn.utils.estimator_checks import (
 from mtlearn import (
     MultiTaskClassifier,
     MultiTaskClassifierCV,
+    MultiTaskKernelRidge,
     MultiTaskLinearSVC,
     MultiTaskRegressor,
     MultiTaskRegressorCV,
+    MultiTaskSVC,
 )
 
 _DUAL_SAMPLE_WEIGHT_REASON = (
@@ -34,6 +36,8 @@ DEFAULT_ESTIMATORS = [
     MultiTaskClassifier(loss="hinge"),
     MultiTaskClassifier(loss="squared_hinge"),
     MultiTaskLinearSVC(),
+    MultiTaskKernelRidge(),
+    MultiTaskSVC(),
 ]
 
 # A 3-value α grid and 2 folds keep the checks fast (each CV fit is 2 paths of 3 fits and a
@@ -44,11 +48,12 @@ CV_ESTIMATORS = [MultiTaskRegressorCV(**SMALL_GRID), MultiTaskClassifierCV(**SMA
 TIGHT_HINGE_ESTIMATORS = [
     MultiTaskClassifier(loss="hinge", tol=1e-10, max_iter=100_000),
     MultiTaskLinearSVC(tol=1e-10, max_iter=100_000),
+    MultiTaskSVC(tol=1e-10, max_iter=100_000),
 ]
 
 
 def _expected_failures(estimator):
-    if isinstance(estimator, MultiTaskLinearSVC) or getattr(estimator, "loss", None) == "hinge":
+    if isinstance(estimator, (MultiTaskLinearSVC, MultiTaskSVC)) or getattr(estimator, "loss", None) == "hinge":
         return HINGE_XFAILS
     return {}
 

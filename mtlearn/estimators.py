@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_array
 
 from ._base import MultiTaskLinearModel, penalty_info, warm_start_point
 from ._design import with_targets
+from ._subspace import SharedSubspaceMixin
 from .losses import get_loss
 from .solvers import CompositeProblem, Intercepts, SolverResult, hinge_dual, solve_mean_regularised_squared
 
@@ -87,6 +88,10 @@ _COMMON_ATTRIBUTES_DOC = """
         What the penalty reports about the solution (its ``describe``), e.g.
         ``"support"`` (selected features) for ``"l21"``, ``"lasso"`` and
         ``"dirty"``, ``"rank"`` for ``"trace"``; empty for ``"mean"`` and ``"ridge"``.
+    components_ : ndarray of shape (k, n_features)
+        Low-rank penalties (``"trace"``) only, with ``transform`` and
+        ``get_feature_names_out``: orthonormal rows spanning the row space of
+        ``coef_``, k its numerical rank (see :class:`mtlearn._subspace.SharedSubspaceMixin`).
 """
 
 
@@ -149,7 +154,7 @@ def _docstring(template):
     (2,)
     """
 )
-class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
+class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearModel):
     _parameter_constraints = {
         **MultiTaskLinearModel._parameter_constraints,
         "loss": [StrOptions({"squared_error"})],
@@ -297,7 +302,7 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
 {attributes}
     """
 )
-class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
+class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearModel):
     _parameter_constraints = {
         **MultiTaskLinearModel._parameter_constraints,
         "loss": [StrOptions({"logistic", "hinge", "squared_hinge"})],

@@ -32,6 +32,7 @@ HINGE_XFAILS = {
 DEFAULT_ESTIMATORS = [
     MultiTaskRegressor(),
     MultiTaskRegressor(penalty="ridge"),
+    MultiTaskRegressor(penalty="trace"),
     MultiTaskClassifier(),
     MultiTaskClassifier(loss="hinge"),
     MultiTaskClassifier(loss="squared_hinge"),
@@ -52,7 +53,17 @@ TIGHT_HINGE_ESTIMATORS = [
 ]
 
 
+TRACE_XFAILS = {
+    "check_transformer_n_iter": (
+        "fits alpha=1 on data whose alpha_max is 0.41: W = 0 is optimal at the start, so the "
+        "certified solver stops after n_iter_=0 iterations"
+    ),
+}
+
+
 def _expected_failures(estimator):
+    if getattr(estimator, "penalty", None) == "trace":
+        return TRACE_XFAILS
     if isinstance(estimator, (MultiTaskLinearSVC, MultiTaskSVC)) or getattr(estimator, "loss", None) == "hinge":
         return HINGE_XFAILS
     return {}

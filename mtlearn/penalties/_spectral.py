@@ -28,6 +28,8 @@ class TracePenalty(SparsePenalty):
     the shared coefficient is the mean task model.
     """
 
+    low_rank = True
+
     def value(self, W):
         return float(np.sum(np.linalg.svd(W, compute_uv=False)))
 

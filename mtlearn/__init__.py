@@ -13,6 +13,7 @@ from .penalties import (
     RidgePenalty,
     TracePenalty,
 )
+from .representation import SharedRepresentationRegressor
 from .transfer import TransferClassifier, TransferRegressor
 
 __version__ = "0.1.0"
@@ -32,6 +33,7 @@ __all__ = [
     "MultiTaskRegressorCV",
     "MultiTaskSVC",
     "RidgePenalty",
+    "SharedRepresentationRegressor",
     "TracePenalty",
     "TransferClassifier",
     "TransferRegressor",

@@ -30,6 +30,11 @@ def subspace_basis(coef):
     return Vt[: _rank(singular_values, stacked.shape)]
 
 
+def _low_rank(estimator):
+    """Whether the estimator's fit is low-rank (its own ``_fits_low_rank``, subclasses' overrides included)."""
+    return estimator._fits_low_rank()
+
+
 class SharedSubspaceMixin:
     """``components_``, ``transform``, ``fit_transform`` and ``get_feature_names_out`` for low-rank fits.
 
@@ -67,7 +72,7 @@ class SharedSubspaceMixin:
         check_is_fitted(self, "coef_")
         return subspace_basis(self.coef_)
 
-    @available_if(_fits_low_rank)
+    @available_if(_low_rank)
     def transform(self, X):
         """The coordinates of the rows in the shared subspace: ``X @ components_.T``.
 
@@ -84,12 +89,12 @@ class SharedSubspaceMixin:
         features = split_task_column(self, X, None, reset=False).X
         return np.asarray(features @ components.T)
 
-    @available_if(_fits_low_rank)
+    @available_if(_low_rank)
     def fit_transform(self, X, y, tasks=None, sample_weight=None):
         """Fit the model, then :meth:`transform` X: shape (n_samples, k)."""
         return self.fit(X, y, tasks=tasks, sample_weight=sample_weight).transform(X)
 
-    @available_if(_fits_low_rank)
+    @available_if(_low_rank)
     def get_feature_names_out(self, input_features=None):
         """Names of the k coordinates of :meth:`transform`: the lower-cased class name and the index."""
         return _generate_get_feature_names_out(self, self.components_.shape[0], input_features=input_features)

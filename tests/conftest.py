@@ -25,6 +25,7 @@ CERTIFIED = [
     mtlearn.TransferClassifier,
     mtlearn.MultiTaskKernelRidge,
     mtlearn.MultiTaskSVC,
+    mtlearn.SharedRepresentationRegressor,
 ]
 
 

@@ -15,6 +15,7 @@ from mtlearn import (
     MultiTaskRegressor,
     MultiTaskRegressorCV,
     MultiTaskSVC,
+    SharedRepresentationRegressor,
 )
 
 _DUAL_SAMPLE_WEIGHT_REASON = (
@@ -39,6 +40,7 @@ DEFAULT_ESTIMATORS = [
     MultiTaskLinearSVC(),
     MultiTaskKernelRidge(),
     MultiTaskSVC(),
+    SharedRepresentationRegressor(),
 ]
 
 # A 3-value α grid and 2 folds keep the checks fast (each CV fit is 2 paths of 3 fits and a

@@ -124,6 +124,8 @@ def plot(rows, path):
         ax.plot(sizes, [s[name] for _, s in rows], marker="o", label=name)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.set_xticks(sizes, [str(n) for n in sizes], minor=False)
+    ax.set_xticks([], minor=True)
     ax.set_xlabel("rows of the new task")
     ax.set_ylabel("test MSE (noise-free target)")
     ax.set_title(f"a new task in a {RANK}-dimensional shared subspace of {N_FEATURES} features")

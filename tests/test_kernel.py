@@ -236,3 +236,18 @@ def test_sparse_rows_give_the_dense_model():
     sparse = MultiTaskSVC(**TIGHT).fit(sp.csr_matrix(X), y, tasks=task_index)
     assert_allclose(sparse.decision_function(sp.csr_matrix(X), tasks=task_index),
                     dense.decision_function(X, tasks=task_index), atol=1e-8)
+
+
+def test_docstring_examples():
+    import doctest
+
+    import mtlearn.kernel._estimators as module
+
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_score_takes_the_tasks():
+    X, y, task_index = make_tasks(10)
+    model = MultiTaskKernelRidge(gamma=0.2, alpha=0.01).fit(X, y, tasks=task_index)
+    assert_allclose(model.score(X, y, tasks=task_index), 1 - np.mean((model.predict(X, tasks=task_index) - y) ** 2) / np.var(y))

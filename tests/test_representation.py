@@ -101,3 +101,12 @@ def test_too_few_iterations_warn():
     X, y, tasks, *_ = _subspace_tasks(4)
     with pytest.warns(ConvergenceWarning, match="max_iter=1"):
         SharedRepresentationRegressor(init="random", random_state=0, max_iter=1).fit(X, y, tasks=tasks)
+
+
+def test_docstring_examples():
+    import doctest
+
+    import mtlearn.representation as module
+
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.metrics.pairwise import PAIRWISE_KERNEL_FUNCTIONS
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -294,6 +295,10 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelMachine):
         features, labels = self._features(X, tasks)
         return self.linear_model_.predict(features, tasks=labels)
 
+    def score(self, X, y, tasks=None, sample_weight=None):
+        """R² of the predictions (see :func:`sklearn.metrics.r2_score`)."""
+        return r2_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight)
+
 
 @_document(
     r"""Multi-task kernel support vector classifier, with ``C`` as in :class:`sklearn.svm.SVC`.
@@ -408,3 +413,7 @@ class MultiTaskSVC(ClassifierMixin, MultiTaskKernelMachine):
         """Predicted class of each row, from its task's function."""
         features, labels = self._features(X, tasks)
         return self.linear_model_.predict(features, tasks=labels)
+
+    def score(self, X, y, tasks=None, sample_weight=None):
+        """Accuracy of the predictions."""
+        return accuracy_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight)

@@ -1,6 +1,7 @@
 """mtlearn: scikit-learn compatible multi-task and transfer learning for linear models and SVMs."""
 
 from .estimators import MultiTaskClassifier, MultiTaskLinearSVC, MultiTaskRegressor
+from .kernel import MultiTaskKernelRidge, MultiTaskSVC
 from .model_selection import MultiTaskClassifierCV, MultiTaskRegressorCV
 from .penalties import (
     ClusterPenalty,
@@ -12,6 +13,7 @@ from .penalties import (
     RidgePenalty,
     TracePenalty,
 )
+from .representation import SharedRepresentationRegressor
 from .transfer import TransferClassifier, TransferRegressor
 
 __version__ = "0.1.0"
@@ -25,10 +27,13 @@ __all__ = [
     "MeanPenalty",
     "MultiTaskClassifier",
     "MultiTaskClassifierCV",
+    "MultiTaskKernelRidge",
     "MultiTaskLinearSVC",
     "MultiTaskRegressor",
     "MultiTaskRegressorCV",
+    "MultiTaskSVC",
     "RidgePenalty",
+    "SharedRepresentationRegressor",
     "TracePenalty",
     "TransferClassifier",
     "TransferRegressor",

@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_array
 from ._base import MultiTaskLinearModel
 from ._design import with_targets
 from ._labels import checked_class_labels
+from ._subspace import SharedSubspaceMixin
 from .losses import Loss, get_loss
 from .solvers import Intercepts, Problem
 
@@ -94,6 +95,10 @@ _COMMON_ATTRIBUTES_DOC = """
         What the penalty reports about the solution (its ``describe``), e.g.
         ``"support"`` (selected features) for ``"l21"``, ``"lasso"`` and
         ``"dirty"``, ``"rank"`` for ``"trace"``; empty for ``"mean"`` and ``"ridge"``.
+    components_ : ndarray of shape (k, n_features)
+        Low-rank penalties (``"trace"``) only, with ``transform`` and
+        ``get_feature_names_out``: orthonormal rows spanning the row space of
+        ``coef_``, k its numerical rank (see :class:`mtlearn._subspace.SharedSubspaceMixin`).
 """
 
 
@@ -166,7 +171,7 @@ def _docstring(template):
     (2,)
     """
 )
-class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
+class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearModel):
     _parameter_constraints = {
         **MultiTaskLinearModel._parameter_constraints,
         "loss": [StrOptions({"squared_error", "huber"}), Loss],
@@ -283,7 +288,7 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
 {attributes}
     """
 )
-class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
+class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearModel):
     _parameter_constraints = {
         **MultiTaskLinearModel._parameter_constraints,
         "loss": [StrOptions({"logistic", "hinge", "squared_hinge"}), Loss],

@@ -27,6 +27,9 @@ CERTIFIED = [
     mtlearn.MultiTaskClassifierCV,
     mtlearn.TransferRegressor,
     mtlearn.TransferClassifier,
+    mtlearn.MultiTaskKernelRidge,
+    mtlearn.MultiTaskSVC,
+    mtlearn.SharedRepresentationRegressor,
 ]
 
 

@@ -22,9 +22,12 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from mtlearn import (
     MultiTaskClassifier,
     MultiTaskClassifierCV,
+    MultiTaskKernelRidge,
     MultiTaskLinearSVC,
     MultiTaskRegressor,
     MultiTaskRegressorCV,
+    MultiTaskSVC,
+    SharedRepresentationRegressor,
     TransferClassifier,
     TransferRegressor,
 )
@@ -51,6 +54,9 @@ ESTIMATORS = {
     "classifier_cv": _factory(MultiTaskClassifierCV, alphas=3, cv=2),
     "transfer_regressor": _factory(TransferRegressor),
     "transfer_classifier": _factory(TransferClassifier),
+    "kernel_ridge": _factory(MultiTaskKernelRidge),
+    "kernel_svc": _factory(MultiTaskSVC),
+    "shared_representation": _factory(SharedRepresentationRegressor),
 }
 
 # What a case may need, and the parameters an estimator must have to offer it.  A case may
@@ -586,8 +592,18 @@ def test_hinge_loss_rejects_a_non_quadratic_penalty(kind, penalty):
         ESTIMATORS[kind](penalty=penalty).fit(data.X, data.y, tasks=data.tasks)
 
 
+@pytest.mark.parametrize("kind", ["kernel_ridge", "kernel_svc"])
+@pytest.mark.parametrize("penalty", _non_quadratic_penalties())
+def test_kernel_machines_reject_a_non_quadratic_penalty(kind, penalty):
+    data = make_data(kind)
+    with pytest.raises(ValueError, match=f"need a quadratic task penalty.*penalty={penalty.title()}Penalty"):
+        ESTIMATORS[kind](penalty=penalty).fit(data.X, data.y, tasks=data.tasks)
+
+
 # ------------------------------------------------------------------------------ graph penalty
-@pytest.mark.parametrize("kind", ["regressor", "logistic", "svc", "regressor_cv", "classifier_cv"])
+@pytest.mark.parametrize(
+    "kind", ["regressor", "logistic", "svc", "regressor_cv", "classifier_cv", "kernel_ridge", "kernel_svc"]
+)
 @pytest.mark.parametrize(
     "adjacency, match",
     [

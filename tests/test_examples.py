@@ -98,3 +98,35 @@ def test_plot_structured_penalties(tmp_path):
         with open(tmp_path / name, "rb") as handle:
             assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
         assert (tmp_path / name).stat().st_size > 10_000
+
+
+def test_plot_shared_representation(tmp_path):
+    figure = tmp_path / "subspace.png"
+    output = _run("plot_shared_representation.py", "--output", str(figure))
+    models = {
+        match.group(1).strip(): (float(match.group(2)), int(match.group(3)), float(match.group(4)))
+        for match in re.finditer(r"^(\w[\w ,=]+?)\s+(" + NUMBER + r")\s+(\d)\s+(" + NUMBER + ")$", output, flags=re.M)
+    }
+    assert set(models) == {"separate ridge", "trace norm", "factorised, k = 1"}
+    # Both low-rank models find the line (rank 1, within 5 degrees); the factorised one, with less
+    # shrinkage, estimates the weights better than separate ridge.
+    for name in ("trace norm", "factorised, k = 1"):
+        assert models[name][1] == 1 and models[name][2] < 5.0
+    assert models["factorised, k = 1"][0] < models["separate ridge"][0]
+    errors = dict(re.findall(r"^  (\w[\w -]+?)\s+(" + NUMBER + ")$", output, flags=re.M))
+    assert float(errors["factorised representation"]) < float(errors["raw features"])
+    assert float(errors["trace-norm representation"]) < float(errors["raw features"])
+    assert figure.stat().st_size > 10_000
+
+
+def test_plot_multitask_svm(tmp_path):
+    figure = tmp_path / "svm.png"
+    output = _run("plot_multitask_svm.py", "--output", str(figure))
+    rows = _rows(output, 3)
+    assert [row[0] for row in rows] == [20, 50]
+    (_, separate_few, shared_few, multitask_few), (_, separate, shared, multitask) = rows
+    # With 20 rows per task sharing pays: the multi-task SVM beats separate SVMs; with 50 rows
+    # the shared SVM's single boundary costs, and the multi-task SVM beats both.
+    assert multitask_few > separate_few + 0.02
+    assert multitask > max(separate, shared)
+    assert figure.stat().st_size > 10_000

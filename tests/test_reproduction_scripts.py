@@ -140,3 +140,17 @@ def test_parameter_summary_over_splits():
     assert _common._summarise_params(["α=7.05", "α=6.71"]) == "α=6.71–7.05"
     summary = _common._summarise_params(["α=0.001, mix=0.9999", "α=0.00316, mix=0.999", "α=0.001, mix=0.9999"])
     assert summary == "α=0.001–0.00316, mix=0.9999 (2/3 splits)"
+
+
+@pytest.mark.slow
+def test_representation_transfer_curve(tmp_path):
+    import representation_transfer
+
+    figure = tmp_path / "curve.png"
+    rows = dict(representation_transfer.main(["--quick", "--figure", str(figure)]))
+    assert sorted(rows) == [5, 20]
+    for scores in rows.values():
+        # The 3-dimensional shared representation beats ridge on the 30 raw features.
+        assert scores["representation (k = 3)"] < 0.5 * scores["target only"]
+    assert rows[20]["representation (trace)"] < 0.5 * rows[20]["target only"]
+    assert figure.stat().st_size > 10_000

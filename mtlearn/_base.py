@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._design import SharedDesign, StackedDesign
-from ._tasks import check_sample_weight, encode_tasks, map_tasks, split_task_column
+from ._tasks import check_sample_weight, check_task_totals, encode_tasks, map_tasks, split_task_column
 from .penalties import PENALTIES, make_penalty
 from .solvers import solve_directly, solve_on_working_sets, uses_working_sets
 
@@ -90,13 +90,7 @@ class MultiTaskLinearModel(BaseEstimator):
         else:
             labels = np.zeros(n_samples, dtype=np.int64) if task_input.labels is None else task_input.labels
             tasks_, task_index = encode_tasks(labels)
-            totals = np.bincount(task_index, weights=sample_weight, minlength=len(tasks_))
-            empty = tasks_[totals <= 0]
-            if empty.size:
-                raise ValueError(
-                    f"The sample weights of task(s) {empty[:10].tolist()} sum to zero: "
-                    "every task needs at least one row with positive weight."
-                )
+            check_task_totals(tasks_, np.bincount(task_index, weights=sample_weight, minlength=len(tasks_)))
         rho = self._task_weight_vector(tasks_)
         if shared:
             design = SharedDesign(X, y, sample_weight, rho, average_per_task=self._average_per_task)
@@ -146,12 +140,15 @@ class MultiTaskLinearModel(BaseEstimator):
             stacklevel=3,
         )
 
-    def _solve_proximal(self, design, loss, penalty, intercepts, start):
-        """Accelerated proximal gradient, inside working sets for feature-separable penalties."""
+    def _solve_proximal(self, design, loss, penalty, intercepts, start, scale=None):
+        """Accelerated proximal gradient, inside working sets for feature-separable penalties.
+
+        ``scale``, when given, is the certificate's scale (see :class:`~mtlearn.solvers.CompositeProblem`).
+        """
         solve = solve_on_working_sets if uses_working_sets(penalty, design, loss, intercepts) else solve_directly
         return solve(
             design, loss, penalty, self._alpha(), intercepts, start,
-            tol=self.tol, max_iter=self.max_iter, verbose=self.verbose,
+            tol=self.tol, max_iter=self.max_iter, verbose=self.verbose, scale=scale,
         )
 
     # ------------------------------------------------------------ predicting

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import numbers
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,10 @@ from sklearn.utils.validation import (
     check_array,
 )
 
-__all__ = ["TaskInput", "split_task_column", "encode_tasks", "map_tasks", "check_sample_weight"]
+__all__ = [
+    "TaskInput", "split_task_column", "encode_tasks", "map_tasks", "check_sample_weight", "check_task_totals",
+    "is_dask_collection",
+]
 
 
 @dataclass
@@ -210,3 +214,22 @@ def check_sample_weight(sample_weight, n_samples):
     if np.any(sample_weight < 0):
         raise ValueError("sample_weight contains negative values; weights must be non-negative.")
     return sample_weight
+
+
+def check_task_totals(tasks, totals):
+    """Raise if a task's sample weights sum to zero (``totals[t]`` for the label ``tasks[t]``)."""
+    empty = tasks[totals <= 0]
+    if empty.size:
+        raise ValueError(
+            f"The sample weights of task(s) {empty[:10].tolist()} sum to zero: "
+            "every task needs at least one row with positive weight."
+        )
+
+
+def is_dask_collection(obj):
+    """Whether ``obj`` is a Dask collection (DataFrame, Series, array), without importing Dask.
+
+    A program that never imported Dask cannot hold a Dask collection.
+    """
+    dask = sys.modules.get("dask")
+    return dask is not None and dask.is_dask_collection(obj)

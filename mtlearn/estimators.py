@@ -13,8 +13,11 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array
 
-from ._base import MultiTaskLinearModel, penalty_info, warm_start_point
+from ._base import FitData, MultiTaskLinearModel, penalty_info, warm_start_point
 from ._design import with_targets
+from ._statistics import LeastSquaresForm
+from ._streaming import chunk_statistics, previous_coef_on
+from ._tasks import check_task_totals, is_dask_collection
 from .losses import get_loss
 from .solvers import CompositeProblem, Intercepts, SolverResult, hinge_dual, solve_mean_regularised_squared
 
@@ -208,23 +211,85 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
         self
         """
         self._validate_params()
+        self.__dict__.pop("_statistics", None)
+        if is_dask_collection(X):
+            from ._dask import dask_statistics  # Dask is an optional dependency, imported for Dask input only
+
+            return self._fit_statistics(dask_statistics(self, X, y, tasks, sample_weight), start=None)
         data = self._validated_fit_data(X, y, tasks, sample_weight, y_dtype=np.float64)
         design = data.design
-        loss, penalty = get_loss(self.loss), self._penalty()
         n_tasks, n_features = design.n_tasks, design.n_features
         intercepts = Intercepts.all_free(n_tasks) if self.fit_intercept else Intercepts.none(n_tasks)
-        if self._solved_exactly(penalty):
-            W, b = solve_mean_regularised_squared(
-                design, self.alpha, penalty.kernel_coefficients(n_tasks), self.fit_intercept
-            )
-            problem = CompositeProblem(design, loss, penalty, self.alpha, intercepts)
-            certificate, objective = problem.certify(problem.pack(W, b))
-            result = SolverResult(W, b, 1, certificate, certificate <= self.tol, objective)
-        else:
-            start = warm_start_point(self, n_tasks, n_features)
-            result = self._solve_proximal(design, loss, penalty, intercepts, start)
+        start = warm_start_point(self, n_tasks, n_features)
+        result = self._solve_design(design, intercepts, start)
         self._warn_if_not_converged(result)
-        self._store(result, penalty, data)
+        self._store(result, self._penalty(), data)
+        return self
+
+    def _solve_design(self, design, intercepts, start, scale=None):
+        """Solve the problem on ``design``: exactly for a quadratic penalty, else by proximal gradient.
+
+        ``scale``, when given, is the certificate's scale (that of the
+        original data when ``design`` is their compact least-squares form).
+        """
+        loss, penalty = get_loss(self.loss), self._penalty()
+        if not self._solved_exactly(penalty):
+            return self._solve_proximal(design, loss, penalty, intercepts, start, scale=scale)
+        W, b = solve_mean_regularised_squared(
+            design, self.alpha, penalty.kernel_coefficients(design.n_tasks), bool(intercepts.free.any())
+        )
+        problem = CompositeProblem(design, loss, penalty, self.alpha, intercepts, scale=scale)
+        certificate, objective = problem.certify(problem.pack(W, b))
+        return SolverResult(W, b, 1, certificate, certificate <= self.tol, objective)
+
+    def partial_fit(self, X, y, tasks=None, sample_weight=None):
+        """Add a chunk of rows to the per-task statistics and re-solve, warm-started.
+
+        The squared loss depends on the data only through each task's
+        weighted sufficient statistics (see :mod:`mtlearn._statistics`): count,
+        weight sum, means of x and y, centred Gram matrix C_t = Σ s_i x̃_i x̃_iᵀ,
+        c_t = Σ s_i x̃_i ỹ_i and Σ s_i ỹ_i².  Each call merges the chunk's into
+        them and minimises the objective of the class docstring on all rows
+        seen so far, so after the last chunk ``coef_`` and ``intercept_`` are
+        those of ``fit`` on the concatenated chunks (at the solver's ``tol``).
+        A task may first appear in any chunk.  ``fit`` forgets the statistics.
+
+        Memory: T (p² + p + 4) floats for T tasks and p features, whatever
+        the number of rows; each call costs O(rows · p²) plus a solve of
+        O(T p³).  When p is in the thousands, T p² no longer fits: use ``fit``
+        on the rows (or on a Dask collection, whose workers hold them).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The same columns in every call.
+        y : array-like of shape (n_samples,)
+        tasks : array-like of shape (n_samples,), default=None
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        first = not hasattr(self, "_statistics")
+        if first:
+            self._validate_params()
+        statistics = chunk_statistics(self, X, y, tasks, sample_weight, reset=first)
+        if not first:
+            statistics = self._statistics.merge(statistics)
+        self._fit_statistics(statistics, start=None if first else previous_coef_on(self, statistics.tasks))
+        self._statistics = statistics
+        return self
+
+    def _fit_statistics(self, statistics, start):
+        """Fit on the compact least-squares form of per-task statistics (from ``start``, or None)."""
+        check_task_totals(statistics.tasks, statistics.weight_sum)
+        form = LeastSquaresForm(statistics, self._task_weight_vector(statistics.tasks), self.fit_intercept)
+        result = self._solve_design(form.design, Intercepts.none(statistics.n_tasks), start, scale=form.gradient_scale)
+        result.intercept = form.intercepts(result.coef)
+        result.objective += form.objective_offset
+        self._warn_if_not_converged(result)
+        self._store(result, self._penalty(), FitData(form.design, statistics.tasks, False))
         return self
 
     def _solved_exactly(self, penalty):
@@ -391,6 +456,10 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
         (design with ±1 targets, loss, intercepts): one problem for two
         classes, one per class (one-vs-rest) for more.
         """
+        if is_dask_collection(X):
+            from ._dask import dask_training_problems  # Dask is an optional dependency, imported for Dask input only
+
+            return dask_training_problems(self, X, y, tasks, sample_weight)
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y")

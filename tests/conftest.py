@@ -1,6 +1,6 @@
 """Suite-wide check of convergence honesty.
 
-Every ``fit`` of an mtlearn estimator anywhere in the test suite (the
+Every ``fit`` (and ``partial_fit``) of an mtlearn estimator anywhere in the test suite (the
 scikit-learn checks, the path and CV fits, the examples run in-process) either
 warns with ``ConvergenceWarning`` or ends with ``certificate_ <= tol``
 (``TransferRegressor``, a closed-form solve, has no ``tol``).  The
@@ -49,5 +49,6 @@ def _certified(fit):
 @pytest.fixture(autouse=True)
 def every_fit_is_certified(monkeypatch):
     for cls in CERTIFIED:
-        if "fit" in vars(cls):
-            monkeypatch.setattr(cls, "fit", _certified(vars(cls)["fit"]))
+        for name in ("fit", "partial_fit"):
+            if name in vars(cls):
+                monkeypatch.setattr(cls, name, _certified(vars(cls)[name]))

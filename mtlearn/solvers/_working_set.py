@@ -62,11 +62,11 @@ def _part_columns(features, n_features, n_blocks):
     return np.concatenate([features + k * n_features for k in range(n_blocks)])
 
 
-def solve_on_working_sets(design, loss, penalty, alpha, intercepts, start, *, tol, max_iter, verbose=0):
+def solve_on_working_sets(design, loss, penalty, alpha, intercepts, start, *, tol, max_iter, verbose=0, scale=None):
     """Minimise ``data(W, b) + α Ω(W)`` over growing sets of features (see the module docstring).
 
-    Parameters are those of :func:`solve_directly`; ``penalty`` has
-    ``feature_dual_norms``.
+    Parameters are those of :func:`solve_directly` (``scale`` included);
+    ``penalty`` has ``feature_dual_norms``.
 
     Returns
     -------
@@ -77,7 +77,7 @@ def solve_on_working_sets(design, loss, penalty, alpha, intercepts, start, *, to
     T, p = design.n_tasks, design.n_features
     n_blocks = getattr(penalty, "n_blocks", 1)
     gradient_at_zero = problem.gradient_at_zero()
-    scale = problem.scale_of(gradient_at_zero)
+    scale = problem.scale_of(gradient_at_zero) if scale is None else scale
     V = np.zeros((T, n_blocks * p))
     b = intercepts.full(np.zeros(intercepts.n_free))
 
@@ -97,7 +97,9 @@ def solve_on_working_sets(design, loss, penalty, alpha, intercepts, start, *, to
     violation = penalty.feature_dual_norms(gradient_W) / alpha
     if not np.all(np.isfinite(violation)):
         # No finite α zeroes a feature (e.g. a graph penalty without ℓ1 part): nothing to screen.
-        return solve_directly(design, loss, penalty, alpha, intercepts, start, tol=tol, max_iter=max_iter, verbose=verbose)
+        return solve_directly(
+            design, loss, penalty, alpha, intercepts, start, tol=tol, max_iter=max_iter, verbose=verbose, scale=scale
+        )
     working = np.flatnonzero(np.any(V.reshape(T, n_blocks, p) != 0, axis=(0, 1)))
     gram_passes = design.X.shape[0] * p / (2.0 * design.n_entries)
     direct_when_dense = uses_gram(design, loss, intercepts) and gram_passes <= _DIRECT_GRAM_PASSES
@@ -113,7 +115,7 @@ def solve_on_working_sets(design, loss, penalty, alpha, intercepts, start, *, to
             # Most features are in or violate: the Gram form of all of them costs less than rounds.
             result = solve_directly(
                 design, loss, penalty, alpha, intercepts, (V, b), tol=tol, max_iter=max(max_iter - n_iter, 1),
-                verbose=verbose,
+                verbose=verbose, scale=scale,
             )
             result.n_iter += n_iter
             return result

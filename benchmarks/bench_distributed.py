@@ -45,6 +45,10 @@ MODELS = {
 }
 
 
+def _signal(x, task_index, W):
+    return np.einsum("ij,ij->i", x, W[task_index])
+
+
 def make_rows(n_rows, n_features, n_tasks, chunk_rows, seed=0):
     """X (task label in the last column) and y as Dask arrays, generated lazily on the workers."""
     rng = da.random.default_rng(seed)
@@ -52,7 +56,7 @@ def make_rows(n_rows, n_features, n_tasks, chunk_rows, seed=0):
     tasks = da.random.default_rng(seed + 1).integers(0, n_tasks, size=n_rows, chunks=chunk_rows)
     shared = np.linspace(-1.0, 1.0, n_features)
     W = shared + 0.3 * np.random.default_rng(seed).standard_normal((n_tasks, n_features))
-    signal = da.map_blocks(lambda x, t: np.einsum("ij,ij->i", x, W[t]), features, tasks, drop_axis=1, dtype=float)
+    signal = da.blockwise(_signal, "i", features, "ij", tasks, "i", W=W, dtype=float, concatenate=True)
     y = signal + da.random.default_rng(seed + 2).standard_normal(n_rows, chunks=chunk_rows)
     return da.concatenate([features, tasks[:, None].astype(np.float64)], axis=1), y
 

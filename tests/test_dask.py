@@ -1,8 +1,9 @@
-"""A grid search over an mtlearn estimator runs on a Dask cluster of worker processes through joblib.
+"""mtlearn on a Dask cluster of worker processes: grid searches through joblib, and fits on Dask collections.
 
 The cluster's workers are separate processes (``processes=True``), so the
 estimator, the data and the fitted results are pickled to and from them, as
-on a real cluster.
+on a real cluster.  The fits on Dask DataFrames and arrays are compared with
+the in-memory fits of the same rows.
 """
 
 import os
@@ -122,7 +123,7 @@ def test_regressor_on_a_dask_array_equals_the_in_memory_fit(client):
     _assert_same_fit(remote, local, 1e-8)
 
 
-@pytest.mark.parametrize("loss", ["logistic", "squared_hinge"])
+@pytest.mark.parametrize("loss", ["logistic", pytest.param("squared_hinge", marks=pytest.mark.slow)])
 def test_classifier_on_dask_equals_the_in_memory_fit(client, loss):
     X, y, tasks, _ = make_multitask_classification(n_tasks=3, n_samples=30, n_features=3, random_state=2)
     Xt = np.column_stack([X, tasks])
@@ -134,6 +135,7 @@ def test_classifier_on_dask_equals_the_in_memory_fit(client, loss):
     assert remote.certificate_ <= 1e-8
 
 
+@pytest.mark.slow
 def test_classifier_on_a_dask_dataframe_with_string_classes(client):
     frame, y, weights = _regression_frame(seed=3, n_tasks=3)
     labels = pd.Series(np.where(y > np.median(y), "high", "low"))

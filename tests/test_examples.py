@@ -118,3 +118,11 @@ def test_documentation_code_runs(page, tmp_path, monkeypatch):
     namespace = {"__name__": "__doc_page__"}
     for block in blocks:
         exec(compile(block, str(page), "exec"), namespace)
+
+
+def test_large_data():
+    output = _run("large_data.py")
+    differences = [float(value) for value in re.findall(r"difference (\d\.\de[-+]\d+)", output)]
+    assert len(differences) == 3
+    # Streaming and the Dask fits reach the in-memory model (tol=1e-8 regression, 1e-6 classification).
+    assert differences[0] < 1e-6 and differences[1] < 1e-6 and differences[2] < 1e-4

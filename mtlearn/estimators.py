@@ -242,6 +242,11 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
         certificate, objective = problem.certify(problem.pack(W, b))
         return SolverResult(W, b, 1, certificate, certificate <= self.tol, objective)
 
+    def _has_own_alpha(self):
+        """Whether α is a parameter (``partial_fit`` re-solves at it; the CV subclass chooses α instead)."""
+        return "alpha" in self._parameter_constraints
+
+    @available_if(_has_own_alpha)
     def partial_fit(self, X, y, tasks=None, sample_weight=None):
         """Add a chunk of rows to the per-task statistics and re-solve, warm-started.
 

@@ -13,6 +13,8 @@ import warnings
 
 import pytest
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._available_if import _AvailableIfDescriptor
+from sklearn.utils.metaestimators import available_if
 
 import mtlearn
 
@@ -51,4 +53,11 @@ def every_fit_is_certified(monkeypatch):
     for cls in CERTIFIED:
         for name in ("fit", "partial_fit"):
             if name in vars(cls):
-                monkeypatch.setattr(cls, name, _certified(vars(cls)[name]))
+                monkeypatch.setattr(cls, name, _certified_method(vars(cls)[name]))
+
+
+def _certified_method(method):
+    """The checked method, still behind its ``available_if`` condition when it has one."""
+    if isinstance(method, _AvailableIfDescriptor):
+        return available_if(method.check)(_certified(method.fn))
+    return _certified(method)

@@ -145,3 +145,10 @@ def test_merged_statistics_are_the_two_pass_ones_despite_a_large_offset():
     np.testing.assert_allclose(merged.yy[0], yy, rtol=1e-8)
     # The uncentred sums would have lost every digit: Σ s x² ≈ 4e18, its centred part ≈ 4e2.
     assert np.finfo(float).eps * (s @ X[:, 0] ** 2) > np.abs(xx[0, 0])
+
+
+def test_the_cross_validated_regressor_has_no_partial_fit():
+    from mtlearn.model_selection import MultiTaskRegressorCV
+
+    assert hasattr(MultiTaskRegressor(), "partial_fit")
+    assert not hasattr(MultiTaskRegressorCV(), "partial_fit")

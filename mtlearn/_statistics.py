@@ -51,6 +51,30 @@ def _safe_divide(numerator, denominator):
     return np.divide(numerator, d, out=np.zeros(np.broadcast_shapes(numerator.shape, d.shape)), where=d > 0)
 
 
+def _centred_grams(Xc, s, index, starts, n_samples):
+    """``Σ_{i in t} s_i x̃_i x̃_iᵀ`` for every task, from centred rows grouped by task.
+
+    A task with at least p rows gets one matrix product (BLAS); the rows of
+    the smaller tasks are summed as outer products, a bounded number of rows
+    at a time (one product per tiny task would cost more in overhead).
+    """
+    T, p = len(n_samples), Xc.shape[1]
+    xx = np.zeros((T, p, p))
+    large = n_samples >= p
+    for t in np.flatnonzero(large):
+        rows = slice(starts[t], starts[t] + n_samples[t])
+        xx[t] = (Xc[rows] * s[rows, None]).T @ Xc[rows]
+    small_rows = np.flatnonzero(~large[index])
+    rows_at_once = max(1, _OUTER_ENTRIES // (p * p))
+    for start in range(0, small_rows.size, rows_at_once):
+        rows = small_rows[start : start + rows_at_once]
+        chunk_index = index[rows]
+        first = np.flatnonzero(np.r_[True, chunk_index[1:] != chunk_index[:-1]])
+        outer = np.einsum("ni,nj->nij", s[rows, None] * Xc[rows], Xc[rows])
+        xx[chunk_index[first]] += np.add.reduceat(outer, first, axis=0)
+    return xx
+
+
 @dataclass
 class TaskStatistics:
     """Weighted, centred sufficient statistics of the rows of each task (see the module docstring).
@@ -106,18 +130,10 @@ class TaskStatistics:
         y_mean = _safe_divide(np.add.reduceat(s * y, starts), weight_sum)
         Xc = X - x_mean[index]
         yc = y - y_mean[index]
-        xx = np.zeros((T, p, p))
-        rows_at_once = max(1, _OUTER_ENTRIES // max(p * p, 1))
-        for start in range(0, X.shape[0], rows_at_once):
-            rows = slice(start, start + rows_at_once)
-            chunk_index = index[rows]
-            first = np.flatnonzero(np.r_[True, chunk_index[1:] != chunk_index[:-1]])
-            sx = s[rows, None] * Xc[rows]
-            outer = np.einsum("ni,nj->nij", sx, Xc[rows])
-            xx[chunk_index[first]] += np.add.reduceat(outer, first, axis=0)
+        n_samples = np.bincount(index, minlength=T)
+        xx = _centred_grams(Xc, s, index, starts, n_samples)
         xy = np.add.reduceat((s * yc)[:, None] * Xc, starts, axis=0)
         yy = np.add.reduceat(s * yc * yc, starts)
-        n_samples = np.bincount(index, minlength=T)
         return cls(tasks, n_samples, weight_sum, x_mean, y_mean, xx, xy, yy)
 
     def _on_tasks(self, tasks):

@@ -152,3 +152,26 @@ def test_the_cross_validated_regressor_has_no_partial_fit():
 
     assert hasattr(MultiTaskRegressor(), "partial_fit")
     assert not hasattr(MultiTaskRegressorCV(), "partial_fit")
+
+
+def test_statistics_of_large_and_small_tasks_are_the_two_pass_ones():
+    """Tasks with at least p rows (one matrix product each) and with fewer (outer products) alike."""
+    rng = np.random.default_rng(4)
+    p = 6
+    counts = [1, 2, 5, 6, 40, 3, 7]
+    labels = rng.permutation(np.repeat(np.arange(len(counts)) * 10, counts))
+    X = rng.normal(size=(labels.size, p))
+    y = rng.normal(size=labels.size)
+    s = rng.uniform(0.5, 1.5, size=labels.size)
+    statistics = TaskStatistics.from_rows(X, y, labels, s)
+    np.testing.assert_array_equal(statistics.tasks, np.arange(len(counts)) * 10)
+    np.testing.assert_array_equal(statistics.n_samples, counts)
+    for t, task in enumerate(statistics.tasks):
+        rows = labels == task
+        S, x_mean, y_mean, xx, xy, yy = _direct_statistics(X[rows], y[rows], s[rows])
+        np.testing.assert_allclose(statistics.weight_sum[t], S, rtol=1e-13)
+        np.testing.assert_allclose(statistics.x_mean[t], x_mean, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(statistics.y_mean[t], y_mean, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(statistics.xx[t], xx, rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(statistics.xy[t], xy, rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(statistics.yy[t], yy, rtol=1e-12, atol=1e-13)

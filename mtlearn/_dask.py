@@ -168,9 +168,17 @@ def dask_rows(estimator, X, y, tasks, sample_weight):
     return DaskRows(features, labels, y, weight)
 
 
+def _checked_features(block):
+    return check_array(block, dtype=np.float64, input_name="X", ensure_min_samples=0)
+
+
+def _checked_weights(block):
+    return check_sample_weight(block, len(block))
+
+
 def _block_rows(features, labels, y, sample_weight):
     """One partition's validated rows (NumPy), as ``fit`` validates in-memory rows."""
-    features = check_array(features, dtype=np.float64, input_name="X", ensure_min_samples=0)
+    features = _checked_features(features)
     n = features.shape[0]
     y = check_array(np.asarray(y), ensure_2d=False, dtype=np.float64, input_name="y", ensure_min_samples=0)
     labels = np.zeros(n, dtype=np.int64) if labels is None else _check_labels(labels, n)
@@ -214,14 +222,6 @@ def _distinct(values, sample_weight=None):
     parts = [dask.delayed(_block_distinct)(v, w) for v, w in zip(values.to_delayed(), weights)]
     (distinct,) = dask.compute(_tree_reduce(parts, np.union1d))
     return distinct
-
-
-def _checked_features(block):
-    return check_array(block, dtype=np.float64, input_name="X", ensure_min_samples=0)
-
-
-def _checked_weights(block):
-    return check_sample_weight(block, len(block))
 
 
 def _encode_block(labels, tasks):

@@ -87,7 +87,7 @@ def _as_rows_array(collection, name, lengths):
             f"X is a Dask collection, so {name} must be one too (partitioned like X), "
             f"got {type(collection).__name__}."
         )
-    if hasattr(collection, "to_dask_array"):
+    if not isinstance(collection, da.Array):
         if lengths is not None and collection.npartitions != len(lengths):
             raise ValueError(
                 f"X has {len(lengths)} partitions but {name} has {collection.npartitions}: "
@@ -147,13 +147,17 @@ def dask_rows(estimator, X, y, tasks, sample_weight):
         raise ValueError("With a Dask X, give the task labels as a column of X (task_column=), not tasks=.")
     if y is None:
         raise ValueError(f"{type(estimator).__name__} requires y to be passed, but the target y is None.")
-    _check_feature_names(estimator, X._meta, reset=True)
-    if hasattr(X, "columns"):
-        features, labels, lengths = _dataframe_features(estimator, X)
-        n_columns = len(X.columns)
-    else:
+    if isinstance(X, da.Array):
         features, labels = _array_features(estimator, X)
         lengths, n_columns = None, X.shape[1]
+    else:
+        import dask.dataframe as dd  # the DataFrame part of Dask, needed only for DataFrames
+
+        if not isinstance(X, dd.DataFrame):
+            raise ValueError(f"A Dask X must be a Dask DataFrame or a 2-D Dask array, got {type(X).__name__}.")
+        features, labels, lengths = _dataframe_features(estimator, X)
+        n_columns = len(X.columns)
+    _check_feature_names(estimator, X._meta, reset=True)
     if labels is not None and features.shape[1] == 0:
         raise ValueError(f"X has no feature columns besides the task column {estimator.task_column!r}.")
     y = _as_rows_array(y, "y", lengths)

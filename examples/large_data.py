@@ -39,7 +39,7 @@ def main():
     X, y, tasks = make_rows(n_rows, n_tasks, n_features)
     in_memory = MultiTaskRegressor(penalty="l21", alpha=0.01, tol=1e-8).fit(X, y, tasks=tasks)
 
-    # 1. Streaming: only the per-task statistics (n_tasks × (p² + p + 4) floats) are kept between chunks.
+    # 1. Streaming: only the per-task statistics (n_tasks × (p² + 2p + 4) floats) are kept between chunks.
     streamed = MultiTaskRegressor(penalty="l21", alpha=0.01, tol=1e-8)
     for rows in np.array_split(np.arange(n_rows), 10):
         streamed.partial_fit(X[rows], y[rows], tasks=tasks[rows])

@@ -8,7 +8,7 @@ collection partitioned like them.
 - Squared loss (:func:`dask_statistics`): each partition's per-task
   statistics (:class:`~mtlearn._statistics.TaskStatistics`) are computed on
   its worker and merged by a tree reduction; the client receives
-  T (p² + p + 4) numbers and solves their compact least-squares form with the
+  T (p² + 2p + 4) numbers and solves their compact least-squares form with the
   usual solver and certificate.
 - Logistic and squared hinge losses (:func:`dask_training_problems`): the
   rows are persisted on the workers and :class:`DaskStackedDesign` gives the

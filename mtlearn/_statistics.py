@@ -27,7 +27,7 @@ design of :mod:`mtlearn.solvers._gram`: with the objective's per-task average
 
 at the best intercepts b_t = ȳ_t − x̄_tᵀ w_t, where R_tᵀ R_t = G_t and
 R_tᵀ z_t = g_t.  Without intercepts the same holds with the uncentred sums
-(x̄_t = 0, ȳ_t = 0 in the formulas above).  Memory: T (p² + p + 4) floats.
+(x̄_t = 0, ȳ_t = 0 in the formulas above).  Memory: T (p² + 2p + 4) floats.
 """
 
 from __future__ import annotations

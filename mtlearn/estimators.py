@@ -259,7 +259,7 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
         those of ``fit`` on the concatenated chunks (at the solver's ``tol``).
         A task may first appear in any chunk.  ``fit`` forgets the statistics.
 
-        Memory: T (p² + p + 4) floats for T tasks and p features, whatever
+        Memory: T (p² + 2p + 4) floats for T tasks and p features, whatever
         the number of rows; each call costs O(rows · p²) plus a solve of
         O(T p³).  When p is in the thousands, T p² no longer fits: use ``fit``
         on the rows (or on a Dask collection, whose workers hold them).

@@ -13,7 +13,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._design import SharedDesign, StackedDesign
-from ._tasks import check_sample_weight, check_task_weights, encode_tasks, map_tasks, split_task_column
+from ._tasks import (
+    check_sample_weight,
+    check_task_totals,
+    check_task_weights,
+    encode_tasks,
+    map_tasks,
+    split_task_column,
+)
 from .penalties import PENALTIES, Penalty, make_penalty
 from .solvers import Path, SolverResult, solve
 
@@ -95,13 +102,7 @@ class MultiTaskLinearModel(BaseEstimator):
         else:
             labels = np.zeros(n_samples, dtype=np.int64) if task_input.labels is None else task_input.labels
             tasks_, task_index = encode_tasks(labels)
-            totals = np.bincount(task_index, weights=sample_weight, minlength=len(tasks_))
-            empty = tasks_[totals <= 0]
-            if empty.size:
-                raise ValueError(
-                    f"The sample weights of task(s) {empty[:10].tolist()} sum to zero: "
-                    "every task needs at least one row with positive weight."
-                )
+            check_task_totals(tasks_, np.bincount(task_index, weights=sample_weight, minlength=len(tasks_)))
         rho = self._task_weight_vector(tasks_)
         if shared:
             design = SharedDesign(X, y, sample_weight, rho, average_per_task=self._average_per_task)

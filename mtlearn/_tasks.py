@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import numbers
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,8 +30,10 @@ __all__ = [
     "TaskInput",
     "check_rows_for_folds",
     "check_sample_weight",
+    "check_task_totals",
     "check_task_weights",
     "encode_tasks",
+    "is_dask_collection",
     "map_tasks",
     "split_task_column",
     "task_labels",
@@ -311,3 +314,22 @@ def check_rows_for_folds(strata, n_splits, tasks, classes=None):
         "fewer, or pass a splitter such as KFold (tasks absent from a training fold then need "
         "handle_unknown='shared')."
     )
+
+
+def check_task_totals(tasks, totals):
+    """Raise if a task's sample weights sum to zero (``totals[t]`` for the label ``tasks[t]``)."""
+    empty = tasks[totals <= 0]
+    if empty.size:
+        raise ValueError(
+            f"The sample weights of task(s) {empty[:10].tolist()} sum to zero: "
+            "every task needs at least one row with positive weight."
+        )
+
+
+def is_dask_collection(obj):
+    """Whether ``obj`` is a Dask collection (DataFrame, Series, array), without importing Dask.
+
+    A program that never imported Dask cannot hold a Dask collection.
+    """
+    dask = sys.modules.get("dask")
+    return dask is not None and dask.is_dask_collection(obj)

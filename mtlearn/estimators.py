@@ -13,12 +13,15 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array
 
-from ._base import MultiTaskLinearModel
+from ._base import FitData, MultiTaskLinearModel
 from ._design import with_targets
 from ._labels import checked_class_labels
+from ._statistics import LeastSquaresForm
+from ._streaming import chunk_statistics, previous_coef_on
 from ._subspace import SharedSubspaceMixin
+from ._tasks import check_task_totals, is_dask_collection
 from .losses import Loss, get_loss
-from .solvers import Intercepts, Problem
+from .solvers import Intercepts, Problem, SolverResult, solve
 
 _TASK_INPUT_DOC = """
     Tasks reach the estimator in one of four ways (fit and predict alike):
@@ -230,6 +233,83 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         intercepts = Intercepts.all_free(n_tasks) if self.fit_intercept else Intercepts.none(n_tasks)
         return data, None, [Problem(data.design, self._loss(), self._penalty(), self._alpha(), intercepts)]
 
+    def fit(self, X, y, tasks=None, sample_weight=None):
+        self.__dict__.pop("_statistics", None)
+        if is_dask_collection(X):
+            self._validate_params()
+            from ._dask import dask_statistics  # Dask is an optional dependency, imported for Dask input only
+
+            return self._fit_statistics(dask_statistics(self, X, y, tasks, sample_weight), start=None)
+        return super().fit(X, y, tasks=tasks, sample_weight=sample_weight)
+
+    fit.__doc__ = MultiTaskLinearModel.fit.__doc__
+
+    def _has_own_alpha(self):
+        """Whether α is a parameter (``partial_fit`` re-solves at it; the CV subclass chooses α instead)."""
+        return "alpha" in self._parameter_constraints
+
+    @available_if(_has_own_alpha)
+    def partial_fit(self, X, y, tasks=None, sample_weight=None):
+        """Add a chunk of rows to the per-task statistics and re-solve, warm-started.
+
+        The squared loss depends on the data only through each task's
+        weighted sufficient statistics (see :mod:`mtlearn._statistics`): count,
+        weight sum, means of x and y, centred Gram matrix C_t = Σ s_i x̃_i x̃_iᵀ,
+        c_t = Σ s_i x̃_i ỹ_i and Σ s_i ỹ_i².  Each call merges the chunk's into
+        them and minimises the objective of the class docstring on all rows
+        seen so far, so after the last chunk ``coef_`` and ``intercept_`` are
+        those of ``fit`` on the concatenated chunks (at the solver's ``tol``).
+        A task may first appear in any chunk.  ``fit`` forgets the statistics.
+
+        Memory: T (p² + 2p + 4) floats for T tasks and p features, whatever
+        the number of rows; each call costs O(rows · p²) plus a solve of
+        O(T p³).  When p is in the thousands, T p² no longer fits: use ``fit``
+        on the rows (or on a Dask collection, whose workers hold them).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The same columns in every call.
+        y : array-like of shape (n_samples,)
+        tasks : array-like of shape (n_samples,), default=None
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        first = not hasattr(self, "_statistics")
+        if first:
+            self._validate_params()
+        statistics = chunk_statistics(self, X, y, tasks, sample_weight, reset=first)
+        if not first:
+            statistics = self._statistics.merge(statistics)
+        self._fit_statistics(statistics, start=None if first else previous_coef_on(self, statistics.tasks))
+        self._statistics = statistics
+        return self
+
+    def _fit_statistics(self, statistics, start):
+        """Fit on the compact least-squares form of per-task statistics (from ``start``, (W, b) or None)."""
+        loss = self._loss()
+        if not loss.least_squares:
+            raise ValueError(
+                f"partial_fit and Dask input summarise the rows by their sufficient statistics, which only the "
+                f"squared loss needs; loss={self.loss!r} needs the rows: use fit on them."
+            )
+        check_task_totals(statistics.tasks, statistics.weight_sum)
+        form = LeastSquaresForm(statistics, self._task_weight_vector(statistics.tasks), self.fit_intercept)
+        problem = Problem(
+            form.design, loss, self._penalty(), self._alpha(), Intercepts.none(statistics.n_tasks),
+            zero_objective=form.zero_objective, gradient_scale=form.gradient_scale,
+        )
+        previous = None if start is None else SolverResult(*start, 0, np.nan, False, np.nan)
+        result = solve(problem, start=previous, tol=self.tol, max_iter=self.max_iter, verbose=self.verbose)
+        result.intercept = form.intercepts(result.coef)
+        result.objective += form.objective_offset
+        self._warn_if_not_converged(result)
+        self._store([result], problem.penalty, FitData(form.design, statistics.tasks, False))
+        return self
+
     def predict(self, X, tasks=None):
         """Predict with each row's task model.
 
@@ -342,6 +422,10 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
         :class:`~mtlearn.solvers.Problem` on designs with ±1 targets: one
         problem for two classes, one per class (one-vs-rest) for more.
         """
+        if is_dask_collection(X):
+            from ._dask import dask_training_problems  # Dask is an optional dependency, imported for Dask input only
+
+            return dask_training_problems(self, X, y, tasks, sample_weight)
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
         y = check_array(checked_class_labels(y), ensure_2d=False, dtype=None, input_name="y")

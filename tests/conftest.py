@@ -1,6 +1,6 @@
 """Suite-wide check of convergence honesty.
 
-Every ``fit`` of an mtlearn estimator anywhere in the test suite (the
+Every ``fit`` (and ``partial_fit``) of an mtlearn estimator anywhere in the test suite (the
 scikit-learn checks, the path and CV fits, the examples run in-process) either
 warns with ``ConvergenceWarning`` or ends with ``certificate_ <= tol``
 (``TransferRegressor``, a closed-form solve, has no ``tol``).  The
@@ -13,6 +13,8 @@ import warnings
 
 import pytest
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._available_if import _AvailableIfDescriptor
+from sklearn.utils.metaestimators import available_if
 
 import mtlearn
 import mtlearn._base
@@ -56,5 +58,13 @@ def _certified(fit):
 @pytest.fixture(autouse=True)
 def every_fit_is_certified(monkeypatch):
     for cls in CERTIFIED:
-        if "fit" in vars(cls):
-            monkeypatch.setattr(cls, "fit", _certified(vars(cls)["fit"]))
+        for name in ("fit", "partial_fit"):
+            if name in vars(cls):
+                monkeypatch.setattr(cls, name, _certified_method(vars(cls)[name]))
+
+
+def _certified_method(method):
+    """The checked method, still behind its ``available_if`` condition when it has one."""
+    if isinstance(method, _AvailableIfDescriptor):
+        return available_if(method.check)(_certified(method.fn))
+    return _certified(method)

@@ -75,3 +75,16 @@ def test_scaling_writes_both_sweeps(tmp_path):
 def test_slope_recovers_a_power_law():
     sizes = np.array([1e3, 1e4, 1e5])
     assert bench_scaling.slope(sizes, 3e-6 * sizes**1.5) == pytest.approx(1.5)
+
+
+@pytest.mark.slow
+def test_distributed_benchmark_fits_equal_the_in_memory_ones(tmp_path):
+    pytest.importorskip("distributed")
+    import bench_distributed
+
+    rows = bench_distributed.main(["--quick", "--output-dir", str(tmp_path)])
+    assert [row[0] for row in rows] == list(bench_distributed.MODELS)
+    assert "| penalty | workers |" in (tmp_path / "distributed.md").read_text(encoding="utf-8")
+    for *_, difference, certificate in rows:
+        assert float(difference) < 1e-8
+        assert float(certificate) < 1e-4

@@ -130,3 +130,11 @@ def test_plot_multitask_svm(tmp_path):
     assert multitask_few > separate_few + 0.02
     assert multitask > max(separate, shared)
     assert figure.stat().st_size > 10_000
+
+
+def test_large_data():
+    output = _run("large_data.py")
+    differences = [float(value) for value in re.findall(r"difference (\d\.\de[-+]\d+)", output)]
+    assert len(differences) == 3
+    # Streaming and the Dask fits reach the in-memory model (tol=1e-8 regression, 1e-6 classification).
+    assert differences[0] < 1e-6 and differences[1] < 1e-6 and differences[2] < 1e-4

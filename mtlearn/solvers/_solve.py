@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._design import with_targets
-from ._composite import full_problem, solve_directly
+from ._composite import solve_directly
 from ._exact_ridge import MeanRegularisedPath, solve_mean_regularised_squared
 from ._hinge_dual import hinge_dual
 from ._problem import CompositeProblem, Intercepts, SolverResult, best_intercepts
@@ -54,6 +54,11 @@ class Problem:
     penalty : Penalty
     alpha : float
     intercepts : Intercepts
+    zero_objective, gradient_scale : float or None, default=None
+        For a design that stands in for the data (the compact least-squares
+        form of per-task statistics, which has no intercepts): F₀ and the
+        gradient scale of the original problem, which the stopping rule keeps.
+        None: those of this design.
     """
 
     design: object
@@ -61,16 +66,20 @@ class Problem:
     penalty: object
     alpha: float
     intercepts: Intercepts
+    zero_objective: float | None = None
+    gradient_scale: float | None = None
 
-    def composite(self):
-        """The :class:`CompositeProblem` on the data (variables: the penalty's parts)."""
-        return full_problem(self.design, self.loss, self.penalty, self.alpha, self.intercepts)
+    def scales(self):
+        """The keyword arguments that carry the original problem's scales to the solvers."""
+        return {"scale": self.zero_objective, "gradient_scale": self.gradient_scale}
 
     def zero_point(self):
         """``(W, b) = (0, the intercepts at W = 0)`` and its objective F₀."""
         b = best_intercepts(self.design, self.loss, self.intercepts)
         n_blocks = self.penalty.n_blocks
         V = np.zeros((self.design.n_tasks, n_blocks * self.design.n_features))
+        if self.zero_objective is not None:
+            return V[:, : self.design.n_features], b, float(self.zero_objective)
         f = b[self.design.task_of_entries()]
         value = self.loss.value(self.design.y, f, self.design.weight) + self.alpha * self.penalty.value(V)
         return V[:, : self.design.n_features], b, float(value)
@@ -135,7 +144,10 @@ class ExactSpectral(Method):
 
 def certified(problem, W, b, *, tol, n_iter=1):
     """The :class:`SolverResult` of a direct solve at (W, b), with its duality gap."""
-    composite = CompositeProblem(problem.design, problem.loss, problem.penalty, problem.alpha, problem.intercepts)
+    composite = CompositeProblem(
+        problem.design, problem.loss, problem.penalty, problem.alpha, problem.intercepts,
+        scale=problem.zero_objective, gradient_scale=problem.gradient_scale,
+    )
     certificate, objective = composite.certify(composite.pack(W, b))
     return SolverResult(W, b, n_iter, certificate, certificate <= tol, objective)
 
@@ -212,7 +224,7 @@ class WorkingSets(Method):
     def run(cls, problem, start, *, tol, max_iter, verbose):
         return solve_on_working_sets(
             problem.design, problem.loss, problem.penalty, problem.alpha, problem.intercepts,
-            _primal_start(problem, start), tol=tol, max_iter=max_iter, verbose=verbose,
+            _primal_start(problem, start), tol=tol, max_iter=max_iter, verbose=verbose, **problem.scales(),
         )
 
 
@@ -229,7 +241,7 @@ class ProximalGradient(Method):
     def run(cls, problem, start, *, tol, max_iter, verbose):
         return solve_directly(
             problem.design, problem.loss, problem.penalty, problem.alpha, problem.intercepts,
-            _primal_start(problem, start), tol=tol, max_iter=max_iter, verbose=verbose,
+            _primal_start(problem, start), tol=tol, max_iter=max_iter, verbose=verbose, **problem.scales(),
         )
 
 

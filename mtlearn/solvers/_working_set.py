@@ -62,18 +62,20 @@ def _part_columns(features, n_features, n_blocks):
     return np.concatenate([features + k * n_features for k in range(n_blocks)])
 
 
-def solve_on_working_sets(design, loss, penalty, alpha, intercepts, start, *, tol, max_iter, verbose=0):
+def solve_on_working_sets(
+    design, loss, penalty, alpha, intercepts, start, *, tol, max_iter, verbose=0, scale=None, gradient_scale=None
+):
     """Minimise ``data(W, b) + α Ω(W)`` over growing sets of features (see the module docstring).
 
-    Parameters are those of :func:`solve_directly`; ``penalty`` has
-    ``feature_dual_norms``.
+    Parameters are those of :func:`solve_directly` (``scale`` and ``gradient_scale`` included);
+    ``penalty`` has ``feature_dual_norms``.
 
     Returns
     -------
     SolverResult
         Its certificate is the whole problem's relative duality gap.
     """
-    problem = full_problem(design, loss, penalty, alpha, intercepts)
+    problem = full_problem(design, loss, penalty, alpha, intercepts, scale=scale, gradient_scale=gradient_scale)
     T, p = design.n_tasks, design.n_features
     n_blocks = penalty.n_blocks
     gradient_at_zero = problem.gradient_at_zero()
@@ -97,7 +99,10 @@ def solve_on_working_sets(design, loss, penalty, alpha, intercepts, start, *, to
     violation = penalty.feature_dual_norms(gradient_W) / alpha
     if not np.all(np.isfinite(violation)):
         # No finite α zeroes a feature (e.g. a graph penalty without ℓ1 part): nothing to screen.
-        return solve_directly(design, loss, penalty, alpha, intercepts, start, tol=tol, max_iter=max_iter, verbose=verbose)
+        return solve_directly(
+            design, loss, penalty, alpha, intercepts, start, tol=tol, max_iter=max_iter, verbose=verbose, scale=scale,
+            gradient_scale=gradient_scale,
+        )
     working = np.flatnonzero(np.any(V.reshape(T, n_blocks, p) != 0, axis=(0, 1)))
     gram_passes = design.X.shape[0] * p / (2.0 * design.n_entries)
     direct_when_dense = uses_gram(design, loss, intercepts) and gram_passes <= _DIRECT_GRAM_PASSES
@@ -113,7 +118,7 @@ def solve_on_working_sets(design, loss, penalty, alpha, intercepts, start, *, to
             # Most features are in or violate: the Gram form of all of them costs less than rounds.
             result = solve_directly(
                 design, loss, penalty, alpha, intercepts, (V, b), tol=tol, max_iter=max(max_iter - n_iter, 1),
-                verbose=verbose,
+                verbose=verbose, scale=scale, gradient_scale=gradient_scale,
             )
             result.n_iter += n_iter
             return result

@@ -1,5 +1,6 @@
 """mtlearn: scikit-learn compatible multi-task and transfer learning for linear models and SVMs."""
 
+from ._version import __version__
 from .estimators import MultiTaskClassifier, MultiTaskLinearSVC, MultiTaskRegressor
 from .model_selection import MultiTaskClassifierCV, MultiTaskRegressorCV
 from .penalties import (
@@ -13,8 +14,6 @@ from .penalties import (
     TracePenalty,
 )
 from .transfer import TransferClassifier, TransferRegressor
-
-__version__ = "0.1.0"
 
 __all__ = [
     "ClusterPenalty",

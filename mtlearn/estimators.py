@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_array
 
 from ._base import MultiTaskLinearModel, penalty_info, warm_start_point
 from ._design import with_targets
+from ._dtypes import as_model_dtype
 from .losses import get_loss
 from .solvers import CompositeProblem, Intercepts, SolverResult, hinge_dual, solve_mean_regularised_squared
 
@@ -235,7 +236,7 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
         """Set the fitted attributes from a solver result on the validated training set ``data``."""
         self.tasks_ = data.tasks
         self._shared_design = data.shared_design
-        self.coef_, self.intercept_ = result.coef, result.intercept
+        self.coef_, self.intercept_ = as_model_dtype(data.dtype, result.coef, result.intercept)
         self.shared_coef_ = penalty.shared_coef(result.coef)
         self.penalty_info_ = penalty_info(penalty, result)
         self.shared_intercept_ = float(np.mean(result.intercept))
@@ -287,7 +288,14 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
     loss : {"logistic", "hinge", "squared_hinge"}, default="logistic"
     alpha : float > 0, default=1.0
         Strength α of the penalty.
-{parameters}
+{parameters}    class_weight : dict, "balanced" or None, default=None
+        Multipliers of the sample weights by class: a dict ``{label: weight}``
+        (missing classes: 1), the same in every task; ``"balanced"``: the
+        classes balanced within each task, a row of class c in task t weighted
+        n_t / (K_t n_{t,c}) (K_t classes present in the task, n_{t,c} rows of
+        class c), so each task keeps its total weight n_t.  With one task
+        this is scikit-learn's ``"balanced"``.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -301,6 +309,7 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
     _parameter_constraints = {
         **MultiTaskLinearModel._parameter_constraints,
         "loss": [StrOptions({"logistic", "hinge", "squared_hinge"})],
+        "class_weight": [None, dict, StrOptions({"balanced"})],
     }
 
     def __init__(
@@ -318,6 +327,7 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
         max_iter=1000,
         warm_start=False,
         verbose=0,
+        class_weight=None,
     ):
         self.loss = loss
         self.penalty = penalty
@@ -331,6 +341,7 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
         self.max_iter = max_iter
         self.warm_start = warm_start
         self.verbose = verbose
+        self.class_weight = class_weight
 
     def _alpha(self):
         return self.alpha
@@ -403,6 +414,7 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
             sample_weight,
             y_dtype=np.float64,
             allow_shared_design=y.ndim == 2 and y.shape[1] > 1,
+            classes=labels,
         )
         design = data.design
         present = np.unique(design.y[design.weight > 0]).astype(np.int64)
@@ -437,6 +449,7 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
         intercept = np.stack([r.intercept for r in results], axis=1)
         self.coef_ = coef[:, 0] if single else coef
         self.intercept_ = intercept[:, 0] if single else intercept
+        self.coef_, self.intercept_ = as_model_dtype(data.dtype, self.coef_, self.intercept_)
         shared = np.stack([penalty.shared_coef(r.coef) for r in results])
         self.shared_coef_ = shared[0] if single else shared
         info = [penalty_info(penalty, r) for r in results]
@@ -510,7 +523,14 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
     ----------
     C : float > 0, default=1.0
         Weight of the hinge losses (the inverse of the regularisation strength).
-{parameters}
+{parameters}    class_weight : dict, "balanced" or None, default=None
+        Multipliers of the sample weights by class: a dict ``{label: weight}``
+        (missing classes: 1), the same in every task; ``"balanced"``: the
+        classes balanced within each task, a row of class c in task t weighted
+        n_t / (K_t n_{t,c}) (K_t classes present in the task, n_{t,c} rows of
+        class c), so each task keeps its total weight n_t.  With one task
+        this is scikit-learn's ``"balanced"``.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -542,6 +562,7 @@ class MultiTaskLinearSVC(MultiTaskClassifier):
         max_iter=1000,
         warm_start=False,
         verbose=0,
+        class_weight=None,
     ):
         self.C = C
         self.penalty = penalty
@@ -554,6 +575,7 @@ class MultiTaskLinearSVC(MultiTaskClassifier):
         self.max_iter = max_iter
         self.warm_start = warm_start
         self.verbose = verbose
+        self.class_weight = class_weight
 
     def _alpha(self):
         return 1.0 / self.C

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import functools
 import numbers
+import time
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -28,6 +29,7 @@ from sklearn.model_selection import ParameterGrid, StratifiedKFold, check_cv
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array
 
+from ._dtypes import as_model_dtype, model_dtype
 from ._tasks import check_sample_weight, encode_tasks, split_task_column
 from .estimators import _TASK_INPUT_DOC, MultiTaskClassifier, MultiTaskRegressor
 from .losses import get_loss
@@ -253,13 +255,15 @@ def _path_solver(base, X, y, tasks, sample_weight):
     return solver(base, X, y, tasks, sample_weight)
 
 
-def _fold_scores(base, X, y, tasks, sample_weight, train, test, penalties, alphas, mixes, scorer):
+def _fold_scores(base, X, y, tasks, sample_weight, train, test, penalties, alphas, mixes, scorer, fold=(1, 1)):
     """Test scores of one fold, shape (n_penalties, n_mixes, n_alphas), from the fold's path solvers.
 
     X, y, tasks and sample_weight are the validated arrays of :meth:`_CVMixin.fit`
     (tasks and sample_weight may be None); ``penalties`` are the candidate
-    penalties (one path solver each).
+    penalties (one path solver each); ``fold`` is (this fold's number, the
+    number of folds), for the ``verbose`` output.
     """
+    started = time.perf_counter()
     X_test, y_test = X[test], y[test]
     tasks_train = None if tasks is None else tasks[train]
     tasks_test = None if tasks is None else tasks[test]
@@ -273,8 +277,9 @@ def _fold_scores(base, X, y, tasks, sample_weight, train, test, penalties, alpha
                 scores[k, i, j] = scorer(_WithTasks(path.fitted(mix, alpha), tasks_test), X_test, y_test)
                 if base.verbose:
                     print(
-                        f"[cv] penalty {k + 1}/{len(penalties)}  mix {mix:g}  alpha {j + 1}/{len(alphas)} = "
-                        f"{alpha:.4g}  test score {scores[k, i, j]:.6g}"
+                        f"[cv] fold {fold[0]}/{fold[1]}  penalty {k + 1}/{len(penalties)}  mix {mix:g}  "
+                        f"alpha {j + 1}/{len(alphas)} = {alpha:.4g}  test score {scores[k, i, j]:.6g}  "
+                        f"({time.perf_counter() - started:.2f} s into the fold)"
                     )
     return scores
 
@@ -365,6 +370,7 @@ class _CVMixin:
         self
         """
         self._validate_params()
+        dtype = model_dtype(X, self.task_column)
         base = self._base_estimator()
         mixes = self._mix_grid()
         penalties = self._penalty_candidates()
@@ -377,8 +383,10 @@ class _CVMixin:
         scoring = self._default_scoring if self.scoring is None else self.scoring
         scorer = check_scoring(base, scoring)
         fold_scores = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fold_scores)(base, X, y, tasks, sample_weight, train, test, penalties, alphas, mixes, scorer)
-            for train, test in folds
+            delayed(_fold_scores)(
+                base, X, y, tasks, sample_weight, train, test, penalties, alphas, mixes, scorer, (k, len(folds))
+            )
+            for k, (train, test) in enumerate(folds, start=1)
         )
         scores = np.stack(fold_scores, axis=-1)
         mean_scores = scores.mean(axis=-1)
@@ -406,6 +414,7 @@ class _CVMixin:
         for name, value in vars(refit).items():
             if name not in kept:
                 setattr(self, name, value)
+        self.coef_, self.intercept_ = as_model_dtype(dtype, self.coef_, self.intercept_)
         return self
 
 
@@ -616,7 +625,10 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
     Parameters
     ----------
     loss : {"logistic", "hinge", "squared_hinge"}, default="logistic"
-{parameters}
+{parameters}    class_weight : dict, "balanced" or None, default=None
+        As in :class:`~mtlearn.MultiTaskClassifier`; ``"balanced"`` is
+        computed on the training rows of each fold.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -646,6 +658,7 @@ class MultiTaskClassifierCV(_CVMixin, MultiTaskClassifier):
         tol=1e-4,
         max_iter=1000,
         verbose=0,
+        class_weight=None,
     ):
         self.alphas = alphas
         self.eps = eps
@@ -663,3 +676,4 @@ class MultiTaskClassifierCV(_CVMixin, MultiTaskClassifier):
         self.tol = tol
         self.max_iter = max_iter
         self.verbose = verbose
+        self.class_weight = class_weight

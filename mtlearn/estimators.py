@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_array
 from ._base import MultiTaskLinearModel, penalty_info, warm_start_point
 from ._design import with_targets
 from ._dtypes import as_model_dtype
+from ._typing import ArrayLike, MatrixLike, Self
 from .losses import get_loss
 from .solvers import CompositeProblem, Intercepts, SolverResult, hinge_dual, solve_mean_regularised_squared
 
@@ -27,7 +28,7 @@ _TASK_INPUT_DOC = """
     or none of these (a single task).
 """
 
-_COMMON_PARAMETERS_DOC = """
+_PENALTY_PARAMETER_DOC = """
     penalty : {"mean", "ridge", "l21", "lasso", "trace", "dirty", "cluster"} or penalty object, default="mean"
         The task-coupling penalty Ω(W). ``"mean"``: Evgeniou–Pontil
         mean-regularised multi-task learning, see
@@ -40,6 +41,9 @@ _COMMON_PARAMETERS_DOC = """
         clustered multi-task learning (:class:`~mtlearn.ClusterPenalty`); a known task
         graph: ``GraphPenalty(adjacency=...)`` (:class:`~mtlearn.GraphPenalty`). An object with ``value``, ``prox`` and
         ``shared_coef`` methods is used as it is.
+"""
+
+_COMMON_PARAMETERS_DOC = """
     mix : float in [0, 1], default=0.5
         For ``penalty="mean"``: 0 gives independent ridge fits, 1 one pooled
         model, values in between tie the tasks to their mean.
@@ -75,7 +79,7 @@ _COMMON_ATTRIBUTES_DOC = """
         Mean of the tasks' intercepts; used with ``shared_coef_`` for unseen tasks.
     n_features_in_ : int
         Number of columns of X seen in fit (the task column included).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of X, when X is a DataFrame with string column names.
     n_iter_ : int
         Iterations of the solver (1 for the exact squared-loss solve: one direct solve).
@@ -95,6 +99,7 @@ def _docstring(template):
     def decorate(cls):
         cls.__doc__ = (
             template.replace("{tasks}", _TASK_INPUT_DOC)
+            .replace("{penalty}", _PENALTY_PARAMETER_DOC.strip("\n") + "\n")
             .replace("{parameters}", _COMMON_PARAMETERS_DOC)
             .replace("{attributes}", _COMMON_ATTRIBUTES_DOC)
         )
@@ -128,7 +133,7 @@ def _docstring(template):
     ----------
     loss : {"squared_error"}, default="squared_error"
         The loss ℓ.
-    alpha : float > 0, default=1.0
+{penalty}    alpha : float > 0, default=1.0
         Strength α of the penalty.
 {parameters}
     Attributes
@@ -193,20 +198,26 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
     def _alpha(self):
         return self.alpha
 
-    def fit(self, X, y, tasks=None, sample_weight=None):
+    def fit(
+        self, X: MatrixLike, y: ArrayLike, tasks: ArrayLike | None = None, sample_weight: ArrayLike | None = None
+    ) -> Self:
         """Fit the model.
 
         Parameters
         ----------
         X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            Training features (with the task column, if ``task_column`` is set).
         y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Targets; a 2-D ``y`` with no task labels is a shared design.
         tasks : array-like of shape (n_samples,), default=None
             Task label of each row.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights s_i of the rows.
 
         Returns
         -------
-        self
+        self : object
+            The fitted estimator.
         """
         self._validate_params()
         data = self._validated_fit_data(X, y, tasks, sample_weight, y_dtype=np.float64)
@@ -242,8 +253,16 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
         self.shared_intercept_ = float(np.mean(result.intercept))
         self.n_iter_, self.certificate_, self.objective_ = result.n_iter, result.certificate, result.objective
 
-    def predict(self, X, tasks=None):
+    def predict(self, X: MatrixLike, tasks: ArrayLike | None = None) -> np.ndarray:
         """Predict with each row's task model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The rows to predict (with the task column, if ``task_column`` is set).
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row; not needed for a single-task model or a
+            2-D-``y`` model.
 
         Returns
         -------
@@ -255,8 +274,28 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
             return self._shared_design_outputs(X)
         return self._linear_outputs(X, index)
 
-    def score(self, X, y, tasks=None, sample_weight=None):
-        """R² of the predictions (see :func:`sklearn.metrics.r2_score`)."""
+    def score(
+        self, X: MatrixLike, y: ArrayLike, tasks: ArrayLike | None = None, sample_weight: ArrayLike | None = None
+    ) -> float:
+        """R² of the predictions (see :func:`sklearn.metrics.r2_score`).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The rows to score (with the task column, if ``task_column`` is set).
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            True targets.
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row; not needed for a single-task model or a
+            2-D-``y`` model.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the score.
+
+        Returns
+        -------
+        score : float
+            R² of ``predict(X, tasks=tasks)`` against ``y``.
+        """
         return r2_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight)
 
 
@@ -286,7 +325,8 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
     Parameters
     ----------
     loss : {"logistic", "hinge", "squared_hinge"}, default="logistic"
-    alpha : float > 0, default=1.0
+        The loss ℓ.
+{penalty}    alpha : float > 0, default=1.0
         Strength α of the penalty.
 {parameters}    class_weight : dict, "balanced" or None, default=None
         Multipliers of the sample weights by class: a dict ``{label: weight}``
@@ -303,6 +343,20 @@ class MultiTaskRegressor(RegressorMixin, MultiTaskLinearModel):
         for more than two classes.
     intercept_ : ndarray of shape (n_tasks,) or (n_tasks, n_classes)
 {attributes}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtlearn import MultiTaskClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(90, 3)); tasks = np.repeat(["a", "b", "c"], 30)
+    >>> y = (X @ [1.0, -1.0, 0.5] + rng.normal(scale=0.5, size=90) > 0).astype(int)
+    >>> model = MultiTaskClassifier(alpha=0.01, mix=0.9).fit(X, y, tasks=tasks)
+    >>> model.coef_.shape
+    (3, 3)
+    >>> model.predict_proba(X[:2], tasks=["a", "c"]).shape
+    (2, 2)
+    >>> bool(model.score(X, y, tasks=tasks) > 0.8)
+    True
     """
 )
 class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
@@ -349,20 +403,26 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
     def _loss_name(self):
         return self.loss
 
-    def fit(self, X, y, tasks=None, sample_weight=None):
+    def fit(
+        self, X: MatrixLike, y: ArrayLike, tasks: ArrayLike | None = None, sample_weight: ArrayLike | None = None
+    ) -> Self:
         """Fit the model.
 
         Parameters
         ----------
         X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            Training features (with the task column, if ``task_column`` is set).
         y : array-like of shape (n_samples,) or (n_samples, n_tasks)
-            Class labels.
+            Class labels; a 2-D ``y`` with no task labels is a shared design.
         tasks : array-like of shape (n_samples,), default=None
+            Task label of each row.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights s_i of the rows (multiplied by ``class_weight``).
 
         Returns
         -------
-        self
+        self : object
+            The fitted estimator.
         """
         self._validate_params()
         data, classes, problems = self._training_problems(X, y, tasks, sample_weight)
@@ -462,8 +522,16 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
         self.certificate_ = max(r.certificate for r in results)
         self.objective_ = float(sum(r.objective for r in results))
 
-    def decision_function(self, X, tasks=None):
+    def decision_function(self, X: MatrixLike, tasks: ArrayLike | None = None) -> np.ndarray:
         """Signed scores x·w_t + b_t.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The rows to predict (with the task column, if ``task_column`` is set).
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row; not needed for a single-task model or a
+            2-D-``y`` model.
 
         Returns
         -------
@@ -475,8 +543,23 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
             return self._shared_design_outputs(X)
         return self._linear_outputs(X, index)
 
-    def predict(self, X, tasks=None):
-        """Predicted class of each row, from its task's model."""
+    def predict(self, X: MatrixLike, tasks: ArrayLike | None = None) -> np.ndarray:
+        """Predicted class of each row, from its task's model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The rows to predict (with the task column, if ``task_column`` is set).
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row; not needed for a single-task model or a
+            2-D-``y`` model.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,), or (n_samples, n_tasks) for a
+            2-D-``y`` model when no task labels are given
+            The predicted classes (labels of ``classes_``).
+        """
         scores = self.decision_function(X, tasks=tasks)
         if len(self.classes_) == 2 and self.coef_.ndim == 2:
             return self.classes_[(scores > 0).astype(np.int64)]
@@ -486,8 +569,23 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
         return self._loss_name() == "logistic"
 
     @available_if(_has_probabilities)
-    def predict_proba(self, X, tasks=None):
-        """Class probabilities (logistic loss only; one-vs-rest normalised for > 2 classes)."""
+    def predict_proba(self, X: MatrixLike, tasks: ArrayLike | None = None) -> np.ndarray:
+        """Class probabilities (logistic loss only; one-vs-rest normalised for > 2 classes).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The rows to predict (with the task column, if ``task_column`` is set).
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row; not needed for a single-task model or a
+            2-D-``y`` model.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class of ``classes_`` (a task axis follows
+            the rows for a 2-D-``y`` model without task labels).
+        """
         scores = self.decision_function(X, tasks=tasks)
         if len(self.classes_) == 2 and self.coef_.ndim == 2:
             positive = expit(scores)
@@ -496,12 +594,46 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
         return probabilities / probabilities.sum(axis=-1, keepdims=True)
 
     @available_if(_has_probabilities)
-    def predict_log_proba(self, X, tasks=None):
-        """Logarithm of :meth:`predict_proba`."""
+    def predict_log_proba(self, X: MatrixLike, tasks: ArrayLike | None = None) -> np.ndarray:
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The rows to predict (with the task column, if ``task_column`` is set).
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row; not needed for a single-task model or a
+            2-D-``y`` model.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Logarithm of the class probabilities.
+        """
         return np.log(self.predict_proba(X, tasks=tasks))
 
-    def score(self, X, y, tasks=None, sample_weight=None):
-        """Accuracy of the predictions."""
+    def score(
+        self, X: MatrixLike, y: ArrayLike, tasks: ArrayLike | None = None, sample_weight: ArrayLike | None = None
+    ) -> float:
+        """Accuracy of the predictions.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The rows to score (with the task column, if ``task_column`` is set).
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            True class labels.
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row; not needed for a single-task model or a
+            2-D-``y`` model.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the score.
+
+        Returns
+        -------
+        score : float
+            Fraction of rows whose ``predict(X, tasks=tasks)`` equals ``y``.
+        """
         return accuracy_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight)
 
 
@@ -523,7 +655,7 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
     ----------
     C : float > 0, default=1.0
         Weight of the hinge losses (the inverse of the regularisation strength).
-{parameters}    class_weight : dict, "balanced" or None, default=None
+{penalty}{parameters}    class_weight : dict, "balanced" or None, default=None
         Multipliers of the sample weights by class: a dict ``{label: weight}``
         (missing classes: 1), the same in every task; ``"balanced"``: the
         classes balanced within each task, a row of class c in task t weighted
@@ -537,6 +669,18 @@ class MultiTaskClassifier(ClassifierMixin, MultiTaskLinearModel):
     coef_ : ndarray of shape (n_tasks, n_features) or (n_tasks, n_classes, n_features)
     intercept_ : ndarray of shape (n_tasks,) or (n_tasks, n_classes)
 {attributes}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtlearn import MultiTaskLinearSVC
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(90, 3)); tasks = np.repeat([0, 1, 2], 30)
+    >>> y = np.where(X @ [1.0, -1.0, 0.5] > 0, "yes", "no")
+    >>> model = MultiTaskLinearSVC(C=1.0, class_weight="balanced").fit(X, y, tasks=tasks)
+    >>> model.classes_
+    array(['no', 'yes'], dtype='<U3')
+    >>> model.predict(X[:3], tasks=tasks[:3]).tolist() == y[:3].tolist()
+    True
     """
 )
 class MultiTaskLinearSVC(MultiTaskClassifier):

@@ -30,6 +30,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array
 
 from ._dtypes import as_model_dtype, model_dtype
+from ._typing import ArrayLike, MatrixLike, Self
 from ._tasks import check_sample_weight, encode_tasks, split_task_column
 from .estimators import _TASK_INPUT_DOC, MultiTaskClassifier, MultiTaskRegressor
 from .losses import get_loss
@@ -152,8 +153,8 @@ def multitask_path(estimator, X, y, tasks=None, sample_weight=None, *, alphas=No
     -------
     alphas : ndarray of shape (n_alphas,)
         Decreasing.
-    coefs : ndarray of shape (n_alphas,) + coef_.shape
-    intercepts : ndarray of shape (n_alphas,) + intercept_.shape
+    coefs : ndarray of shape (n_alphas,) + ``coef_.shape``
+    intercepts : ndarray of shape (n_alphas,) + ``intercept_.shape``
     """
     if "alpha" not in estimator.get_params():
         raise ValueError(f"{type(estimator).__name__} has no alpha parameter to follow a path over.")
@@ -351,13 +352,22 @@ class _CVMixin:
             make_penalty(candidate, mix=None)  # validates each candidate's parameters
         return candidates
 
-    def fit(self, X, y, tasks=None, sample_weight=None, groups=None):
+    def fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        tasks: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+        groups: ArrayLike | None = None,
+    ) -> Self:
         """Choose α (and mix, and the penalty's parameters) by cross-validation, then refit on all the data.
 
         Parameters
         ----------
         X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            Training features (with the task column, if ``task_column`` is set).
         y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Targets (class labels for the classifier).
         tasks : array-like of shape (n_samples,), default=None
             Task label of each row (split with the rows into the folds).
         sample_weight : array-like of shape (n_samples,), default=None
@@ -367,7 +377,8 @@ class _CVMixin:
 
         Returns
         -------
-        self
+        self : object
+            The estimator refitted on all the data with the chosen parameters.
         """
         self._validate_params()
         dtype = model_dtype(X, self.task_column)
@@ -477,7 +488,7 @@ _CV_PARAMETERS_DOC = """
         Test score to maximise, computed with each test row's task.
     n_jobs : int or None, default=None
         Number of folds computed in parallel (joblib).
-    penalty, fit_intercept, task_column, task_weights, handle_unknown, tol, max_iter, verbose
+{loss}    penalty, fit_intercept, task_column, task_weights, handle_unknown, tol, max_iter, verbose
         As in the underlying estimator (``alpha`` and ``mix`` are chosen;
         every path is warm-started, or solved exactly from one
         eigendecomposition per task and fold for the squared loss with
@@ -502,11 +513,11 @@ _CV_ATTRIBUTES_DOC = """
 """
 
 
-def _cv_doc(template):
+def _cv_doc(template, loss):
     def decorate(cls):
         cls.__doc__ = (
             template.replace("{tasks}", _TASK_INPUT_DOC)
-            .replace("{parameters}", _CV_PARAMETERS_DOC.lstrip("\n"))
+            .replace("{parameters}", _CV_PARAMETERS_DOC.lstrip("\n").replace("{loss}", loss))
             .replace("{attributes}", _CV_ATTRIBUTES_DOC.lstrip("\n"))
         )
         return cls
@@ -540,7 +551,6 @@ def _cv_constraints(base_class):
 {tasks}
     Parameters
     ----------
-    loss : {"squared_error"}, default="squared_error"
 {parameters}
     Attributes
     ----------
@@ -555,7 +565,8 @@ def _cv_constraints(base_class):
     >>> model = MultiTaskRegressorCV(alphas=[1.0, 0.1, 0.01], cv=3).fit(X, y, tasks=tasks)
     >>> model.scores_.shape
     (3, 3)
-    """
+    """,
+    loss='    loss : {"squared_error"}, default="squared_error"\n        The loss ℓ.\n',
 )
 class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
     _parameter_constraints = _cv_constraints(MultiTaskRegressor)
@@ -599,7 +610,14 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
         self.max_iter = max_iter
         self.verbose = verbose
 
-    def fit(self, X, y, tasks=None, sample_weight=None, groups=None):
+    def fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        tasks: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+        groups: ArrayLike | None = None,
+    ) -> Self:
         super().fit(X, y, tasks=tasks, sample_weight=sample_weight, groups=groups)
         if self.scoring is None:
             self.mse_path_ = -self.scores_
@@ -624,7 +642,6 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
 {tasks}
     Parameters
     ----------
-    loss : {"logistic", "hinge", "squared_hinge"}, default="logistic"
 {parameters}    class_weight : dict, "balanced" or None, default=None
         As in :class:`~mtlearn.MultiTaskClassifier`; ``"balanced"`` is
         computed on the training rows of each fold.
@@ -632,7 +649,21 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-{attributes}"""
+        The class labels.
+{attributes}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtlearn.datasets import make_multitask_classification
+    >>> from mtlearn.model_selection import MultiTaskClassifierCV
+    >>> X, y, tasks, _ = make_multitask_classification(n_tasks=3, n_samples=40, n_features=4, random_state=0)
+    >>> model = MultiTaskClassifierCV(alphas=[0.1, 0.01], mixes=[0.5, 0.9], cv=3).fit(X, y, tasks=tasks)
+    >>> model.scores_.shape
+    (2, 2, 3)
+    >>> model.mix_ in (0.5, 0.9)
+    True
+    """,
+    loss='    loss : {"logistic", "hinge", "squared_hinge"}, default="logistic"\n        The loss ℓ.\n',
 )
 class MultiTaskClassifierCV(_CVMixin, MultiTaskClassifier):
     _parameter_constraints = _cv_constraints(MultiTaskClassifier)

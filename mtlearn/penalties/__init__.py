@@ -45,7 +45,21 @@ PENALTIES = {
 
 
 def make_penalty(penalty, *, mix):
-    """The penalty object for the estimator parameters ``penalty`` and ``mix``."""
+    """The penalty object for the estimator parameters ``penalty`` and ``mix``.
+
+    Parameters
+    ----------
+    penalty : str or penalty object
+        A name of :data:`PENALTIES`, or an object with ``value``, ``prox`` and
+        ``shared_coef`` methods (used as it is).
+    mix : float in [0, 1] or None
+        The estimator's ``mix``, given to the named penalty's constructor.
+
+    Returns
+    -------
+    penalty : penalty object
+        The penalty, its parameters checked.
+    """
     if isinstance(penalty, str):
         if penalty not in PENALTIES:
             raise ValueError(f"Unknown penalty {penalty!r}; choose one of {sorted(PENALTIES)} or pass a penalty object.")

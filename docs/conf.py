@@ -70,19 +70,36 @@ def _api_page():
     for path, _ in public_objects():
         module, name = path.rsplit(".", 1)
         by_module[module].append(name)
-    lines = [".. This page is written by docs/conf.py from mtlearn._api; do not edit.", "", "API reference", "=" * 13, ""]
+    lines = [
+        ".. This page is written by docs/conf.py from mtlearn._api; do not edit.",
+        "",
+        "API reference",
+        "=" * 13,
+        "",
+    ]
     for module, names in by_module.items():
         if not names:
             continue
-        lines += [f"``{module}``", "-" * (len(module) + 4), "", f".. automodule:: {module}", "   :no-members:", "",
-                  f".. currentmodule:: {module}", "", ".. autosummary::", "   :toctree: generated/",
-                  "   :nosignatures:", ""]
+        lines += [
+            f"``{module}``",
+            "-" * (len(module) + 4),
+            "",
+            f".. automodule:: {module}",
+            "   :no-members:",
+            "",
+            f".. currentmodule:: {module}",
+            "",
+            ".. autosummary::",
+            "   :toctree: generated/",
+            "   :nosignatures:",
+            "",
+        ]
         lines += [f"   {name}" for name in names] + [""]
     return "\n".join(lines)
 
 
 def _skip_members_from_elsewhere(app, what, name, obj, skip, options):
-    """Document a class's members that mtlearn defines; scikit-learn documents its own (get_params, set_*_request...)."""
+    """Document the members mtlearn defines; scikit-learn documents its own (get_params, set_*_request...)."""
     if what == "class" and not (getattr(obj, "__module__", None) or "").startswith("mtlearn"):
         return True
     return None

@@ -30,8 +30,8 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array
 
 from ._dtypes import as_model_dtype, model_dtype
-from ._typing import ArrayLike, MatrixLike, Self
 from ._tasks import check_sample_weight, encode_tasks, split_task_column
+from ._typing import ArrayLike, MatrixLike, Self
 from .estimators import _TASK_INPUT_DOC, MultiTaskClassifier, MultiTaskRegressor
 from .losses import get_loss
 from .penalties import make_penalty

@@ -148,12 +148,21 @@ def test_balanced_with_one_task_is_liblinears_class_weight():
     X, y, tasks = _rare_positives()
     X, y = X[tasks == 1], y[tasks == 1]
     C = 0.5
-    model = MultiTaskLinearSVC(C=C, penalty="ridge", fit_intercept=False, class_weight="balanced", tol=1e-10,
-                               max_iter=200_000).fit(X, y)
+    model = MultiTaskLinearSVC(
+        C=C, penalty="ridge", fit_intercept=False, class_weight="balanced", tol=1e-10, max_iter=200_000
+    ).fit(X, y)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Liblinear failed to converge")
-        ref = LinearSVC(C=C, loss="hinge", fit_intercept=False, class_weight="balanced", tol=1e-12,
-                        max_iter=1_000_000, dual=True, random_state=0).fit(X, y)
+        ref = LinearSVC(
+            C=C,
+            loss="hinge",
+            fit_intercept=False,
+            class_weight="balanced",
+            tol=1e-12,
+            max_iter=1_000_000,
+            dual=True,
+            random_state=0,
+        ).fit(X, y)
     weights = compute_class_weight("balanced", classes=np.array([0, 1]), y=y)[y]
     y_pm = 2.0 * y - 1.0
 

@@ -187,7 +187,7 @@ class MultiTaskLinearModel(BaseEstimator):
                 f"Task(s) {unseen[:10]} were not seen in fit (fitted tasks: {len(self.tasks_)}). "
                 "Set handle_unknown='shared' to predict them with the shared model. In cross-validation, "
                 "give every task rows in every training fold: cv=StratifiedKFold(5, shuffle=True).split(X, tasks) "
-                "(see the user guide, 'Cross-validation')."
+                "(user guide: Working with scikit-learn)."
             )
         return X, index
 

@@ -256,7 +256,7 @@ def _path_solver(base, X, y, tasks, sample_weight):
     return solver(base, X, y, tasks, sample_weight)
 
 
-def _fold_scores(base, X, y, tasks, sample_weight, train, test, penalties, alphas, mixes, scorer, fold=(1, 1)):
+def _fold_scores(base, X, y, tasks, sample_weight, train, test, penalties, alphas, mixes, scorer, fold):
     """Test scores of one fold, shape (n_penalties, n_mixes, n_alphas), from the fold's path solvers.
 
     X, y, tasks and sample_weight are the validated arrays of :meth:`_CVMixin.fit`

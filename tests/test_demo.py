@@ -1,6 +1,7 @@
 """The School demonstration runs end to end and writes its table and plot."""
 
 import numpy as np
+import pytest
 
 from mtlearn import demo
 
@@ -48,3 +49,14 @@ def test_console_entry_point_is_the_demo_main():
 
     (entry,) = [e for e in entry_points(group="console_scripts") if e.name == "mtlearn-demo"]
     assert entry.load() is demo.main
+
+
+def test_plot_axis_starts_at_zero_and_says_what_the_error_bars_are(tmp_path, monkeypatch):
+    plt = pytest.importorskip("matplotlib.pyplot")
+    closed = []
+    monkeypatch.setattr(plt, "close", closed.append)
+    results = {name: {"explained_variance": np.array([0.30, 0.32, 0.31])} for name in ("a", "b")}
+    demo.save_plot(results, tmp_path / "plot.png")
+    (ax,) = closed[0].axes
+    assert ax.get_ylim()[0] == 0.0
+    assert "error bars: ± 1 standard deviation" in ax.get_title()

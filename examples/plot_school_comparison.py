@@ -1,4 +1,5 @@
 """School exam scores: independent, pooled and multi-task models against samples per school.
+=========================================================================================
 
 The School data (:func:`mtlearn.datasets.load_school`) hold the exam scores of
 15,362 students in 139 London schools; predicting the scores of one school is
@@ -34,7 +35,7 @@ from mtlearn.plotting import learning_curve_scores, plot_learning_curve
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a few schools and sizes, for a fast check")
     parser.add_argument("--output", default="school_comparison.png", help="where to save the figure")
     args = parser.parse_args(argv)

@@ -1,4 +1,5 @@
 """Shared features and task clusters: what the l21 and cluster penalties learn, in three figures.
+==============================================================================================
 
 Two synthetic problems from :func:`mtlearn.datasets.make_multitask_regression`,
 each with a structure planted in the tasks' true weights, few samples per
@@ -80,7 +81,7 @@ def entry_order(alphas, coefs):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer tasks and candidates, for a fast check")
     parser.add_argument("--output-dir", default=".", help="folder for the three PNG figures")
     args = parser.parse_args(argv)

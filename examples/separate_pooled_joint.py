@@ -1,4 +1,5 @@
 """Learning related tasks separately, pooled, or jointly, for regression and for classification.
+=============================================================================================
 
 Several tasks share one design (every row is observed for every task, the
 ``sklearn.linear_model.MultiTaskLasso`` format), and their true weight
@@ -144,7 +145,7 @@ def compare(problem, quick):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a fast check")
     args = parser.parse_args(argv)
     for problem in (REGRESSION, CLASSIFICATION):

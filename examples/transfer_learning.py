@@ -1,4 +1,5 @@
 """Transfer learning: a data-rich source helps a data-poor target, and an unrelated source does not hurt.
+======================================================================================================
 
 A source problem has plenty of data; the target problem, which we care
 about, has only a few samples.  Three ways to predict the target:
@@ -38,7 +39,7 @@ def make_problem(rng, w, n, noise=1.0):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a fast check")
     args = parser.parse_args(argv)
     n_features = 10 if args.quick else 30

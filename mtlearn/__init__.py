@@ -1,5 +1,6 @@
 """mtlearn: scikit-learn compatible multi-task and transfer learning for linear models and SVMs."""
 
+from ._version import __version__
 from .estimators import MultiTaskClassifier, MultiTaskLinearSVC, MultiTaskRegressor
 from .kernel import MultiTaskKernelRidge, MultiTaskSVC
 from .model_selection import MultiTaskClassifierCV, MultiTaskRegressorCV
@@ -15,8 +16,6 @@ from .penalties import (
 )
 from .representation import SharedRepresentationRegressor
 from .transfer import TransferClassifier, TransferRegressor
-
-__version__ = "0.1.0"
 
 __all__ = [
     "ClusterPenalty",

@@ -12,7 +12,9 @@ from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from ._class_weight import class_weight_factors
 from ._design import SharedDesign, StackedDesign
+from ._dtypes import as_model_dtype, model_dtype
 from ._tasks import (
     check_sample_weight,
     check_task_totals,
@@ -22,6 +24,7 @@ from ._tasks import (
     split_task_column,
 )
 from .penalties import PENALTIES, Penalty, make_penalty
+from ._typing import ArrayLike, MatrixLike, Self
 from .solvers import Path, SolverResult, solve
 
 COMMON_PARAMETER_CONSTRAINTS = {
@@ -42,10 +45,11 @@ COMMON_PARAMETER_CONSTRAINTS = {
 class FitData:
     """A validated training set: the design and what the estimator records of it."""
 
-    def __init__(self, design, tasks, shared_design):
+    def __init__(self, design, tasks, shared_design, dtype=np.float64):
         self.design = design
         self.tasks = tasks
         self.shared_design = shared_design
+        self.dtype = dtype  # of the fitted model: see mtlearn._dtypes
 
 
 class MultiTaskLinearModel(BaseEstimator):
@@ -68,9 +72,10 @@ class MultiTaskLinearModel(BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ input
-    def _validated_fit_data(self, X, y, tasks, sample_weight, *, y_dtype, allow_shared_design=True):
+    def _validated_fit_data(self, X, y, tasks, sample_weight, *, y_dtype, allow_shared_design=True, classes=None):
         if y is None:
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
+        dtype = model_dtype(X, self.task_column)
         task_input = split_task_column(self, X, tasks, reset=True)
         X = task_input.X
         n_samples = X.shape[0]
@@ -97,11 +102,15 @@ class MultiTaskLinearModel(BaseEstimator):
             y = y[:, 0]
         if shared:
             tasks_ = np.arange(y.shape[1])
+            if classes is not None:
+                sample_weight = sample_weight * class_weight_factors(self.class_weight, classes, y, None)
             if sample_weight.max(initial=0.0) <= 0:
                 raise ValueError("sample weights sum to zero: at least one row needs a positive weight.")
         else:
             labels = np.zeros(n_samples, dtype=np.int64) if task_input.labels is None else task_input.labels
             tasks_, task_index = encode_tasks(labels)
+            if classes is not None:
+                sample_weight = sample_weight * class_weight_factors(self.class_weight, classes, y, task_index)
             check_task_totals(tasks_, np.bincount(task_index, weights=sample_weight, minlength=len(tasks_)))
         rho = self._task_weight_vector(tasks_)
         if shared:
@@ -110,7 +119,7 @@ class MultiTaskLinearModel(BaseEstimator):
             design = StackedDesign(
                 X, y, task_index, len(tasks_), sample_weight, rho, average_per_task=self._average_per_task
             )
-        return FitData(design, tasks_, shared)
+        return FitData(design, tasks_, shared, dtype)
 
     def _task_weight_vector(self, tasks_):
         return check_task_weights(self.task_weights, tasks_)
@@ -125,7 +134,9 @@ class MultiTaskLinearModel(BaseEstimator):
     def _penalty(self):
         return make_penalty(self.penalty, mix=self.mix)
 
-    def fit(self, X, y, tasks=None, sample_weight=None):
+    def fit(
+        self, X: MatrixLike, y: ArrayLike, tasks: ArrayLike | None = None, sample_weight: ArrayLike | None = None
+    ) -> Self:
         """Fit the model.
 
         Parameters
@@ -138,7 +149,8 @@ class MultiTaskLinearModel(BaseEstimator):
         tasks : array-like of shape (n_samples,), default=None
             Task label of each row.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight s_i of each row in its task's loss.
+            Weight s_i of each row in its task's loss (for a classifier, times
+            its ``class_weight``).
 
         Returns
         -------
@@ -196,6 +208,7 @@ class MultiTaskLinearModel(BaseEstimator):
         intercept = np.stack([r.intercept for r in results], axis=1)
         self.coef_ = coef[:, 0] if single else coef
         self.intercept_ = intercept[:, 0] if single else intercept
+        self.coef_, self.intercept_ = as_model_dtype(data.dtype, self.coef_, self.intercept_)
         shared = np.stack([penalty.shared_coef(r.coef) for r in results])
         self.shared_coef_ = shared[0] if single else shared
         info = [penalty.describe(r.coef if r.components is None else r.components) for r in results]
@@ -233,14 +246,16 @@ class MultiTaskLinearModel(BaseEstimator):
             unseen = list(dict.fromkeys(task_input.labels[unknown].tolist()))
             raise ValueError(
                 f"Task(s) {unseen[:10]} were not seen in fit (fitted tasks: {len(self.tasks_)}). "
-                "Set handle_unknown='shared' to predict them with the shared model."
+                "Set handle_unknown='shared' to predict them with the shared model. In cross-validation, "
+                "give every task rows in every training fold: cv=StratifiedKFold(5, shuffle=True).split(X, tasks) "
+                "(user guide: Working with scikit-learn)."
             )
         return X, index
 
     def _linear_outputs(self, X, index):
         """x·w_t + b_t for each row, shape (n_samples,) + coef_.shape[1:-1]."""
         coef, intercept = self.coef_, self.intercept_
-        out = np.empty((X.shape[0],) + coef.shape[1:-1])
+        out = np.empty((X.shape[0],) + coef.shape[1:-1], dtype=coef.dtype)
         for t in np.unique(index):
             rows = index == t
             if t < 0:
@@ -254,7 +269,7 @@ class MultiTaskLinearModel(BaseEstimator):
         """Outputs of every task on every row: shape (n_samples, n_tasks) + coef_.shape[1:-1]."""
         coef = self.coef_
         flat = np.asarray(X @ coef.reshape(-1, coef.shape[-1]).T)
-        return flat.reshape((X.shape[0],) + coef.shape[:-1]) + self.intercept_
+        return (flat.reshape((X.shape[0],) + coef.shape[:-1]) + self.intercept_).astype(coef.dtype, copy=False)
 
 
 class FittedPath:

@@ -15,11 +15,13 @@ from sklearn.utils.validation import check_array
 
 from ._base import FitData, MultiTaskLinearModel
 from ._design import with_targets
+from ._dtypes import as_model_dtype
 from ._labels import checked_class_labels
 from ._statistics import LeastSquaresForm
 from ._streaming import chunk_statistics, previous_coef_on
 from ._subspace import SharedSubspaceMixin
 from ._tasks import check_task_totals, is_dask_collection
+from ._typing import ArrayLike, MatrixLike, Self
 from .losses import Loss, get_loss
 from .solvers import Intercepts, Problem, SolverResult, solve
 
@@ -31,7 +33,7 @@ _TASK_INPUT_DOC = """
     or none of these (a single task).
 """
 
-_COMMON_PARAMETERS_DOC = """
+_PENALTY_PARAMETER_DOC = """
     penalty : {"mean", "ridge", "l21", "lasso", "trace", "dirty", "cluster"} or Penalty, default="mean"
         The task-coupling penalty Ω(W). ``"mean"``: Evgeniou–Pontil
         mean-regularised multi-task learning, see
@@ -45,6 +47,9 @@ _COMMON_PARAMETERS_DOC = """
         graph: ``GraphPenalty(adjacency=...)`` (:class:`~mtlearn.GraphPenalty`; the name
         ``"graph"`` alone is refused: it has no graph). Any
         :class:`mtlearn.penalties.Penalty` instance is used as it is.
+"""
+
+_COMMON_PARAMETERS_DOC = """
     mix : float in [0, 1], default=0.5
         For ``penalty="mean"``: 0 gives independent ridge fits, 1 one pooled
         model, values in between tie the tasks to their mean.
@@ -84,7 +89,7 @@ _COMMON_ATTRIBUTES_DOC = """
         Mean of the tasks' intercepts; used with ``shared_coef_`` for unseen tasks.
     n_features_in_ : int
         Number of columns of X seen in fit (the task column included).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of X, when X is a DataFrame with string column names.
     n_iter_ : int
         Iterations of the solver (1 for the exact squared-loss solve: one
@@ -109,6 +114,7 @@ def _docstring(template):
     def decorate(cls):
         cls.__doc__ = (
             template.replace("{tasks}", _TASK_INPUT_DOC)
+            .replace("{penalty}", _PENALTY_PARAMETER_DOC.strip("\n") + "\n")
             .replace("{parameters}", _COMMON_PARAMETERS_DOC)
             .replace("{attributes}", _COMMON_ATTRIBUTES_DOC)
         )
@@ -152,7 +158,7 @@ def _docstring(template):
     epsilon : float > 0, default=1.35
         The Huber threshold ε (``loss="huber"`` only), named as in
         scikit-learn's ``HuberRegressor`` and ``SGDRegressor``.
-    alpha : float > 0, default=1.0
+{penalty}    alpha : float > 0, default=1.0
         Strength α of the penalty.
 {parameters}
     Attributes
@@ -233,7 +239,9 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         intercepts = Intercepts.all_free(n_tasks) if self.fit_intercept else Intercepts.none(n_tasks)
         return data, None, [Problem(data.design, self._loss(), self._penalty(), self._alpha(), intercepts)]
 
-    def fit(self, X, y, tasks=None, sample_weight=None):
+    def fit(
+        self, X: MatrixLike, y: ArrayLike, tasks: ArrayLike | None = None, sample_weight: ArrayLike | None = None
+    ) -> Self:
         self.__dict__.pop("_statistics", None)
         if is_dask_collection(X):
             self._validate_params()
@@ -273,10 +281,12 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         y : array-like of shape (n_samples,)
         tasks : array-like of shape (n_samples,), default=None
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights s_i of the rows.
 
         Returns
         -------
-        self
+        self : object
+            The fitted estimator.
         """
         first = not hasattr(self, "_statistics")
         if first:
@@ -310,8 +320,16 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         self._store([result], problem.penalty, FitData(form.design, statistics.tasks, False))
         return self
 
-    def predict(self, X, tasks=None):
+    def predict(self, X: MatrixLike, tasks: ArrayLike | None = None) -> np.ndarray:
         """Predict with each row's task model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The rows to predict (with the task column, if ``task_column`` is set).
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row; not needed for a single-task model or a
+            2-D-``y`` model.
 
         Returns
         -------
@@ -323,8 +341,28 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
             return self._shared_design_outputs(X)
         return self._linear_outputs(X, index)
 
-    def score(self, X, y, tasks=None, sample_weight=None):
-        """R² of the predictions (see :func:`sklearn.metrics.r2_score`)."""
+    def score(
+        self, X: MatrixLike, y: ArrayLike, tasks: ArrayLike | None = None, sample_weight: ArrayLike | None = None
+    ) -> float:
+        """R² of the predictions (see :func:`sklearn.metrics.r2_score`).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The rows to score (with the task column, if ``task_column`` is set).
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            True targets.
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row; not needed for a single-task model or a
+            2-D-``y`` model.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the score.
+
+        Returns
+        -------
+        score : float
+            R² of ``predict(X, tasks=tasks)`` against ``y``.
+        """
         return r2_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight)
 
 
@@ -356,9 +394,16 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
     loss : {"logistic", "hinge", "squared_hinge"} or Loss, default="logistic"
         The loss ℓ (a classification :class:`mtlearn.losses.Loss` instance
         is used as it is).
-    alpha : float > 0, default=1.0
+{penalty}    alpha : float > 0, default=1.0
         Strength α of the penalty.
-{parameters}
+{parameters}    class_weight : dict, "balanced" or None, default=None
+        Multipliers of the sample weights by class: a dict ``{label: weight}``
+        (missing classes: 1), the same in every task; ``"balanced"``: the
+        classes balanced within each task, a row of class c in task t weighted
+        n_t / (K_t n_{t,c}) (K_t classes present in the task, n_{t,c} rows of
+        class c), so each task keeps its total weight n_t.  With one task
+        this is scikit-learn's ``"balanced"``.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -366,12 +411,27 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         for more than two classes.
     intercept_ : ndarray of shape (n_tasks,) or (n_tasks, n_classes)
 {attributes}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtlearn import MultiTaskClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(90, 3)); tasks = np.repeat(["a", "b", "c"], 30)
+    >>> y = (X @ [1.0, -1.0, 0.5] + rng.normal(scale=0.5, size=90) > 0).astype(int)
+    >>> model = MultiTaskClassifier(alpha=0.01, mix=0.9).fit(X, y, tasks=tasks)
+    >>> model.coef_.shape
+    (3, 3)
+    >>> model.predict_proba(X[:2], tasks=["a", "c"]).shape
+    (2, 2)
+    >>> bool(model.score(X, y, tasks=tasks) > 0.8)
+    True
     """
 )
 class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearModel):
     _parameter_constraints = {
         **MultiTaskLinearModel._parameter_constraints,
         "loss": [StrOptions({"logistic", "hinge", "squared_hinge"}), Loss],
+        "class_weight": [None, dict, StrOptions({"balanced"})],
     }
 
     def __init__(
@@ -389,6 +449,7 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
         max_iter=1000,
         warm_start=False,
         verbose=0,
+        class_weight=None,
     ):
         self.loss = loss
         self.penalty = penalty
@@ -402,6 +463,7 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
         self.max_iter = max_iter
         self.warm_start = warm_start
         self.verbose = verbose
+        self.class_weight = class_weight
 
     def _alpha(self):
         return self.alpha
@@ -438,6 +500,7 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
             sample_weight,
             y_dtype=np.float64,
             allow_shared_design=y.ndim == 2 and y.shape[1] > 1,
+            classes=labels,
         )
         design = data.design
         present = np.unique(design.y[design.weight > 0]).astype(np.int64)
@@ -467,8 +530,16 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
             fixed[:] = loss.best_intercepts(design.y, design.weight, pooled, 1)[0]
         return Intercepts(free, fixed)
 
-    def decision_function(self, X, tasks=None):
+    def decision_function(self, X: MatrixLike, tasks: ArrayLike | None = None) -> np.ndarray:
         """Signed scores x·w_t + b_t.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The rows to predict (with the task column, if ``task_column`` is set).
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row; not needed for a single-task model or a
+            2-D-``y`` model.
 
         Returns
         -------
@@ -480,8 +551,23 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
             return self._shared_design_outputs(X)
         return self._linear_outputs(X, index)
 
-    def predict(self, X, tasks=None):
-        """Predicted class of each row, from its task's model."""
+    def predict(self, X: MatrixLike, tasks: ArrayLike | None = None) -> np.ndarray:
+        """Predicted class of each row, from its task's model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The rows to predict (with the task column, if ``task_column`` is set).
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row; not needed for a single-task model or a
+            2-D-``y`` model.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,), or (n_samples, n_tasks) for a
+            2-D-``y`` model when no task labels are given
+            The predicted classes (labels of ``classes_``).
+        """
         scores = self.decision_function(X, tasks=tasks)
         if len(self.classes_) == 2 and self.coef_.ndim == 2:
             return self.classes_[(scores > 0).astype(np.int64)]
@@ -491,8 +577,23 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
         return self._loss().name == "logistic"
 
     @available_if(_has_probabilities)
-    def predict_proba(self, X, tasks=None):
-        """Class probabilities (logistic loss only; one-vs-rest normalised for > 2 classes)."""
+    def predict_proba(self, X: MatrixLike, tasks: ArrayLike | None = None) -> np.ndarray:
+        """Class probabilities (logistic loss only; one-vs-rest normalised for > 2 classes).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The rows to predict (with the task column, if ``task_column`` is set).
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row; not needed for a single-task model or a
+            2-D-``y`` model.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class of ``classes_`` (a task axis follows
+            the rows for a 2-D-``y`` model without task labels).
+        """
         scores = self.decision_function(X, tasks=tasks)
         if len(self.classes_) == 2 and self.coef_.ndim == 2:
             positive = expit(scores)
@@ -501,12 +602,46 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
         return probabilities / probabilities.sum(axis=-1, keepdims=True)
 
     @available_if(_has_probabilities)
-    def predict_log_proba(self, X, tasks=None):
-        """Logarithm of :meth:`predict_proba`."""
+    def predict_log_proba(self, X: MatrixLike, tasks: ArrayLike | None = None) -> np.ndarray:
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The rows to predict (with the task column, if ``task_column`` is set).
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row; not needed for a single-task model or a
+            2-D-``y`` model.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Logarithm of the class probabilities.
+        """
         return np.log(self.predict_proba(X, tasks=tasks))
 
-    def score(self, X, y, tasks=None, sample_weight=None):
-        """Accuracy of the predictions."""
+    def score(
+        self, X: MatrixLike, y: ArrayLike, tasks: ArrayLike | None = None, sample_weight: ArrayLike | None = None
+    ) -> float:
+        """Accuracy of the predictions.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The rows to score (with the task column, if ``task_column`` is set).
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            True class labels.
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row; not needed for a single-task model or a
+            2-D-``y`` model.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the score.
+
+        Returns
+        -------
+        score : float
+            Fraction of rows whose ``predict(X, tasks=tasks)`` equals ``y``.
+        """
         return accuracy_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight)
 
 
@@ -528,13 +663,32 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
     ----------
     C : float > 0, default=1.0
         Weight of the hinge losses (the inverse of the regularisation strength).
-{parameters}
+{penalty}{parameters}    class_weight : dict, "balanced" or None, default=None
+        Multipliers of the sample weights by class: a dict ``{label: weight}``
+        (missing classes: 1), the same in every task; ``"balanced"``: the
+        classes balanced within each task, a row of class c in task t weighted
+        n_t / (K_t n_{t,c}) (K_t classes present in the task, n_{t,c} rows of
+        class c), so each task keeps its total weight n_t.  With one task
+        this is scikit-learn's ``"balanced"``.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
     coef_ : ndarray of shape (n_tasks, n_features) or (n_tasks, n_classes, n_features)
     intercept_ : ndarray of shape (n_tasks,) or (n_tasks, n_classes)
 {attributes}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtlearn import MultiTaskLinearSVC
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(90, 3)); tasks = np.repeat([0, 1, 2], 30)
+    >>> y = np.where(X @ [1.0, -1.0, 0.5] > 0, "yes", "no")
+    >>> model = MultiTaskLinearSVC(C=1.0, class_weight="balanced").fit(X, y, tasks=tasks)
+    >>> model.classes_
+    array(['no', 'yes'], dtype='<U3')
+    >>> model.predict(X[:3], tasks=tasks[:3]).tolist() == y[:3].tolist()
+    True
     """
 )
 class MultiTaskLinearSVC(MultiTaskClassifier):
@@ -560,6 +714,7 @@ class MultiTaskLinearSVC(MultiTaskClassifier):
         max_iter=1000,
         warm_start=False,
         verbose=0,
+        class_weight=None,
     ):
         self.C = C
         self.penalty = penalty
@@ -572,6 +727,7 @@ class MultiTaskLinearSVC(MultiTaskClassifier):
         self.max_iter = max_iter
         self.warm_start = warm_start
         self.verbose = verbose
+        self.class_weight = class_weight
 
     def _alpha(self):
         return 1.0 / self.C

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import numbers
+import time
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -29,8 +30,10 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array
 
 from ._base import FittedPath
+from ._dtypes import as_model_dtype, model_dtype
 from ._labels import checked_class_labels
 from ._tasks import check_rows_for_folds, check_sample_weight, encode_tasks, split_task_column
+from ._typing import ArrayLike, MatrixLike, Self
 from .estimators import _TASK_INPUT_DOC, MultiTaskClassifier, MultiTaskRegressor
 from .losses import SquaredLoss
 from .penalties import make_penalty
@@ -144,8 +147,8 @@ def multitask_path(estimator, X, y, tasks=None, sample_weight=None, *, alphas=No
     -------
     alphas : ndarray of shape (n_alphas,)
         Decreasing.
-    coefs : ndarray of shape (n_alphas,) + coef_.shape
-    intercepts : ndarray of shape (n_alphas,) + intercept_.shape
+    coefs : ndarray of shape (n_alphas,) + ``coef_.shape``
+    intercepts : ndarray of shape (n_alphas,) + ``intercept_.shape``
     """
     if "alpha" not in estimator.get_params():
         raise ValueError(f"{type(estimator).__name__} has no alpha parameter to follow a path over.")
@@ -194,13 +197,15 @@ class _WithTasks:
         return with_tasks
 
 
-def _fold_scores(base, X, y, tasks, sample_weight, train, test, penalties, alphas, mixes, scorer):
+def _fold_scores(base, X, y, tasks, sample_weight, train, test, penalties, alphas, mixes, scorer, fold):
     """Test scores of one fold, shape (n_penalties, n_mixes, n_alphas), from the fold's path solvers.
 
     X, y, tasks and sample_weight are the validated arrays of :meth:`_CVMixin.fit`
     (tasks and sample_weight may be None); ``penalties`` are the candidate
-    penalties (one path solver each).
+    penalties (one path solver each); ``fold`` is (this fold's number, the
+    number of folds), for the ``verbose`` output.
     """
+    started = time.perf_counter()
     X_test, y_test = X[test], y[test]
     tasks_train = None if tasks is None else tasks[train]
     tasks_test = None if tasks is None else tasks[test]
@@ -215,8 +220,9 @@ def _fold_scores(base, X, y, tasks, sample_weight, train, test, penalties, alpha
                 scores[k, i, j] = scorer(_WithTasks(model, tasks_test), X_test, y_test)
                 if base.verbose:
                     print(
-                        f"[cv] penalty {k + 1}/{len(penalties)}  mix {mix:g}  alpha {j + 1}/{len(alphas)} = "
-                        f"{alpha:.4g}  test score {scores[k, i, j]:.6g}"
+                        f"[cv] fold {fold[0]}/{fold[1]}  penalty {k + 1}/{len(penalties)}  mix {mix:g}  "
+                        f"alpha {j + 1}/{len(alphas)} = {alpha:.4g}  test score {scores[k, i, j]:.6g}  "
+                        f"({time.perf_counter() - started:.2f} s into the fold)"
                     )
     return scores
 
@@ -296,13 +302,22 @@ class _CVMixin:
             make_penalty(candidate, mix=None)  # validates each candidate's parameters
         return candidates
 
-    def fit(self, X, y, tasks=None, sample_weight=None, groups=None):
+    def fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        tasks: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+        groups: ArrayLike | None = None,
+    ) -> Self:
         """Choose α (and mix, and the penalty's parameters) by cross-validation, then refit on all the data.
 
         Parameters
         ----------
         X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            Training features (with the task column, if ``task_column`` is set).
         y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Targets (class labels for the classifier).
         tasks : array-like of shape (n_samples,), default=None
             Task label of each row (split with the rows into the folds).
         sample_weight : array-like of shape (n_samples,), default=None
@@ -312,9 +327,11 @@ class _CVMixin:
 
         Returns
         -------
-        self
+        self : object
+            The estimator refitted on all the data with the chosen parameters.
         """
         self._validate_params()
+        dtype = model_dtype(X, self.task_column)
         base = self._base_estimator()
         mixes = self._mix_grid()
         penalties = self._penalty_candidates()
@@ -327,8 +344,10 @@ class _CVMixin:
         scoring = self._default_scoring if self.scoring is None else self.scoring
         scorer = check_scoring(base, scoring)
         fold_scores = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fold_scores)(base, X, y, tasks, sample_weight, train, test, penalties, alphas, mixes, scorer)
-            for train, test in folds
+            delayed(_fold_scores)(
+                base, X, y, tasks, sample_weight, train, test, penalties, alphas, mixes, scorer, (k, len(folds))
+            )
+            for k, (train, test) in enumerate(folds, start=1)
         )
         scores = np.stack(fold_scores, axis=-1)
         mean_scores = scores.mean(axis=-1)
@@ -356,6 +375,7 @@ class _CVMixin:
         for name, value in vars(refit).items():
             if name not in kept:
                 setattr(self, name, value)
+        self.coef_, self.intercept_ = as_model_dtype(dtype, self.coef_, self.intercept_)
         return self
 
 
@@ -419,7 +439,7 @@ _CV_PARAMETERS_DOC = """
         Test score to maximise, computed with each test row's task.
     n_jobs : int or None, default=None
         Number of folds computed in parallel (joblib).
-    penalty, fit_intercept, task_column, task_weights, handle_unknown, tol, max_iter, verbose
+{loss}    penalty, fit_intercept, task_column, task_weights, handle_unknown, tol, max_iter, verbose
         As in the underlying estimator (``alpha`` and ``mix`` are chosen;
         every path is warm-started, or solved exactly from one
         eigendecomposition per task and fold for the squared loss with
@@ -444,11 +464,11 @@ _CV_ATTRIBUTES_DOC = """
 """
 
 
-def _cv_doc(template):
+def _cv_doc(template, loss):
     def decorate(cls):
         cls.__doc__ = (
             template.replace("{tasks}", _TASK_INPUT_DOC)
-            .replace("{parameters}", _CV_PARAMETERS_DOC.lstrip("\n"))
+            .replace("{parameters}", _CV_PARAMETERS_DOC.lstrip("\n").replace("{loss}", loss))
             .replace("{attributes}", _CV_ATTRIBUTES_DOC.lstrip("\n"))
         )
         return cls
@@ -482,9 +502,6 @@ def _cv_constraints(base_class):
 {tasks}
     Parameters
     ----------
-    loss : {"squared_error", "huber"} or Loss, default="squared_error"
-    epsilon : float > 0, default=1.35
-        The Huber threshold (``loss="huber"`` only), as in :class:`~mtlearn.MultiTaskRegressor`.
 {parameters}
     Attributes
     ----------
@@ -499,7 +516,12 @@ def _cv_constraints(base_class):
     >>> model = MultiTaskRegressorCV(alphas=[1.0, 0.1, 0.01], cv=3).fit(X, y, tasks=tasks)
     >>> model.scores_.shape
     (3, 3)
-    """
+    """,
+    loss=(
+        '    loss : {"squared_error", "huber"} or Loss, default="squared_error"\n        The loss ℓ.\n'
+        "    epsilon : float > 0, default=1.35\n"
+        "        The Huber threshold (``loss=\"huber\"`` only), as in :class:`~mtlearn.MultiTaskRegressor`.\n"
+    ),
 )
 class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
     _parameter_constraints = _cv_constraints(MultiTaskRegressor)
@@ -545,7 +567,14 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
         self.max_iter = max_iter
         self.verbose = verbose
 
-    def fit(self, X, y, tasks=None, sample_weight=None, groups=None):
+    def fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        tasks: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+        groups: ArrayLike | None = None,
+    ) -> Self:
         super().fit(X, y, tasks=tasks, sample_weight=sample_weight, groups=groups)
         if self.scoring is None:
             self.mse_path_ = -self.scores_
@@ -570,12 +599,28 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
 {tasks}
     Parameters
     ----------
-    loss : {"logistic", "hinge", "squared_hinge"}, default="logistic"
-{parameters}
+{parameters}    class_weight : dict, "balanced" or None, default=None
+        As in :class:`~mtlearn.MultiTaskClassifier`; ``"balanced"`` is
+        computed on the training rows of each fold.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-{attributes}"""
+        The class labels.
+{attributes}
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mtlearn.datasets import make_multitask_classification
+    >>> from mtlearn.model_selection import MultiTaskClassifierCV
+    >>> X, y, tasks, _ = make_multitask_classification(n_tasks=3, n_samples=40, n_features=4, random_state=0)
+    >>> model = MultiTaskClassifierCV(alphas=[0.1, 0.01], mixes=[0.5, 0.9], cv=3).fit(X, y, tasks=tasks)
+    >>> model.scores_.shape
+    (2, 2, 3)
+    >>> model.mix_ in (0.5, 0.9)
+    True
+    """,
+    loss='    loss : {"logistic", "hinge", "squared_hinge"}, default="logistic"\n        The loss ℓ.\n',
 )
 class MultiTaskClassifierCV(_CVMixin, MultiTaskClassifier):
     _parameter_constraints = _cv_constraints(MultiTaskClassifier)
@@ -601,6 +646,7 @@ class MultiTaskClassifierCV(_CVMixin, MultiTaskClassifier):
         tol=1e-4,
         max_iter=1000,
         verbose=0,
+        class_weight=None,
     ):
         self.alphas = alphas
         self.eps = eps
@@ -618,3 +664,4 @@ class MultiTaskClassifierCV(_CVMixin, MultiTaskClassifier):
         self.tol = tol
         self.max_iter = max_iter
         self.verbose = verbose
+        self.class_weight = class_weight

@@ -120,3 +120,24 @@ def test_path_and_cv_report_progress(capsys):
     cv_lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[cv]")]
     assert len(cv_lines) == 3 * 2 + 1
     assert "3 folds done" in cv_lines[-1]
+
+
+CV_LINE = re.compile(
+    r"^\[cv\] fold (\d+)/(\d+)  penalty 1/1  mix \S+  alpha (\d+)/2 = \S+  test score \S+  \((\S+) s into the fold\)$"
+)
+
+
+def test_cv_lines_give_the_fold_and_the_time_into_it(capsys):
+    from mtlearn import MultiTaskClassifierCV
+    from mtlearn.datasets import make_multitask_classification
+
+    X, y, tasks, _ = make_multitask_classification(n_tasks=3, n_samples=30, n_features=4, random_state=0)
+    MultiTaskClassifierCV(alphas=[0.1, 0.01], cv=3, verbose=1).fit(X, y, tasks=tasks)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[cv] fold")]
+    rows = [CV_LINE.match(line) for line in lines]
+    assert all(rows), lines
+    rows = [(int(m.group(1)), int(m.group(2)), int(m.group(3)), float(m.group(4))) for m in rows]
+    assert [(fold, total, alpha) for fold, total, alpha, _ in rows] == [(f, 3, a) for f in (1, 2, 3) for a in (1, 2)]
+    for fold in (1, 2, 3):
+        times = [seconds for f, _, _, seconds in rows if f == fold]
+        assert 0 <= times[0] <= times[1]  # time since the fold started, so it grows along the fold's path

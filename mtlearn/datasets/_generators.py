@@ -244,7 +244,7 @@ _STRUCTURE_DOC = """\
     ``n_clusters`` only by ``"clusters"``, ``graph`` only by ``"graph"``.
     """
 
-_COMMON_PARAMS_DOC = """\
+_SIZE_PARAMS_DOC = """\
     n_tasks : int, default=10
         Number of tasks.
     n_samples : int or array-like of shape (n_tasks,), default=100
@@ -252,7 +252,9 @@ _COMMON_PARAMS_DOC = """\
         With ``shared_design=True`` it must be an int (the number of shared
         rows).
     n_features : int, default=20
-        Number of features.
+        Number of features."""
+
+_STRUCTURE_PARAMS_DOC = """\
     structure : {"mean", "sparse", "low_rank", "clusters", "graph", \
 "independent"}, default="mean"
         How the tasks' coefficient vectors are related (see Notes).
@@ -272,7 +274,9 @@ _COMMON_PARAMS_DOC = """\
         Symmetric non-negative adjacency matrix of the task graph for
         ``structure="graph"`` (dense or scipy sparse). None means a chain
         graph linking task t to task t + 1. Passing a graph with another
-        structure raises a ValueError.
+        structure raises a ValueError."""
+
+_DESIGN_PARAMS_DOC = """\
     shared_design : bool, default=False
         If True, all tasks share one design matrix X of shape
         (n_samples, n_features) and the targets are returned as a 2-D array
@@ -299,9 +303,9 @@ _STRUCTURE_RETURN_DOC = """\
 # ---------------------------------------------------------------------------
 
 def make_multitask_regression(n_tasks=10, n_samples=100, n_features=20, *,
-                              structure="mean", relatedness=0.9, noise=0.1,
+                              structure="mean", relatedness=0.9,
                               n_informative=5, rank=2, n_clusters=3, graph=None,
-                              shared_design=False, coef_scale=1.0,
+                              noise=0.1, shared_design=False, coef_scale=1.0,
                               return_structure=False, random_state=None):
     args = _check_structure_args(n_tasks, n_features, structure, relatedness,
                                  n_informative, rank, n_clusters, graph,
@@ -335,9 +339,11 @@ make_multitask_regression.__doc__ = f"""Generate a multi-task regression problem
 
     Parameters
     ----------
-{_COMMON_PARAMS_DOC}
+{_SIZE_PARAMS_DOC}
+{_STRUCTURE_PARAMS_DOC}
     noise : float >= 0, default=0.1
         Standard deviation of the Gaussian noise added to the targets.
+{_DESIGN_PARAMS_DOC}
 
     Returns
     -------
@@ -482,11 +488,13 @@ make_multitask_classification.__doc__ = f"""Generate a multi-task classification
 
     Parameters
     ----------
-{_COMMON_PARAMS_DOC}
+{_SIZE_PARAMS_DOC}
     n_classes : int >= 2, default=2
         Number of classes; labels are the integers 0..n_classes - 1.
+{_STRUCTURE_PARAMS_DOC}
     flip_y : float in [0, 1], default=0.0
         Fraction of labels reassigned at random (label noise).
+{_DESIGN_PARAMS_DOC}
 
     Returns
     -------

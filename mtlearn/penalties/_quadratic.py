@@ -140,7 +140,7 @@ class GraphPenalty(Penalty):
     ridge : float >= 0, default=0.0
         Weight of the ridge term ½‖W‖_F².
     l1 : float >= 0, default=0.0
-        Weight of the ℓ1 term Σ|W_tj|.
+        Weight of the ℓ1 term Σ_{t,j} abs(W_tj).
     """
 
     _parameter_constraints = {

@@ -96,7 +96,7 @@ class L21Penalty(FeatureSeparableNorm):
 
 
 class LassoPenalty(FeatureSeparableNorm):
-    r"""Independent sparsity: Ω(W) = Σ_{t,j} |W_tj|.
+    r"""Independent sparsity: :math:`\Omega(W) = \sum_{t,j} |W_{tj}|`.
 
     Each task selects its own features; the tasks share nothing but α.  With
     one task the model is ``sklearn.linear_model.Lasso``.

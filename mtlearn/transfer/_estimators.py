@@ -21,6 +21,7 @@ from .._base import MultiTaskLinearModel
 from .._design import StackedDesign
 from .._labels import checked_class_labels
 from .._tasks import check_sample_weight
+from .._typing import ArrayLike, MatrixLike, Self
 from ..losses import SquaredLoss, get_loss
 from ..solvers import Intercepts, Path, Problem, SolverResult, solve
 from ._penalty import CentredRidgePenalty
@@ -44,7 +45,7 @@ _PARAMETERS_DOC = """
         (n_features,) or (n_outputs, n_features); or a pair
         ``(coef, intercept)``.  ``None`` means no transfer: the estimator is
         then ridge-regularised learning on the target alone.
-    alpha : float > 0 or "auto", default=1.0
+{loss}    alpha : float > 0 or "auto", default=1.0
         Strength α of the pull towards β·w_src.  ``"auto"``: chosen from
         ``alphas`` by cross-validation (see ``source_weight``).
     source_weight : float in [0, 1] or "auto", default=1.0
@@ -96,7 +97,7 @@ _ATTRIBUTES_DOC = """
     source_intercept_ : ndarray
         The source intercept (zeros without a source).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined when X is a DataFrame with string column names.
     n_iter_ : int
         Solver iterations of the final fit (0 for the closed-form squared loss).
@@ -107,9 +108,10 @@ _ATTRIBUTES_DOC = """
 """
 
 
-def _docstring(template):
+def _docstring(template, loss=""):
     def decorate(cls):
-        cls.__doc__ = template.replace("{parameters}", _PARAMETERS_DOC).replace("{attributes}", _ATTRIBUTES_DOC)
+        parameters = _PARAMETERS_DOC.replace("{loss}", loss)
+        cls.__doc__ = template.replace("{parameters}", parameters).replace("{attributes}", _ATTRIBUTES_DOC)
         return cls
 
     return decorate
@@ -297,18 +299,22 @@ class TransferRegressor(RegressorMixin, _TransferLinearModel):
         self.source_task = source_task
         self.fit_intercept = fit_intercept
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Self:
         """Fit the model on the target data.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Target-problem features.
         y : array-like of shape (n_samples,)
+            Target-problem targets.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows.
 
         Returns
         -------
-        self
+        self : object
+            The fitted estimator.
         """
         self._validate_params()
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, y_numeric=True)
@@ -359,8 +365,19 @@ class TransferRegressor(RegressorMixin, _TransferLinearModel):
         self._store_result(result.coef[0], float(result.intercept[0]), 0, result.certificate, result.objective)
         return self
 
-    def predict(self, X):
-        """x·w + b for each row of X."""
+    def predict(self, X: MatrixLike) -> np.ndarray:
+        """x·w + b for each row of X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The rows to predict.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            The predictions.
+        """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
         return np.asarray(X @ self.coef_).ravel() + self.intercept_
@@ -403,7 +420,6 @@ class TransferRegressor(RegressorMixin, _TransferLinearModel):
 
     Parameters
     ----------
-    loss : {"logistic", "hinge", "squared_hinge"}, default="logistic"
 {parameters}
     cv : int, cross-validation generator or iterable, default=5
         Folds for the "auto" settings (as in ``sklearn.model_selection.check_cv``;
@@ -427,7 +443,24 @@ class TransferRegressor(RegressorMixin, _TransferLinearModel):
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
     intercept_ : ndarray of shape (1,) or (n_classes,)
 {attributes}
-    """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.frozen import FrozenEstimator
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from mtlearn import TransferClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> w = rng.normal(size=5)
+    >>> X_src = rng.normal(size=(500, 5)); y_src = (X_src @ w > 0).astype(int)
+    >>> X = rng.normal(size=(30, 5)); y = (X @ (w + 0.1) > 0).astype(int)
+    >>> source = FrozenEstimator(LogisticRegression().fit(X_src, y_src))
+    >>> model = TransferClassifier(source, alpha=0.1, source_weight=1.0).fit(X, y)
+    >>> model.coef_.shape
+    (1, 5)
+    >>> bool(model.score(X, y) > 0.8)
+    True
+    """,
+    loss='    loss : {"logistic", "hinge", "squared_hinge"}, default="logistic"\n        The loss ℓ.\n',
 )
 class TransferClassifier(ClassifierMixin, _TransferLinearModel):
     _parameter_constraints = {
@@ -471,19 +504,22 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
         self.max_iter = max_iter
         self.verbose = verbose
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Self:
         """Fit the model on the target data.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Target-problem features.
         y : array-like of shape (n_samples,)
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows.
 
         Returns
         -------
-        self
+        self : object
+            The fitted estimator.
         """
         self._validate_params()
         X, y = validate_data(self, X, checked_class_labels(y), accept_sparse="csr", dtype=np.float64)
@@ -596,15 +632,37 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
             )
         return errors
 
-    def decision_function(self, X):
-        """Signed scores: shape (n_samples,) for two classes, (n_samples, n_classes) otherwise."""
+    def decision_function(self, X: MatrixLike) -> np.ndarray:
+        """Signed scores x·w_k + b_k.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The rows to predict.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) for two classes, (n_samples, n_classes) otherwise
+            The scores (positive: ``classes_[1]`` for two classes).
+        """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
         scores = np.asarray(X @ self.coef_.T) + self.intercept_
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
-    def predict(self, X):
-        """Predicted class of each row."""
+    def predict(self, X: MatrixLike) -> np.ndarray:
+        """Predicted class of each row.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The rows to predict.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            The predicted labels of ``classes_``.
+        """
         scores = self.decision_function(X)
         if scores.ndim == 1:
             return self.classes_[(scores > 0).astype(np.int64)]
@@ -614,8 +672,19 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
         return self.loss == "logistic"
 
     @available_if(_has_probabilities)
-    def predict_proba(self, X):
-        """Class probabilities (logistic loss; one-vs-rest normalised for more than two classes)."""
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
+        """Class probabilities (logistic loss; one-vs-rest normalised for more than two classes).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The rows to predict.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class of ``classes_``.
+        """
         scores = self.decision_function(X)
         if scores.ndim == 1:
             positive = expit(scores)
@@ -624,6 +693,17 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
         return probabilities / probabilities.sum(axis=1, keepdims=True)
 
     @available_if(_has_probabilities)
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`."""
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The rows to predict.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Logarithm of the class probabilities.
+        """
         return np.log(self.predict_proba(X))

@@ -81,11 +81,13 @@ class SharedSubspaceMixin:
         Parameters
         ----------
         X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
-            The task column, if the model has one, is dropped.
+            The rows to transform (with the task column, if ``task_column`` is
+            set; that column is dropped, the projection needs no task labels).
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, k)
+            The coordinates of each row on the k rows of ``components_``.
         """
         components = self.components_
         features = split_task_column(self, X, None, reset=False).X
@@ -93,10 +95,45 @@ class SharedSubspaceMixin:
 
     @available_if(_low_rank)
     def fit_transform(self, X, y, tasks=None, sample_weight=None):
-        """Fit the model, then :meth:`transform` X: shape (n_samples, k)."""
+        """Fit the model, then :meth:`transform` X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The training rows (with the task column, if ``task_column`` is set).
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            Target values (class labels for a classifier); a 2-D ``y`` gives
+            one task per column.
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row, passed to ``fit`` (:meth:`transform` does
+            not need it); not needed for a single task, a 2-D ``y`` or
+            ``task_column``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the rows in the fit.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, k)
+            The coordinates of the rows of X in the shared subspace of the
+            fitted model, k the numerical rank of ``coef_``.
+        """
         return self.fit(X, y, tasks=tasks, sample_weight=sample_weight).transform(X)
 
     @available_if(_low_rank)
     def get_feature_names_out(self, input_features=None):
-        """Names of the k coordinates of :meth:`transform`: the lower-cased class name and the index."""
+        """Names of the k coordinates of :meth:`transform`: the lower-cased class name and the index.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Only validated, not used: if given, it must equal
+            ``feature_names_in_`` (when X had column names in fit) and have
+            ``n_features_in_`` entries (the task column included).
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects of shape (k,)
+            ``["<classname>0", ..., "<classname>{k-1}"]``, e.g.
+            ``"multitaskregressor0"``.
+        """
         return _generate_get_feature_names_out(self, self.components_.shape[0], input_features=input_features)

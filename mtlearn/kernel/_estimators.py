@@ -287,6 +287,15 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelMachine):
     def predict(self, X, tasks=None):
         """Predict with each row's task function: f_t(x) + b_t.
 
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The rows to predict (with the task column, if ``task_column`` is set),
+            mapped through the fitted kernel map ``feature_map_``.
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row; not needed for a single-task model or a
+            2-D-``y`` model.
+
         Returns
         -------
         y_pred : ndarray of shape (n_samples,), or (n_samples, n_tasks) for a
@@ -296,7 +305,25 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelMachine):
         return self.linear_model_.predict(features, tasks=labels)
 
     def score(self, X, y, tasks=None, sample_weight=None):
-        """R² of the predictions (see :func:`sklearn.metrics.r2_score`)."""
+        """R² of the predictions (see :func:`sklearn.metrics.r2_score`).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The rows to score (with the task column, if ``task_column`` is set).
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            True targets.
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row; not needed for a single-task model or a
+            2-D-``y`` model.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the score.
+
+        Returns
+        -------
+        score : float
+            R² of ``predict(X, tasks=tasks)`` against ``y``.
+        """
         return r2_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight)
 
 
@@ -405,15 +432,64 @@ class MultiTaskSVC(ClassifierMixin, MultiTaskKernelMachine):
     fit.__doc__ = MultiTaskKernelMachine.fit.__doc__
 
     def decision_function(self, X, tasks=None):
-        """Signed scores f_t(x) + b_t (one column per class for more than two classes)."""
+        """Signed scores f_t(x) + b_t (one column per class for more than two classes).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The rows to predict (with the task column, if ``task_column`` is set),
+            mapped through the fitted kernel map ``feature_map_``.
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row; not needed for a single-task model or a
+            2-D-``y`` model.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) for two classes, (n_samples, n_classes)
+            otherwise; with a 2-D-``y`` model and no labels a task axis follows the rows.
+        """
         features, labels = self._features(X, tasks)
         return self.linear_model_.decision_function(features, tasks=labels)
 
     def predict(self, X, tasks=None):
-        """Predicted class of each row, from its task's function."""
+        """Predicted class of each row, from its task's function.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The rows to predict (with the task column, if ``task_column`` is set),
+            mapped through the fitted kernel map ``feature_map_``.
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row; not needed for a single-task model or a
+            2-D-``y`` model.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,), or (n_samples, n_tasks) for a
+            2-D-``y`` model when no task labels are given
+            The predicted classes (labels of ``classes_``).
+        """
         features, labels = self._features(X, tasks)
         return self.linear_model_.predict(features, tasks=labels)
 
     def score(self, X, y, tasks=None, sample_weight=None):
-        """Accuracy of the predictions."""
+        """Accuracy of the predictions.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_columns)
+            The rows to score (with the task column, if ``task_column`` is set).
+        y : array-like of shape (n_samples,) or (n_samples, n_tasks)
+            True class labels.
+        tasks : array-like of shape (n_samples,), default=None
+            Task label of each row; not needed for a single-task model or a
+            2-D-``y`` model.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the score.
+
+        Returns
+        -------
+        score : float
+            Fraction of rows whose ``predict(X, tasks=tasks)`` equals ``y``.
+        """
         return accuracy_score(y, self.predict(X, tasks=tasks), sample_weight=sample_weight)

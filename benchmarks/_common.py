@@ -69,9 +69,7 @@ class ModelSpec:
     grid: str = ""
 
 
-def model_specs(
-    n_tasks, *, quick=False, adjacency=None, n_alphas=10, cluster_counts=(2, 3, 5), quadratic_alphas=None
-):
+def model_specs(n_tasks, *, quick=False, adjacency=None, n_alphas=10, cluster_counts=(2, 3, 5), quadratic_alphas=None):
     """The models of a benchmark: pooled ridge, then one per available penalty.
 
     Parameters
@@ -239,9 +237,10 @@ def base_parser(description):
     )
     parser.add_argument("--output-dir", type=Path, default=OUTPUT_DIR, help="where the .md and .png go")
     parser.add_argument(
-        "--figures-dir", type=Path, default=FIGURES_DIR,
-        help="where a copy of the figure goes (default docs/figures, linked from RESULTS.md; "
-        "not written with --quick)",
+        "--figures-dir",
+        type=Path,
+        default=FIGURES_DIR,
+        help="where a copy of the figure goes (default docs/figures, linked from RESULTS.md; not written with --quick)",
     )
     return parser
 
@@ -360,13 +359,11 @@ def plot_scores(specs, results, published_rmse, paths, title):
     high = float(np.max(means + sds))
     low = min(float(np.min(means - sds)), min(v for _, v in published_rmse))
     span = high - low
-    for y, (m, sd) in enumerate(zip(means, sds)):
+    for y, (m, sd) in enumerate(zip(means, sds, strict=False)):
         ax.text(m + sd + 0.01 * span, y, f"{m:.2f}", va="center", fontsize=8)
     ax.set_xlim(low - 0.3 * span, high + 0.12 * span)
     ax.invert_yaxis()
-    ax.set_xlabel(
-        "test RMSE (lower is better)" + (f"; mean ± sd over {n_splits} splits" if n_splits > 1 else "")
-    )
+    ax.set_xlabel("test RMSE (lower is better)" + (f"; mean ± sd over {n_splits} splits" if n_splits > 1 else ""))
     ax.set_title(title)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=len(published_rmse), fontsize=7, frameon=False)
     fig.tight_layout()

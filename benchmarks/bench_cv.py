@@ -55,8 +55,10 @@ def main():
         "cluster (APG)": (ClusterPenalty(n_clusters=3), None),
         "mean, 3 mixes (exact)": ("mean", [0.2, 0.5, 0.8]),
     }
-    print(f"{args.n_tasks} tasks x {args.n_samples} samples, {args.n_features} features, "
-          f"{args.n_alphas} alphas, 5 folds, best of {args.repeats}")
+    print(
+        f"{args.n_tasks} tasks x {args.n_samples} samples, {args.n_features} features, "
+        f"{args.n_alphas} alphas, 5 folds, best of {args.repeats}"
+    )
     print(f"{'penalty':<22}{'CV [s]':>10}{'GridSearchCV [s]':>18}{'ratio':>8}  same alpha")
     for name, (penalty, mixes) in cases.items():
         base = MultiTaskRegressor(penalty=penalty, task_column=-1, tol=1e-6, max_iter=5000)
@@ -66,7 +68,12 @@ def main():
             for _ in range(args.repeats):
                 seconds, cv = _timed(
                     lambda: MultiTaskRegressorCV(
-                        alphas=args.n_alphas, mixes=mixes, cv=folds, penalty=penalty, task_column=-1, tol=1e-6,
+                        alphas=args.n_alphas,
+                        mixes=mixes,
+                        cv=folds,
+                        penalty=penalty,
+                        task_column=-1,
+                        tol=1e-6,
                         max_iter=5000,
                     ).fit(Xc, y)
                 )

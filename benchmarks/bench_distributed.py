@@ -35,9 +35,9 @@ from pathlib import Path
 import dask
 import dask.array as da
 import numpy as np
+from _common import OUTPUT_DIR, markdown_table, write_output
 from distributed import Client, LocalCluster, wait
 
-from _common import OUTPUT_DIR, markdown_table, write_output
 from mtlearn import MultiTaskRegressor
 
 MODELS = {
@@ -90,10 +90,16 @@ def agreement(params, X, y, n_rows):
 
 def run(n_workers, args):
     rows = []
-    with LocalCluster(
-        n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
-        memory_limit=f"{args.worker_memory_gib}GiB",
-    ) as cluster, Client(cluster):
+    with (
+        LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            memory_limit=f"{args.worker_memory_gib}GiB",
+        ) as cluster,
+        Client(cluster),
+    ):
         X, y = make_rows(args.rows, args.features, args.tasks, args.chunk_rows)
         X, y = dask.persist(X, y)
         tenth = args.rows // 10
@@ -105,11 +111,22 @@ def run(n_workers, args):
             per_row = (t_full - t_tenth) / (args.rows - tenth)
             fixed = max(t_full - per_row * args.rows, 0.0)
             difference = agreement(params, X, y, args.check_rows)
-            rows.append([
-                name, n_workers, f"{args.rows:.0e}", f"{t_full:.1f}", f"{t_tenth:.1f}", f"{per_row * 1e9:.0f}",
-                f"{fixed:.1f}", f"{(fixed + per_row * args.project) / 60:.1f}", f"{peak / 2**20:.0f}",
-                f"{X.nbytes / 2**20:.0f}", f"{difference:.1e}", f"{model.certificate_:.1e}",
-            ])
+            rows.append(
+                [
+                    name,
+                    n_workers,
+                    f"{args.rows:.0e}",
+                    f"{t_full:.1f}",
+                    f"{t_tenth:.1f}",
+                    f"{per_row * 1e9:.0f}",
+                    f"{fixed:.1f}",
+                    f"{(fixed + per_row * args.project) / 60:.1f}",
+                    f"{peak / 2**20:.0f}",
+                    f"{X.nbytes / 2**20:.0f}",
+                    f"{difference:.1e}",
+                    f"{model.certificate_:.1e}",
+                ]
+            )
     return rows
 
 
@@ -131,9 +148,18 @@ def main(argv=None):
         args.rows, args.tasks, args.features, args.chunk_rows, args.check_rows = 40_000, 50, 5, 10_000, 20_000
         args.workers, args.repeats = [2], 1
     header = [
-        "penalty", "workers", "rows", "fit (s)", "fit of a tenth (s)", "per row (ns)", "fixed (s)",
-        f"projected at {args.project:.0e} rows (min)", "client peak (MiB)", "X (MiB)",
-        f"max rel. diff. to in-memory ({args.check_rows:.0e} rows)", "certificate",
+        "penalty",
+        "workers",
+        "rows",
+        "fit (s)",
+        "fit of a tenth (s)",
+        "per row (ns)",
+        "fixed (s)",
+        f"projected at {args.project:.0e} rows (min)",
+        "client peak (MiB)",
+        "X (MiB)",
+        f"max rel. diff. to in-memory ({args.check_rows:.0e} rows)",
+        "certificate",
     ]
     table = []
     for n_workers in args.workers:

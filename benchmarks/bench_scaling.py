@@ -27,10 +27,10 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from _common import OUTPUT_DIR, markdown_table, write_output
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-from _common import OUTPUT_DIR, markdown_table, write_output
 from mtlearn import MultiTaskRegressor
 
 N_FEATURES = 20
@@ -78,13 +78,20 @@ def slope(sizes, times):
 def sweep(model, title, sizes, shapes, repeats, rng):
     """Markdown section for one sweep; ``shapes`` gives (n_rows, n_tasks) for each size."""
     rows, times = [], []
-    for size, (n_rows, n_tasks) in zip(sizes, shapes):
+    for _size, (n_rows, n_tasks) in zip(sizes, shapes, strict=False):
         seconds, peak, x_bytes = measure(model, n_rows, n_tasks, repeats, rng)
         times.append(seconds)
         excess = (peak - 2 * x_bytes) / (8 * n_tasks * N_FEATURES)
         rows.append(
-            [f"{n_rows:,}", f"{n_tasks:,}", f"{seconds:.3g}", f"{x_bytes / 2**20:.1f}", f"{peak / 2**20:.1f}",
-             f"{peak / x_bytes:.2f}", f"{excess:.1f}"]
+            [
+                f"{n_rows:,}",
+                f"{n_tasks:,}",
+                f"{seconds:.3g}",
+                f"{x_bytes / 2**20:.1f}",
+                f"{peak / 2**20:.1f}",
+                f"{peak / x_bytes:.2f}",
+                f"{excess:.1f}",
+            ]
         )
     sizes = np.asarray(sizes, dtype=float)
     large = sizes >= sizes[-1] / 100
@@ -118,10 +125,12 @@ def main(argv=None):
         for model in MODELS:
             sections.append(sweep(model, "rows (10 tasks)", row_counts, [(n, 10) for n in row_counts], repeats, rng))
             sections.append(
-                sweep(model, "tasks (100 rows per task)", task_counts, [(100 * t, t) for t in task_counts], repeats, rng)
+                sweep(
+                    model, "tasks (100 rows per task)", task_counts, [(100 * t, t) for t in task_counts], repeats, rng
+                )
             )
     text = (
-        "# Scaling of MultiTaskRegressor (penalty=\"mean\" and \"l21\")\n\n"
+        '# Scaling of MultiTaskRegressor (penalty="mean" and "l21")\n\n'
         f"{N_FEATURES} features; median of {repeats} fits, CPU time, {args.threads} BLAS thread(s); peak memory "
         "allocated during one fit (tracemalloc), X itself excluded.\n\n" + "\n".join(sections)
     )

@@ -47,12 +47,12 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from _common import OUTPUT_DIR, markdown_table, write_output
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import MultiTaskLasso, Ridge
 from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
-from _common import OUTPUT_DIR, markdown_table, write_output
 from mtlearn import MultiTaskClassifier, MultiTaskLinearSVC, MultiTaskRegressor
 from mtlearn.datasets import load_school
 from mtlearn.model_selection import alpha_max
@@ -155,12 +155,36 @@ def ridge_rows(args, rng):
     # The same solution up to round-off (and Ridge's tol=1e-10 on the augmented features).
     same = 1e-6
     return [
-        ["mean ridge (mix=0.5)", size, f"loop of {T} `Ridge` (independent tasks)", "exact / direct",
-         times["mean"], times["loop"], (), None],
-        ["mean ridge (mix=0.5)", size, "`Ridge` on sparse augmented features", "exact / tol=1e-10",
-         times["mean"], times["augmented"], difference(W_mean, W_aug), same],
-        ["ridge (mix=0)", size, f"loop of {T} `Ridge`", "exact / direct",
-         times["ridge"], times["loop"], difference(W_ridge, W_loop), same],
+        [
+            "mean ridge (mix=0.5)",
+            size,
+            f"loop of {T} `Ridge` (independent tasks)",
+            "exact / direct",
+            times["mean"],
+            times["loop"],
+            (),
+            None,
+        ],
+        [
+            "mean ridge (mix=0.5)",
+            size,
+            "`Ridge` on sparse augmented features",
+            "exact / tol=1e-10",
+            times["mean"],
+            times["augmented"],
+            difference(W_mean, W_aug),
+            same,
+        ],
+        [
+            "ridge (mix=0)",
+            size,
+            f"loop of {T} `Ridge`",
+            "exact / direct",
+            times["ridge"],
+            times["loop"],
+            difference(W_ridge, W_loop),
+            same,
+        ],
     ]
 
 
@@ -192,7 +216,9 @@ def hinge_rows(args, rng):
         reference = mtlearn_fit(1e-9)
         P_ref = primal(reference.coef_)
         if not np.isclose(P_ref, C * reference.objective_, rtol=1e-9):
-            raise RuntimeError(f"the primal formula disagrees with mtlearn's objective: {P_ref} vs {C * reference.objective_}")
+            raise RuntimeError(
+                f"the primal formula disagrees with mtlearn's objective: {P_ref} vs {C * reference.objective_}"
+            )
         dual_bound = P_ref * (1.0 - reference.certificate_)
 
         def relative_gap(W):
@@ -208,9 +234,16 @@ def hinge_rows(args, rng):
                 {"mtlearn": lambda: mtlearn_fit(tol_mt), "peer": lambda: svc_fit(tol_svc)}, args.repeats, args.clock
             )
             rows.append(
-                [f"mean hinge SVM, C={C:g}", f"{T} tasks × {n} × {p}", "`LinearSVC` on augmented features",
-                 f"gap ≤ {target:g}: tol {tol_mt:g} / {tol_svc:g}", times["mtlearn"], times["peer"],
-                 (gap_mt, gap_svc), target]
+                [
+                    f"mean hinge SVM, C={C:g}",
+                    f"{T} tasks × {n} × {p}",
+                    "`LinearSVC` on augmented features",
+                    f"gap ≤ {target:g}: tol {tol_mt:g} / {tol_svc:g}",
+                    times["mtlearn"],
+                    times["peer"],
+                    (gap_mt, gap_svc),
+                    target,
+                ]
             )
     return rows
 
@@ -240,7 +273,9 @@ def l21_rows(args, rng):
         alpha = alpha_max / divisor
 
         def mtlearn_fit(tol, alpha=alpha):
-            return MultiTaskRegressor(penalty="l21", alpha=alpha, fit_intercept=False, tol=tol, max_iter=100_000).fit(X, Y)
+            return MultiTaskRegressor(penalty="l21", alpha=alpha, fit_intercept=False, tol=tol, max_iter=100_000).fit(
+                X, Y
+            )
 
         def lasso_fit(tol, alpha=alpha):
             return MultiTaskLasso(alpha=alpha, fit_intercept=False, tol=tol, max_iter=100_000).fit(X, Y)
@@ -251,9 +286,16 @@ def l21_rows(args, rng):
             {"mtlearn": lambda: mtlearn_fit(tol_mt), "peer": lambda: lasso_fit(tol_peer)}, args.repeats, args.clock
         )
         rows.append(
-            [f"L21, α = α_max/{divisor}", f"shared X {n} × {p}, {T} tasks", "`MultiTaskLasso`",
-             f"gap ≤ {target:g}: tol {tol_mt:g} / {tol_peer:g}", times["mtlearn"], times["peer"],
-             (gap_mt, gap_peer), target]
+            [
+                f"L21, α = α_max/{divisor}",
+                f"shared X {n} × {p}, {T} tasks",
+                "`MultiTaskLasso`",
+                f"gap ≤ {target:g}: tol {tol_mt:g} / {tol_peer:g}",
+                times["mtlearn"],
+                times["peer"],
+                (gap_mt, gap_peer),
+                target,
+            ]
         )
     return rows
 
@@ -316,8 +358,16 @@ def main(argv=None):
         reached = " / ".join(f"{value:.1e}" for value in agreement) or "different model"
         cells.append(head + [f"{t_ours:.3g}", f"{t_peer:.3g}", f"**{t_ours / t_peer:.2f}**", reached])
     table = markdown_table(
-        ["workload", "size", "peer", "accuracy (mtlearn / peer)", "mtlearn [s]", "peer [s]", "ratio",
-         "agreement (rel. coef diff, or reached gaps)"],
+        [
+            "workload",
+            "size",
+            "peer",
+            "accuracy (mtlearn / peer)",
+            "mtlearn [s]",
+            "peer [s]",
+            "ratio",
+            "agreement (rel. coef diff, or reached gaps)",
+        ],
         cells,
     )
     text = (

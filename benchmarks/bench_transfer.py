@@ -130,7 +130,7 @@ def plot(curves, paths):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(curves), figsize=(5 * len(curves), 4))
-    for ax, (title, rows) in zip(axes, curves.items()):
+    for ax, (title, rows) in zip(axes, curves.items(), strict=False):
         sizes = [n for n, _ in rows]
         for name in ("target only", "source only", "transfer"):
             ax.plot(sizes, [s[name] for _, s in rows], marker="o", label=name)

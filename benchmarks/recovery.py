@@ -39,9 +39,6 @@ Usage::
 from __future__ import annotations
 
 import numpy as np
-from sklearn.cluster import KMeans
-from sklearn.metrics import adjusted_rand_score, f1_score
-
 from _common import (
     base_parser,
     benchmark_session,
@@ -52,6 +49,9 @@ from _common import (
     task_folds,
     write_output,
 )
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score, f1_score
+
 from mtlearn.datasets import make_multitask_regression
 
 STRUCTURES = ("mean", "sparse", "low_rank", "clusters", "graph", "independent")
@@ -104,11 +104,21 @@ def main(argv=None):
     n_tasks, n_samples, n_features, n_seeds, n_folds = 20, 25, 30, args.seeds, args.folds
     if args.quick:
         n_tasks, n_samples, n_features, n_seeds, n_folds = 6, 15, 8, 1, 2
-    gen = dict(n_tasks=n_tasks, n_samples=n_samples, n_features=n_features, noise=1.0,
-               n_informative=max(2, n_features // 6), rank=2, n_clusters=3)
+    gen = dict(
+        n_tasks=n_tasks,
+        n_samples=n_samples,
+        n_features=n_features,
+        noise=1.0,
+        n_informative=max(2, n_features // 6),
+        rank=2,
+        n_clusters=3,
+    )
     specs = model_specs(
-        n_tasks, quick=args.quick, adjacency=chain_graph(n_tasks),
-        quadratic_alphas=QUADRATIC_ALPHAS, n_alphas=N_PATH_ALPHAS,
+        n_tasks,
+        quick=args.quick,
+        adjacency=chain_graph(n_tasks),
+        quadratic_alphas=QUADRATIC_ALPHAS,
+        n_alphas=N_PATH_ALPHAS,
     )
     specs = [s for s in specs if not s.pooled]
     errors = {(s.name, st): [] for s in specs for st in STRUCTURES}
@@ -126,9 +136,11 @@ def main(argv=None):
                     coef_hat[:, fitted.columns] = fitted.estimator.coef_
                     errors[spec.name, structure].append(np.linalg.norm(coef_hat - coef) / np.linalg.norm(coef))
                     extras[spec.name, structure].append(structure_score(structure, coef_hat, info))
-                    print(f"{structure:12s} seed {seed}  {spec.name:24s} rel. error "
-                          f"{errors[spec.name, structure][-1]:.3f}  ({fitted.params}; {fitted.seconds:.1f} s)",
-                          flush=True)
+                    print(
+                        f"{structure:12s} seed {seed}  {spec.name:24s} rel. error "
+                        f"{errors[spec.name, structure][-1]:.3f}  ({fitted.params}; {fitted.seconds:.1f} s)",
+                        flush=True,
+                    )
     mean_error = {key: float(np.mean(v)) for key, v in errors.items()}
     winners = {st: min(specs, key=lambda s: mean_error[s.name, st]).name for st in STRUCTURES}
     rows = []
@@ -149,23 +161,18 @@ def main(argv=None):
             continue
         others = [s.name for s in specs if s.name != own]
         runner_up = min(others, key=lambda name: mean_error[name, st])
-        own_best = sum(
-            errors[own, st][k] <= min(errors[name, st][k] for name in others) for k in range(n_seeds)
-        )
+        own_best = sum(errors[own, st][k] <= min(errors[name, st][k] for name in others) for k in range(n_seeds))
         if winners[st] == own:
             gap = mean_error[runner_up, st] / mean_error[own, st] - 1.0
             if gap < 5e-4:  # e.g. "mean" with mix = 0 is independent ridge itself
                 status = f"wins, tied with {runner_up} ({mean_error[runner_up, st]:.3f})"
             else:
-                status = (
-                    f"wins, {100 * gap:.1f} % below the next best ({runner_up}, {mean_error[runner_up, st]:.3f})"
-                )
+                status = f"wins, {100 * gap:.1f} % below the next best ({runner_up}, {mean_error[runner_up, st]:.3f})"
         else:
             gap = mean_error[own, st] / mean_error[winners[st], st] - 1.0
             status = f"does not win: {winners[st]} is {100 * gap:.1f} % better"
         verdict.append(
-            f"- {st}: {own} {status}; rel. error {mean_error[own, st]:.3f}, lowest on "
-            f"{own_best}/{n_seeds} data sets."
+            f"- {st}: {own} {status}; rel. error {mean_error[own, st]:.3f}, lowest on {own_best}/{n_seeds} data sets."
         )
     text = (
         "# Recovery of planted task structures\n\n"
@@ -178,11 +185,13 @@ def main(argv=None):
         f"with support F1 / rank (σ_k > {RANK_TOLERANCE:g} σ₁; true rank 2) / adjusted Rand index where "
         "the structure has one."
         + (" QUICK RUN: small data, coarse grids." if args.quick else "")
-        + "\n\n" + markdown_table(header, rows) + "\n\nOwn-structure check:\n\n" + "\n".join(verdict)
+        + "\n\n"
+        + markdown_table(header, rows)
+        + "\n\nOwn-structure check:\n\n"
+        + "\n".join(verdict)
         + "\n\nlasso and dirty have no structure of their own in the generator. Support F1 and rank are "
         "those of the model CV chose for prediction: its α is below the one that would select exactly the "
-        "true support or rank."
-        + f"\n\nRun time {session['seconds']:.0f} s.\n"
+        "true support or rank." + f"\n\nRun time {session['seconds']:.0f} s.\n"
     )
     write_output(text, args.output_dir / "recovery.md")
 

@@ -23,15 +23,14 @@ Usage::
 from __future__ import annotations
 
 import numpy as np
-
 from _common import (
     base_parser,
-    figure_paths,
-    parse_args,
     benchmark_session,
     explained_variance,
+    figure_paths,
     fit_tuned,
     model_specs,
+    parse_args,
     plot_scores,
     predict,
     regression_report,
@@ -40,11 +39,15 @@ from _common import (
     task_folds,
     write_output,
 )
+
 from mtlearn.datasets import load_computer_survey
 
 PUBLISHED = [
-    ("independent ridge / trace norm / centred trace norm", "RMSE 3.79 / 1.91 / 1.79",
-     "McDonald, Pontil & Stamos, JMLR 2016, Table 5"),
+    (
+        "independent ridge / trace norm / centred trace norm",
+        "RMSE 3.79 / 1.91 / 1.79",
+        "McDonald, Pontil & Stamos, JMLR 2016, Table 5",
+    ),
     ("single-task / GO-MTL", "RMSE 2.70 / 1.76 (190 people)", "Gupta, Phung & Venkatesh, ICML 2013"),
 ]
 PUBLISHED_RMSE = [("centred trace 1.79", 1.79), ("trace 1.91", 1.91), ("GO-MTL 1.76", 1.76)]
@@ -76,8 +79,11 @@ def main(argv=None):
             r["ev"].append(explained_variance(y_test, y_pred))
             r["rmse"].append(rmse(y_test, y_pred))
             r["params"].append(fitted.params)
-            print(f"{spec.name:24s} RMSE {r['rmse'][-1]:.3f}  EV {100 * r['ev'][-1]:.1f} %  "
-                  f"({fitted.params}; {fitted.seconds:.1f} s)", flush=True)
+            print(
+                f"{spec.name:24s} RMSE {r['rmse'][-1]:.3f}  EV {100 * r['ev'][-1]:.1f} %  "
+                f"({fitted.params}; {fitted.seconds:.1f} s)",
+                flush=True,
+            )
     protocol = (
         f"The fixed split: {len(y_train)} training rows (16 profiles per person), {len(y_test)} test rows "
         f"(4 per person), {n_tasks} people; hyper-parameters chosen by {n_folds}-fold CV (stratified by "
@@ -85,9 +91,7 @@ def main(argv=None):
         "one unpenalised intercept per person (one in all for pooled ridge). One split, so no sd."
         + (" QUICK RUN: 20 people, coarse grids." if args.quick else "")
     )
-    text = regression_report(
-        "Computer survey (Lenk et al., 180 tasks)", specs, results, PUBLISHED, protocol, session
-    )
+    text = regression_report("Computer survey (Lenk et al., 180 tasks)", specs, results, PUBLISHED, protocol, session)
     write_output(text, args.output_dir / "computer_survey.md")
     figures = figure_paths(args, "computer_survey.png", "computer_survey_reproduction.png")
     plot_scores(specs, results, PUBLISHED_RMSE, figures, "Computer survey: test RMSE")

@@ -22,15 +22,14 @@ Usage::
 from __future__ import annotations
 
 import numpy as np
-
 from _common import (
     base_parser,
-    figure_paths,
-    parse_args,
     benchmark_session,
     explained_variance,
+    figure_paths,
     fit_tuned,
     model_specs,
+    parse_args,
     plot_scores,
     predict,
     regression_report,
@@ -39,14 +38,21 @@ from _common import (
     task_folds,
     write_output,
 )
+
 from mtlearn.datasets import load_school
 
 PUBLISHED = [
-    ("single-task neural net / Bayesian MTL", "9.7 % / 29.5 % explained variance (≈80/30 split)",
-     "Bakker & Heskes, JMLR 2003"),
+    (
+        "single-task neural net / Bayesian MTL",
+        "9.7 % / 29.5 % explained variance (≈80/30 split)",
+        "Bakker & Heskes, JMLR 2003",
+    ),
     ("single-task / MTFL / GO-MTL", "RMSE 10.34 / 9.92 / 9.87", "Lee, Yang & Hwang, ICML 2016"),
-    ("lasso / L1+trace / clustered MTL / VSTG-MTL", "RMSE 12.05 / 10.50 / 10.02 / 9.89 (75/25)",
-     "Jeong & Jun, KDD 2018"),
+    (
+        "lasso / L1+trace / clustered MTL / VSTG-MTL",
+        "RMSE 12.05 / 10.50 / 10.02 / 9.89 (75/25)",
+        "Jeong & Jun, KDD 2018",
+    ),
     ("trace / lasso / rMTFL / dirty", "RMSE 11.45 / 11.22 / 10.47 / 10.41 (75/25)", "Zhang & Li, CIKM 2019"),
 ]
 PUBLISHED_RMSE = [("GO-MTL 9.87", 9.87), ("MTFL 9.92", 9.92), ("single-task 10.34", 10.34)]
@@ -88,8 +94,11 @@ def main(argv=None):
                 r["ev"].append(explained_variance(y_test, y_pred))
                 r["rmse"].append(rmse(y_test, y_pred))
                 r["params"].append(fitted.params)
-                print(f"split {split + 1}/{n_splits}  {spec.name:24s} RMSE {r['rmse'][-1]:.3f}  "
-                      f"EV {100 * r['ev'][-1]:.1f} %  ({fitted.params}; {fitted.seconds:.1f} s)", flush=True)
+                print(
+                    f"split {split + 1}/{n_splits}  {spec.name:24s} RMSE {r['rmse'][-1]:.3f}  "
+                    f"EV {100 * r['ev'][-1]:.1f} %  ({fitted.params}; {fitted.seconds:.1f} s)",
+                    flush=True,
+                )
     protocol = (
         f"{n_splits} random 75 % / 25 % splits within each of the {len(np.unique(tasks))} schools "
         f"(seeds 0..{n_splits - 1}); hyper-parameters chosen by {n_folds}-fold CV (stratified by school) "

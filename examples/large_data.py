@@ -43,7 +43,10 @@ def main():
     streamed = MultiTaskRegressor(penalty="l21", alpha=0.01, tol=1e-8)
     for rows in np.array_split(np.arange(n_rows), 10):
         streamed.partial_fit(X[rows], y[rows], tasks=tasks[rows])
-    print(f"partial_fit over 10 chunks vs fit: max relative coef difference {relative_difference(streamed, in_memory):.1e}")
+    print(
+        "partial_fit over 10 chunks vs fit: max relative coef difference "
+        f"{relative_difference(streamed, in_memory):.1e}"
+    )
 
     # 2. A Dask cluster (here two local worker processes; Client("tcp://host:8786") for a real one).
     import dask.array as da
@@ -54,7 +57,10 @@ def main():
         Xd = da.from_array(np.column_stack([X, tasks]), chunks=(chunks, n_features + 1))
         yd = da.from_array(y, chunks=chunks)
         distributed = MultiTaskRegressor(penalty="l21", alpha=0.01, tol=1e-8, task_column=-1).fit(Xd, yd)
-        print(f"fit on a Dask array vs fit: max relative coef difference {relative_difference(distributed, in_memory):.1e}")
+        print(
+            "fit on a Dask array vs fit: max relative coef difference "
+            f"{relative_difference(distributed, in_memory):.1e}"
+        )
 
         labels = y > np.median(y)
         classifier = MultiTaskClassifier(alpha=0.1, tol=1e-6, task_column=-1)

@@ -123,7 +123,7 @@ def plot(shown, path):
     G = np.array(np.meshgrid(grid, grid)).reshape(2, -1).T
     fig, axes = plt.subplots(2, 3, figsize=(11, 7), sharex=True, sharey=True)
     for row, task in enumerate((0, 1)):
-        for ax, (name, model) in zip(axes[row], models.items()):
+        for ax, (name, model) in zip(axes[row], models.items(), strict=False):
             predicted = model.predict(G)[:, task].reshape(len(grid), len(grid))
             ax.contourf(grid, grid, predicted, levels=[-0.5, 0.5, 1.5], colors=["#f2f2f2", "#c6dbef"])
             ax.scatter(X[:, 0], X[:, 1], c=Y[:, task], cmap="coolwarm", s=18, edgecolor="k", linewidth=0.3)

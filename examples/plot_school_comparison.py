@@ -63,9 +63,7 @@ def main(argv=None):
             penalty="mean", alphas=n_alphas, mixes=mixes, cv=cv, handle_unknown="shared"
         ),
     }
-    sizes, scores = learning_curve_scores(
-        estimators, X, y, schools, sizes, n_repeats=n_repeats, random_state=0
-    )
+    sizes, scores = learning_curve_scores(estimators, X, y, schools, sizes, n_repeats=n_repeats, random_state=0)
 
     print(f"{len(np.unique(schools))} schools; mean test R² over {n_repeats} draw(s)")
     print(f"{'students/school':>16}" + "".join(f"{name:>20}" for name in estimators))

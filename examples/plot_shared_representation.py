@@ -97,7 +97,7 @@ def main(argv=None):
     colours = {"separate ridge": "tab:grey", "trace norm": "tab:blue", "factorised, k = 1": "tab:orange"}
     for name, model in models.items():
         ax.scatter(*model.coef_.T, s=25, color=colours[name], label=f"{name} estimates")
-        for true, estimate in zip(W_true, model.coef_):
+        for true, estimate in zip(W_true, model.coef_, strict=False):
             ax.plot(*np.stack([true, estimate]).T, color=colours[name], linewidth=0.5)
         if name != "separate ridge":
             u = model.components_[0]

@@ -53,8 +53,14 @@ N_TEST = 200  # test rows per task
 def make_problem(structure, n_tasks, n_train, n_features, **structure_args):
     """Training and test rows of every task, and the planted structure."""
     X, y, tasks, coef, info = make_multitask_regression(
-        n_tasks=n_tasks, n_samples=n_train + N_TEST, n_features=n_features, structure=structure,
-        noise=1.0, return_structure=True, random_state=0, **structure_args,
+        n_tasks=n_tasks,
+        n_samples=n_train + N_TEST,
+        n_features=n_features,
+        structure=structure,
+        noise=1.0,
+        return_structure=True,
+        random_state=0,
+        **structure_args,
     )
     # The rows are grouped by task and i.i.d.: the first n_train of each task train.
     train = np.arange(len(y)) % (n_train + N_TEST) < n_train
@@ -105,8 +111,10 @@ def main(argv=None):
     l21 = fit(MultiTaskRegressorCV(penalty="l21", alphas=n_alphas, cv=cv), train)
     alphas, coefs, _ = multitask_path(MultiTaskRegressor(penalty="l21"), *train, n_alphas=n_path, eps=1e-2)
     order = entry_order(alphas, coefs)
-    print(f"shared features: {n_tasks} tasks, {n_train} training samples each, {n_features} features, "
-          f"{n_informative} of them planted")
+    print(
+        f"shared features: {n_tasks} tasks, {n_train} training samples each, {n_features} features, "
+        f"{n_informative} of them planted"
+    )
     print(f"  test MSE: independent ridge {mse(ridge, test):.3f}, l21 {mse(l21, test):.3f}")
     print(f"  features selected by the cross-validated l21 model: {np.count_nonzero(np.any(l21.coef_, axis=0))}")
     print(f"  first {n_informative} features to enter the path: {sorted(order[:n_informative].tolist())}")

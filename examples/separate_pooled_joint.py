@@ -125,17 +125,26 @@ def compare(problem, quick):
     """Print the table of one problem: separate, pooled and joint test scores against training size."""
     sizes = problem["sizes"][0 if quick else 1]
     n_tasks, n_features, n_test = (5, 10, 500) if quick else (10, 20, 2000)
-    print(f"\n=== {problem['name']}: {n_tasks} tasks, {n_features} features, shared design; "
-          f"{problem['score_name']}, averaged over tasks")
+    print(
+        f"\n=== {problem['name']}: {n_tasks} tasks, {n_features} features, shared design; "
+        f"{problem['score_name']}, averaged over tasks"
+    )
     for relatedness in (0.9, 0.0):
         X_all, Y_all, coef = problem["make"](
-            relatedness=relatedness, n_tasks=n_tasks, n_samples=max(sizes) + n_test, n_features=n_features,
-            structure="mean", shared_design=True, random_state=0,
+            relatedness=relatedness,
+            n_tasks=n_tasks,
+            n_samples=max(sizes) + n_test,
+            n_features=n_features,
+            structure="mean",
+            shared_design=True,
+            random_state=0,
         )
         X_test, Y_test = X_all[-n_test:], Y_all[-n_test:]
         best = problem["score"](Y_test, problem["truth"](X_test, coef))
-        print(f"\nrelatedness={relatedness} ({'related' if relatedness else 'unrelated'} tasks); "
-              f"the true weights score {best:.3f}")
+        print(
+            f"\nrelatedness={relatedness} ({'related' if relatedness else 'unrelated'} tasks); "
+            f"the true weights score {best:.3f}"
+        )
         print(f"{'samples':>8} {'separate':>10} {'pooled':>10} {'joint':>10}   chosen mix")
         for n in sizes:
             X, Y = X_all[:n], Y_all[:n]

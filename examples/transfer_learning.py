@@ -68,8 +68,7 @@ def main(argv=None):
                 transfer = TransferRegressor(source, alpha="auto", source_weight="auto").fit(X, y)
                 betas.append(transfer.source_weight_)
                 errors[r] = [
-                    mean_squared_error(y_test, model.predict(X_test))
-                    for model in (target_only, source, transfer)
+                    mean_squared_error(y_test, model.predict(X_test)) for model in (target_only, source, transfer)
                 ]
             mean = errors.mean(axis=0)
             print(f"{n:>9} {mean[0]:>12.3f} {mean[1]:>12.3f} {mean[2]:>10.3f}   {np.mean(betas):.2f}")

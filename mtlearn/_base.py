@@ -23,8 +23,8 @@ from ._tasks import (
     map_tasks,
     split_task_column,
 )
-from .penalties import PENALTIES, Penalty, make_penalty
 from ._typing import ArrayLike, MatrixLike, Self
+from .penalties import PENALTIES, Penalty, make_penalty
 from .solvers import Path, SolverResult, solve
 
 COMMON_PARAMETER_CONSTRAINTS = {
@@ -79,9 +79,7 @@ class MultiTaskLinearModel(BaseEstimator):
         task_input = split_task_column(self, X, tasks, reset=True)
         X = task_input.X
         n_samples = X.shape[0]
-        y = check_array(
-            y, ensure_2d=False, dtype=y_dtype, input_name="y", ensure_all_finite=y_dtype is not None
-        )
+        y = check_array(y, ensure_2d=False, dtype=y_dtype, input_name="y", ensure_all_finite=y_dtype is not None)
         if y.shape[0] != n_samples:
             raise ValueError(f"y has {y.shape[0]} rows but X has {n_samples} rows.")
         if y.ndim > 2:
@@ -90,9 +88,7 @@ class MultiTaskLinearModel(BaseEstimator):
         shared = task_input.labels is None and y.ndim == 2 and allow_shared_design
         if y.ndim == 2 and not shared:
             if y.shape[1] != 1:
-                raise ValueError(
-                    f"y has shape {y.shape}: with task labels y must be 1-D (one target per row)."
-                )
+                raise ValueError(f"y has shape {y.shape}: with task labels y must be 1-D (one target per row).")
             warnings.warn(
                 "A column-vector y was passed when a 1d array was expected. Please change the shape "
                 "of y to (n_samples,), for example using ravel().",
@@ -161,7 +157,7 @@ class MultiTaskLinearModel(BaseEstimator):
         data, classes, problems = self._training_problems(X, y, tasks, sample_weight)
         starts = self._warm_starts(len(problems))
         results = []
-        for problem, start in zip(problems, starts):
+        for problem, start in zip(problems, starts, strict=False):
             result = solve(problem, start=start, tol=self.tol, max_iter=self.max_iter, verbose=self.verbose)
             self._warn_if_not_converged(result)
             results.append(result)
@@ -309,8 +305,9 @@ class FittedPath:
             setattr(model, name, value)
         penalty = model._penalty()
         results = [
-            path.solve(penalty, model._alpha(), tol=model.tol, max_iter=model.max_iter, verbose=model.verbose,
-                       certify=certify)
+            path.solve(
+                penalty, model._alpha(), tol=model.tol, max_iter=model.max_iter, verbose=model.verbose, certify=certify
+            )
             for path in self.paths
         ]
         for result in results:

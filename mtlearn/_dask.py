@@ -35,9 +35,9 @@ from sklearn.utils.validation import _check_feature_names, check_array
 
 from ._base import FitData
 from ._statistics import TaskStatistics
+from ._tasks import _column_position, check_sample_weight, check_task_totals, is_dask_collection, task_labels
 from .losses import Loss, get_loss
 from .solvers import Problem
-from ._tasks import _column_position, check_sample_weight, check_task_totals, is_dask_collection, task_labels
 
 
 @dataclass
@@ -61,7 +61,7 @@ class DaskRows:
             self.y.to_delayed(),
             [None] * n_blocks if self.sample_weight is None else self.sample_weight.to_delayed(),
         ]
-        return list(zip(*columns))
+        return list(zip(*columns, strict=False))
 
 
 def _tree_reduce(items, combine):
@@ -85,8 +85,7 @@ def _as_rows_array(collection, name, lengths):
     """A Dask Series / DataFrame column / array as a 1-D Dask array, with DataFrame row ``lengths``."""
     if not is_dask_collection(collection):
         raise ValueError(
-            f"X is a Dask collection, so {name} must be one too (partitioned like X), "
-            f"got {type(collection).__name__}."
+            f"X is a Dask collection, so {name} must be one too (partitioned like X), got {type(collection).__name__}."
         )
     if not isinstance(collection, da.Array):
         if lengths is not None and collection.npartitions != len(lengths):
@@ -224,7 +223,7 @@ def _block_distinct(values, sample_weight):
 def _distinct(values, sample_weight=None):
     """Sorted distinct values of a Dask array (among the rows of positive weight), on the client."""
     weights = [None] * len(values.chunks[0]) if sample_weight is None else sample_weight.to_delayed()
-    parts = [dask.delayed(_block_distinct)(v, w) for v, w in zip(values.to_delayed(), weights)]
+    parts = [dask.delayed(_block_distinct)(v, w) for v, w in zip(values.to_delayed(), weights, strict=False)]
     (distinct,) = dask.compute(_tree_reduce(parts, np.union1d))
     return distinct
 
@@ -275,7 +274,9 @@ class DaskStackedDesign:
         totals = self.task_sums(sample_weight)
         check_task_totals(np.asarray(tasks), totals)
         factor = self.task_weights / totals
-        (self.weight,) = dask.persist(sample_weight * da.map_blocks(operator.getitem, factor, self.task_index, dtype=float))
+        (self.weight,) = dask.persist(
+            sample_weight * da.map_blocks(operator.getitem, factor, self.task_index, dtype=float)
+        )
 
     @property
     def n_entries(self):
@@ -288,14 +289,22 @@ class DaskStackedDesign:
     def _reduce(self, function, *arrays, **kwargs):
         """Σ over the row chunks of ``function(*blocks, **kwargs)``, computed on the workers."""
         blocks = [a.to_delayed().ravel() for a in arrays]
-        parts = [dask.delayed(function)(*chunk, **kwargs) for chunk in zip(*blocks)]
+        parts = [dask.delayed(function)(*chunk, **kwargs) for chunk in zip(*blocks, strict=False)]
         (total,) = dask.compute(_tree_reduce(parts, operator.add))
         return total
 
     def forward(self, W, b):
         b = np.zeros(self.n_tasks) if b is None else np.asarray(b, dtype=np.float64)
         f = da.blockwise(
-            _forward_block, "i", self.X, "ij", self.task_index, "i", W=np.asarray(W), b=b, dtype=np.float64,
+            _forward_block,
+            "i",
+            self.X,
+            "ij",
+            self.task_index,
+            "i",
+            W=np.asarray(W),
+            b=b,
+            dtype=np.float64,
             concatenate=True,
         )
         return f.persist()
@@ -333,8 +342,15 @@ class EagerLoss(Loss):
 
     def __init__(self, loss):
         self.loss = loss
-        for name in ("name", "smooth", "curvature", "for_classification", "full_dual_domain", "least_squares",
-                     "piecewise_linear"):
+        for name in (
+            "name",
+            "smooth",
+            "curvature",
+            "for_classification",
+            "full_dual_domain",
+            "least_squares",
+            "piecewise_linear",
+        ):
             setattr(self, name, getattr(loss, name))
 
     def pointwise(self, y, f):

@@ -10,8 +10,8 @@ the two operations the task input needs.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 __all__ = ["FrameLibrary", "frame_library", "pandas_series"]
 
@@ -41,7 +41,9 @@ class FrameLibrary:
 
 FRAME_LIBRARIES = (
     FrameLibrary("pandas", column=lambda frame, name: frame[name], drop=lambda frame, name: frame.drop(columns=[name])),
-    FrameLibrary("polars", column=lambda frame, name: frame.get_column(name), drop=lambda frame, name: frame.drop(name)),
+    FrameLibrary(
+        "polars", column=lambda frame, name: frame.get_column(name), drop=lambda frame, name: frame.drop(name)
+    ),
 )
 
 

@@ -123,7 +123,7 @@ class TaskStatistics:
         tasks, index = encode_tasks(labels)
         order = np.argsort(index, kind="stable")
         index, X, y, s = index[order], X[order], y[order], sample_weight[order]
-        T, p = len(tasks), X.shape[1]
+        T = len(tasks)
         starts = np.searchsorted(index, np.arange(T))
         weight_sum = np.bincount(index, weights=s, minlength=T)
         x_mean = _safe_divide(np.add.reduceat(s[:, None] * X, starts, axis=0), weight_sum)
@@ -141,8 +141,14 @@ class TaskStatistics:
         position = np.searchsorted(tasks, self.tasks)
         T, p = len(tasks), self.n_features
         out = TaskStatistics(
-            tasks, np.zeros(T, dtype=np.int64), np.zeros(T), np.zeros((T, p)), np.zeros(T),
-            np.zeros((T, p, p)), np.zeros((T, p)), np.zeros(T),
+            tasks,
+            np.zeros(T, dtype=np.int64),
+            np.zeros(T),
+            np.zeros((T, p)),
+            np.zeros(T),
+            np.zeros((T, p, p)),
+            np.zeros((T, p)),
+            np.zeros(T),
         )
         for name in ("n_samples", "weight_sum", "x_mean", "y_mean", "xx", "xy", "yy"):
             getattr(out, name)[position] = getattr(self, name)
@@ -222,7 +228,12 @@ class LeastSquaresForm:
         R, Z = _square_roots(G, g[:, :, None])
         T, p = statistics.n_tasks, statistics.n_features
         self.design = StackedDesign(
-            R.reshape(T * p, p), Z.reshape(T * p), np.repeat(np.arange(T), p), T, np.ones(T * p), rho,
+            R.reshape(T * p, p),
+            Z.reshape(T * p),
+            np.repeat(np.arange(T), p),
+            T,
+            np.ones(T * p),
+            rho,
             average_per_task=False,
         )
         self.objective_offset = float(0.5 * np.dot(rho, q - np.einsum("tpk,tpk->t", Z, Z)))

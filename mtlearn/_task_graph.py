@@ -58,9 +58,7 @@ def check_adjacency(adjacency, n_tasks=None):
             f"DataFrame indexed by the task labels), got {type(adjacency).__name__}: {exc}"
         ) from exc
     if n_tasks is None and (A.ndim != 2 or A.shape[0] != A.shape[1]):
-        raise ValueError(
-            f"adjacency must be a square matrix, one row and one column per task; got shape {A.shape}."
-        )
+        raise ValueError(f"adjacency must be a square matrix, one row and one column per task; got shape {A.shape}.")
     if n_tasks is not None and A.shape != (n_tasks, n_tasks):
         raise ValueError(
             f"adjacency has shape {A.shape}, expected ({n_tasks}, {n_tasks}): one row and one column "

@@ -105,8 +105,7 @@ def split_task_column(estimator, X, tasks, *, reset):
     task_column = estimator.task_column
     if task_column is not None and tasks is not None:
         raise ValueError(
-            "Task labels were given twice: pass either tasks= or task_column=, not both "
-            f"(task_column={task_column!r})."
+            f"Task labels were given twice: pass either tasks= or task_column=, not both (task_column={task_column!r})."
         )
     if task_column is None:
         _check_feature_names(estimator, X, reset=reset)
@@ -213,9 +212,7 @@ def check_sample_weight(sample_weight, n_samples):
         return np.ones(n_samples)
     if isinstance(sample_weight, numbers.Number):
         sample_weight = np.full(n_samples, float(sample_weight))
-    sample_weight = check_array(
-        sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight", copy=True
-    )
+    sample_weight = check_array(sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight", copy=True)
     if sample_weight.ndim != 1:
         raise ValueError(f"sample_weight must be 1-D, got shape {sample_weight.shape}.")
     if sample_weight.shape[0] != n_samples:

@@ -87,9 +87,7 @@ def evaluate(n_splits=10, test_size=0.25, random_state=0, verbose=True):
     for split in range(n_splits):
         test = per_task_split(tasks, test_size, rng)
         train = ~test
-        folds = list(
-            StratifiedKFold(n_splits=3, shuffle=True, random_state=split).split(Xt[train], tasks[train])
-        )
+        folds = list(StratifiedKFold(n_splits=3, shuffle=True, random_state=split).split(Xt[train], tasks[train]))
         for name, (model, grid) in models.items():
             start = time.perf_counter()
             search = GridSearchCV(model, grid, cv=folds, scoring="neg_mean_squared_error").fit(Xt[train], y[train])
@@ -141,8 +139,13 @@ def save_plot(results, path):
     names = list(results)
     ev = [100 * results[name]["explained_variance"] for name in names]
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.bar(range(len(names)), [v.mean() for v in ev], yerr=[v.std() for v in ev], capsize=6,
-           color=["#8da0cb", "#fc8d62", "#66c2a5"][: len(names)])
+    ax.bar(
+        range(len(names)),
+        [v.mean() for v in ev],
+        yerr=[v.std() for v in ev],
+        capsize=6,
+        color=["#8da0cb", "#fc8d62", "#66c2a5"][: len(names)],
+    )
     for i, values in enumerate(ev):
         ax.scatter(np.full(values.size, i), values, color="black", s=10, zorder=3)
     ax.set_xticks(range(len(names)), names)

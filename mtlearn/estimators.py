@@ -15,7 +15,6 @@ from sklearn.utils.validation import check_array
 
 from ._base import FitData, MultiTaskLinearModel
 from ._design import with_targets
-from ._dtypes import as_model_dtype
 from ._labels import checked_class_labels
 from ._statistics import LeastSquaresForm
 from ._streaming import chunk_statistics, previous_coef_on
@@ -229,7 +228,9 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
     def _loss(self):
         loss = get_loss(self.loss, epsilon=self.epsilon)
         if loss.for_classification:
-            raise ValueError(f"loss={self.loss!r} is a classification loss; MultiTaskRegressor needs a regression loss.")
+            raise ValueError(
+                f"loss={self.loss!r} is a classification loss; MultiTaskRegressor needs a regression loss."
+            )
         return loss
 
     def _training_problems(self, X, y, tasks, sample_weight):
@@ -309,8 +310,13 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         check_task_totals(statistics.tasks, statistics.weight_sum)
         form = LeastSquaresForm(statistics, self._task_weight_vector(statistics.tasks), self.fit_intercept)
         problem = Problem(
-            form.design, loss, self._penalty(), self._alpha(), Intercepts.none(statistics.n_tasks),
-            zero_objective=form.zero_objective, gradient_scale=form.gradient_scale,
+            form.design,
+            loss,
+            self._penalty(),
+            self._alpha(),
+            Intercepts.none(statistics.n_tasks),
+            zero_objective=form.zero_objective,
+            gradient_scale=form.gradient_scale,
         )
         previous = None if start is None else SolverResult(*start, 0, np.nan, False, np.nan)
         result = solve(problem, start=previous, tol=self.tol, max_iter=self.max_iter, verbose=self.verbose)
@@ -471,7 +477,9 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
     def _loss(self):
         loss = get_loss(self._loss_name())
         if not loss.for_classification:
-            raise ValueError(f"loss={self.loss!r} is a regression loss; {type(self).__name__} needs a classification loss.")
+            raise ValueError(
+                f"loss={self.loss!r} is a regression loss; {type(self).__name__} needs a classification loss."
+            )
         return loss
 
     def _loss_name(self):
@@ -693,9 +701,7 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
 )
 class MultiTaskLinearSVC(MultiTaskClassifier):
     _parameter_constraints = {
-        key: value
-        for key, value in MultiTaskClassifier._parameter_constraints.items()
-        if key not in ("alpha", "loss")
+        key: value for key, value in MultiTaskClassifier._parameter_constraints.items() if key not in ("alpha", "loss")
     }
     _parameter_constraints["C"] = [Interval(numbers.Real, 0, None, closed="neither")]
     _average_per_task = False

@@ -43,7 +43,6 @@ from ._parameters import ValidatedParameters
 _BISECTION_STEPS = 200
 
 
-
 class Loss(ValidatedParameters, ABC):
     """A loss ℓ(y, f): value, derivative, curvature bound, conjugate and intercept-only optimum."""
 

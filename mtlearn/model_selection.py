@@ -92,9 +92,7 @@ def _dual_norm_penalty(estimator):
 
 def _top_alpha(penalty, problems):
     """α_max of the training problems: the largest dual norm of their gradients at W = 0."""
-    return float(
-        max(penalty.dual_norm(zero_coef_gradient(p.design, p.loss, p.intercepts)) for p in problems)
-    )
+    return float(max(penalty.dual_norm(zero_coef_gradient(p.design, p.loss, p.intercepts)) for p in problems))
 
 
 def _data_scale(penalty, problems):
@@ -520,7 +518,7 @@ def _cv_constraints(base_class):
     loss=(
         '    loss : {"squared_error", "huber"} or Loss, default="squared_error"\n        The loss ℓ.\n'
         "    epsilon : float > 0, default=1.35\n"
-        "        The Huber threshold (``loss=\"huber\"`` only), as in :class:`~mtlearn.MultiTaskRegressor`.\n"
+        '        The Huber threshold (``loss="huber"`` only), as in :class:`~mtlearn.MultiTaskRegressor`.\n'
     ),
 )
 class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):

@@ -66,8 +66,7 @@ def _coef_and_names(estimator_or_coef, class_index, task_names, feature_names):
     if coef.ndim == 3:
         if class_index is None:
             raise ValueError(
-                f"coef has shape {coef.shape} (tasks, classes, features): choose the class to show "
-                "with class_index."
+                f"coef has shape {coef.shape} (tasks, classes, features): choose the class to show with class_index."
             )
         coef = coef[:, class_index, :]
     elif class_index is not None:
@@ -100,8 +99,9 @@ def _label_ticks(ax, axis, names, max_labels=40):
         ax.set_yticks(positions, labels)
 
 
-def plot_coef_matrix(estimator_or_coef, *, class_index=None, task_names=None, feature_names=None,
-                     cmap="RdBu_r", ax=None):
+def plot_coef_matrix(
+    estimator_or_coef, *, class_index=None, task_names=None, feature_names=None, cmap="RdBu_r", ax=None
+):
     """Heat map of the coefficient matrix W: one row per task, one column per feature.
 
     Shared feature selection (``penalty="l21"``) shows as whole empty columns,
@@ -141,8 +141,9 @@ def plot_coef_matrix(estimator_or_coef, *, class_index=None, task_names=None, fe
     return ax
 
 
-def plot_task_similarity(estimator_or_coef, *, clusters=None, class_index=None, task_names=None,
-                         cmap="RdBu_r", ax=None):
+def plot_task_similarity(
+    estimator_or_coef, *, clusters=None, class_index=None, task_names=None, cmap="RdBu_r", ax=None
+):
     """Heat map of the cosine similarity between the tasks' weight vectors.
 
     Entry (s, t) is ``w_s·w_t / (‖w_s‖ ‖w_t‖)`` (0 for a zero vector): +1 for
@@ -182,7 +183,7 @@ def plot_task_similarity(estimator_or_coef, *, clusters=None, class_index=None, 
         sorted_clusters = clusters[order]
         starts = np.flatnonzero(np.r_[True, sorted_clusters[1:] != sorted_clusters[:-1]])
         ends = np.r_[starts[1:], len(sorted_clusters)]
-        for start, end in zip(starts, ends):
+        for start, end in zip(starts, ends, strict=False):
             ax.add_patch(
                 _pyplot().Rectangle((start - 0.5, start - 0.5), end - start, end - start, fill=False, lw=2, ec="k")
             )
@@ -300,8 +301,7 @@ def _accepts_tasks(estimator):
     return "tasks" in inspect.signature(estimator.fit).parameters
 
 
-def learning_curve_scores(estimators, X, y, tasks, samples_per_task, *, n_repeats=3, scoring=None,
-                          random_state=None):
+def learning_curve_scores(estimators, X, y, tasks, samples_per_task, *, n_repeats=3, scoring=None, random_state=None):
     """Test scores of several models trained on ``m`` samples of every task, for each m.
 
     For each m in ``samples_per_task`` and each repeat, m rows of every task

@@ -58,8 +58,7 @@ class _TaskMoments:
         self.x_mean, self.y_mean = np.array(x_mean), np.array(y_mean)
 
     def data_term(self, W):
-        return float(np.sum(self.q - np.einsum("tp,tp->t", W, self.h))
-                     + 0.5 * np.einsum("tp,tpq,tq->", W, self.G, W))
+        return float(np.sum(self.q - np.einsum("tp,tp->t", W, self.h)) + 0.5 * np.einsum("tp,tpq,tq->", W, self.G, W))
 
 
 class SharedRepresentationRegressor(MultiTaskRegressor):
@@ -170,8 +169,16 @@ class SharedRepresentationRegressor(MultiTaskRegressor):
     _parameter_constraints = {
         **{
             key: COMMON_PARAMETER_CONSTRAINTS[key]
-            for key in ("alpha", "fit_intercept", "task_column", "task_weights", "handle_unknown", "tol",
-                        "max_iter", "verbose")
+            for key in (
+                "alpha",
+                "fit_intercept",
+                "task_column",
+                "task_weights",
+                "handle_unknown",
+                "tol",
+                "max_iter",
+                "verbose",
+            )
         },
         "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
         "init": [StrOptions({"trace", "random"})],

@@ -52,12 +52,10 @@ def _exact_cast(a, dtype, name):
 def _write_npz(path, arrays):
     """Write ``arrays`` to a deflate-compressed .npz with fixed timestamps."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED,
-                         compresslevel=9) as zf:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         for name, arr in arrays.items():
             buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.ascontiguousarray(arr),
-                                      allow_pickle=False)
+            np.lib.format.write_array(buf, np.ascontiguousarray(arr), allow_pickle=False)
             info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -98,8 +96,7 @@ def _check_person_blocks(X, per_person, name):
     n_people = X.shape[0] // per_person
     if n_people * per_person != X.shape[0]:
         raise ValueError(f"{name}: {X.shape[0]} rows is not a multiple of {per_person}")
-    blocks = [frozenset(map(tuple, X[p * per_person:(p + 1) * per_person]))
-              for p in range(n_people)]
+    blocks = [frozenset(map(tuple, X[p * per_person : (p + 1) * per_person])) for p in range(n_people)]
     if any(len(b) != per_person for b in blocks):
         raise ValueError(f"{name}: a block of {per_person} rows repeats a profile")
     if len(set(blocks)) != 1:
@@ -111,8 +108,10 @@ def build_computer_survey(shared_dir):
     mat = loadmat(shared_dir / "computer_survey.mat", mat_dtype=True)
     arrays = {}
     profiles = {}
-    for subset, key, per_person in [("train", "Traindata", SURVEY_TRAIN_PER_PERSON),
-                                    ("test", "Testdata", SURVEY_TEST_PER_PERSON)]:
+    for subset, key, per_person in [
+        ("train", "Traindata", SURVEY_TRAIN_PER_PERSON),
+        ("test", "Testdata", SURVEY_TEST_PER_PERSON),
+    ]:
         M = np.asarray(mat[key], dtype=np.float64)
         if M.shape != (SURVEY_N_PEOPLE * per_person, 15):
             raise ValueError(f"computer_survey.mat: unexpected {key} shape {M.shape}")
@@ -135,17 +134,23 @@ def build_computer_survey(shared_dir):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("shared_dir", nargs="?", type=Path, default=DEFAULT_SHARED,
-                        help="folder holding school.mat and computer_survey.mat "
-                             "(default: ../shared/datasets relative to the repo root)")
+    parser.add_argument(
+        "shared_dir",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_SHARED,
+        help="folder holding school.mat and computer_survey.mat "
+        "(default: ../shared/datasets relative to the repo root)",
+    )
     args = parser.parse_args(argv)
     shared_dir = args.shared_dir.resolve()
     out, n_rows, n_tasks = build_school(shared_dir)
-    print(f"{out.relative_to(REPO_ROOT)}: {n_rows} rows, {n_tasks} tasks, "
-          f"{out.stat().st_size} bytes")
+    print(f"{out.relative_to(REPO_ROOT)}: {n_rows} rows, {n_tasks} tasks, {out.stat().st_size} bytes")
     out, n_profiles = build_computer_survey(shared_dir)
-    print(f"{out.relative_to(REPO_ROOT)}: {SURVEY_N_PEOPLE} people, "
-          f"{n_profiles} distinct profiles, {out.stat().st_size} bytes")
+    print(
+        f"{out.relative_to(REPO_ROOT)}: {SURVEY_N_PEOPLE} people, "
+        f"{n_profiles} distinct profiles, {out.stat().st_size} bytes"
+    )
     return 0
 
 

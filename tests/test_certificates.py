@@ -118,7 +118,9 @@ def _reference(X, y, tasks, loss, alpha, name, penalty, fit_intercept):
         M, Z = cp.Variable((T, T), symmetric=True), cp.Variable((p, p), symmetric=True)
         constraints += [
             cp.bmat([[eta * np.eye(T) + M, W], [W.T, Z]]) >> 0,
-            M >> 0, np.eye(T) - M >> 0, cp.trace(M) == k,
+            M >> 0,
+            np.eye(T) - M >> 0,
+            cp.trace(M) == k,
         ]
         term = 0.5 * eta * (1 + eta) * cp.trace(Z)
     else:
@@ -192,9 +194,12 @@ def test_converged_fit_is_within_tol_of_the_optimum(shape, loss, name):
     if name == "dirty":
         value = model.objective_  # the value of the parts (P, Q) the solver returns, ≥ F(coef_)
         np.testing.assert_allclose(
-            value, _objective(X, y, tasks, loss, 0.0, "ridge", model.coef_, model.intercept_)
-            + alpha * DirtyPenalty(l1_ratio=0.3).value(np.hstack([model.penalty_info_["group_part"],
-                                                                   model.penalty_info_["sparse_part"]])),
+            value,
+            _objective(X, y, tasks, loss, 0.0, "ridge", model.coef_, model.intercept_)
+            + alpha
+            * DirtyPenalty(l1_ratio=0.3).value(
+                np.hstack([model.penalty_info_["group_part"], model.penalty_info_["sparse_part"]])
+            ),
             rtol=1e-9,
         )
     else:

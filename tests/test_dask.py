@@ -21,9 +21,10 @@ distributed = pytest.importorskip("distributed")
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as dask_client:
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as dask_client,
+    ):
         yield dask_client
 
 
@@ -37,9 +38,7 @@ def _local_search(estimator, grid, X, y):
 
 
 def _assert_same_search(remote, local):
-    np.testing.assert_allclose(
-        remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"], rtol=1e-12
-    )
+    np.testing.assert_allclose(remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"], rtol=1e-12)
     assert remote.best_params_ == local.best_params_
     np.testing.assert_allclose(remote.best_estimator_.coef_, local.best_estimator_.coef_, rtol=1e-12)
 
@@ -105,7 +104,8 @@ def test_regressor_on_a_dask_dataframe_equals_the_in_memory_fit(client, penalty)
     params = dict(penalty=penalty, alpha=0.05, task_column="store", **TIGHT)
     local = MultiTaskRegressor(**params).fit(frame, y, sample_weight=weights)
     remote = MultiTaskRegressor(**params).fit(
-        dd.from_pandas(frame, npartitions=3), dd.from_pandas(y, npartitions=3),
+        dd.from_pandas(frame, npartitions=3),
+        dd.from_pandas(y, npartitions=3),
         sample_weight=dd.from_pandas(weights, npartitions=3),
     )
     _assert_same_fit(remote, local, 1e-8)
@@ -142,7 +142,8 @@ def test_classifier_on_a_dask_dataframe_with_string_classes(client):
     params = dict(alpha=0.5, task_column="store", tol=1e-8)
     local = MultiTaskClassifier(**params).fit(frame, labels, sample_weight=weights)
     remote = MultiTaskClassifier(**params).fit(
-        dd.from_pandas(frame, npartitions=2), dd.from_pandas(labels, npartitions=2),
+        dd.from_pandas(frame, npartitions=2),
+        dd.from_pandas(labels, npartitions=2),
         sample_weight=dd.from_pandas(weights, npartitions=2),
     )
     _assert_same_fit(remote, local, 1e-6)
@@ -189,7 +190,9 @@ def test_in_memory_fits_do_not_import_dask():
 def test_dask_dataframe_without_the_task_column_is_rejected(client):
     frame, y, _ = _regression_frame()
     with pytest.raises(ValueError, match="task_column='shop' is not a column of the Dask DataFrame"):
-        MultiTaskRegressor(task_column="shop").fit(dd.from_pandas(frame, npartitions=2), dd.from_pandas(y, npartitions=2))
+        MultiTaskRegressor(task_column="shop").fit(
+            dd.from_pandas(frame, npartitions=2), dd.from_pandas(y, npartitions=2)
+        )
 
 
 def test_dask_array_with_unknown_chunk_sizes_is_rejected(client):
@@ -206,7 +209,9 @@ def test_dask_array_with_unknown_chunk_sizes_is_rejected(client):
 def test_mismatched_partitions_of_x_and_y_are_rejected(client):
     frame, y, weights = _regression_frame()
     with pytest.raises(ValueError, match="X has 3 partitions but y has 2"):
-        MultiTaskRegressor(task_column="store").fit(dd.from_pandas(frame, npartitions=3), dd.from_pandas(y, npartitions=2))
+        MultiTaskRegressor(task_column="store").fit(
+            dd.from_pandas(frame, npartitions=3), dd.from_pandas(y, npartitions=2)
+        )
     X = da.from_array(frame.drop(columns="store").to_numpy(), chunks=(100, 5))
     with pytest.raises(ValueError, match="X and y are partitioned differently"):
         MultiTaskRegressor(task_column=0).fit(X, da.from_array(y.to_numpy(), chunks=60))

@@ -20,9 +20,19 @@ _SHARED_CANDIDATES = [
     Path("/work/shared/datasets"),
 ]
 SURVEY_FEATURES = [
-    "telephone_hotline", "ram", "screen_size", "cpu_speed", "hard_disk",
-    "cd_rom", "cache", "color", "availability", "warranty", "software",
-    "guarantee", "price",
+    "telephone_hotline",
+    "ram",
+    "screen_size",
+    "cpu_speed",
+    "hard_disk",
+    "cd_rom",
+    "cache",
+    "color",
+    "availability",
+    "warranty",
+    "software",
+    "guarantee",
+    "price",
 ]
 STRUCTURES = ["mean", "sparse", "low_rank", "clusters", "graph", "independent"]
 
@@ -43,6 +53,7 @@ def school():
 # School
 # ---------------------------------------------------------------------------
 
+
 def test_school_shapes_dtypes_and_tasks(school):
     assert school.data.shape == (15362, 27)
     assert school.data.dtype == np.float64
@@ -53,8 +64,7 @@ def test_school_shapes_dtypes_and_tasks(school):
     assert school.frame is None
     assert len(school.feature_names) == 27
     assert len(set(school.feature_names)) == 27
-    assert school.feature_names[:5] == [
-        "year_1", "year_2", "year_3", "pct_free_school_meals", "pct_vr_band_1"]
+    assert school.feature_names[:5] == ["year_1", "year_2", "year_3", "pct_free_school_meals", "pct_vr_band_1"]
     assert school.feature_names[-1] == "school_denomination_3"
 
     counts = np.bincount(school.tasks)
@@ -125,8 +135,8 @@ def test_school_as_frame(school):
 # Computer survey
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("subset, n_rows, per_person",
-                         [("train", 2880, 16), ("test", 720, 4), ("all", 3600, 20)])
+
+@pytest.mark.parametrize("subset, n_rows, per_person", [("train", 2880, 16), ("test", 720, 4), ("all", 3600, 20)])
 def test_survey_shapes_and_values(subset, n_rows, per_person):
     b = load_computer_survey(subset=subset)
     assert b.data.shape == (n_rows, 13) and b.data.dtype == np.float64
@@ -164,7 +174,7 @@ def test_survey_all_is_train_then_test():
     tr = load_computer_survey(subset="train", return_X_y=True)
     te = load_computer_survey(subset="test", return_X_y=True)
     al = load_computer_survey(subset="all", return_X_y=True)
-    for a, b, c in zip(tr, te, al):
+    for a, b, c in zip(tr, te, al, strict=False):
         assert np.array_equal(c, np.concatenate([a, b]))
 
 
@@ -190,6 +200,7 @@ def test_survey_as_frame():
 # ---------------------------------------------------------------------------
 # Both loaders
 # ---------------------------------------------------------------------------
+
 
 def test_data_files_are_small_package_resources():
     root = resources.files("mtlearn.datasets")
@@ -241,16 +252,17 @@ GENERATORS = [make_multitask_regression, make_multitask_classification]
 @pytest.mark.parametrize("make", GENERATORS)
 @pytest.mark.parametrize("rank", [1, 2, 4])
 def test_low_rank(make, rank):
-    *_, coef, info = make(n_tasks=8, n_features=12, n_samples=5, structure="low_rank",
-                          rank=rank, return_structure=True, random_state=rank)
+    *_, coef, info = make(
+        n_tasks=8, n_features=12, n_samples=5, structure="low_rank", rank=rank, return_structure=True, random_state=rank
+    )
     assert info == {"structure": "low_rank", "rank": rank}
     assert np.linalg.matrix_rank(coef) == rank
 
 
 def test_low_rank_multiclass_each_class_has_the_rank():
     *_, coef = make_multitask_classification(
-        n_tasks=6, n_features=10, n_samples=5, n_classes=3,
-        structure="low_rank", rank=2, random_state=0)
+        n_tasks=6, n_features=10, n_samples=5, n_classes=3, structure="low_rank", rank=2, random_state=0
+    )
     assert coef.shape == (6, 3, 10)
     for k in range(3):
         assert np.linalg.matrix_rank(coef[:, k, :]) == 2
@@ -258,8 +270,15 @@ def test_low_rank_multiclass_each_class_has_the_rank():
 
 @pytest.mark.parametrize("make", GENERATORS)
 def test_sparse_support(make):
-    *_, coef, info = make(n_tasks=6, n_features=30, n_samples=5, structure="sparse",
-                          n_informative=7, return_structure=True, random_state=3)
+    *_, coef, info = make(
+        n_tasks=6,
+        n_features=30,
+        n_samples=5,
+        structure="sparse",
+        n_informative=7,
+        return_structure=True,
+        random_state=3,
+    )
     support = info["support"]
     assert support.dtype == bool and support.shape == (30,) and support.sum() == 7
     assert np.all(coef[:, ~support] == 0.0)
@@ -269,9 +288,16 @@ def test_sparse_support(make):
 @pytest.mark.parametrize("make", GENERATORS)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_clusters(make, seed):
-    *_, coef, info = make(n_tasks=12, n_features=30, n_samples=5, structure="clusters",
-                          n_clusters=3, relatedness=0.9, return_structure=True,
-                          random_state=seed)
+    *_, coef, info = make(
+        n_tasks=12,
+        n_features=30,
+        n_samples=5,
+        structure="clusters",
+        n_clusters=3,
+        relatedness=0.9,
+        return_structure=True,
+        random_state=seed,
+    )
     labels = info["cluster_labels"]
     assert np.array_equal(np.bincount(labels), [4, 4, 4])
     dist = np.linalg.norm(coef[:, None, :] - coef[None, :, :], axis=-1)
@@ -281,26 +307,24 @@ def test_clusters(make, seed):
 
 
 def test_relatedness_one_gives_identical_tasks():
-    *_, coef = make_multitask_regression(n_tasks=5, structure="mean", relatedness=1.0,
-                                         random_state=0)
+    *_, coef = make_multitask_regression(n_tasks=5, structure="mean", relatedness=1.0, random_state=0)
     assert np.allclose(coef, coef[0])
     *_, coef, info = make_multitask_regression(
-        n_tasks=9, structure="clusters", n_clusters=3, relatedness=1.0,
-        return_structure=True, random_state=0)
+        n_tasks=9, structure="clusters", n_clusters=3, relatedness=1.0, return_structure=True, random_state=0
+    )
     for k in range(3):
         rows = coef[info["cluster_labels"] == k]
         assert np.allclose(rows, rows[0])
     assert not np.allclose(coef, coef[0])
-    *_, coef = make_multitask_regression(n_tasks=6, structure="graph", relatedness=1.0,
-                                         random_state=0)
+    *_, coef = make_multitask_regression(n_tasks=6, structure="graph", relatedness=1.0, random_state=0)
     assert np.allclose(coef, coef[0])
 
 
 @pytest.mark.parametrize("rho", [0.0, 0.5, 0.9])
 def test_mean_structure_task_correlation_is_relatedness(rho):
-    *_, coef = make_multitask_regression(n_tasks=4, n_samples=1, n_features=4000,
-                                         structure="mean", relatedness=rho,
-                                         random_state=0)
+    *_, coef = make_multitask_regression(
+        n_tasks=4, n_samples=1, n_features=4000, structure="mean", relatedness=rho, random_state=0
+    )
     corr = np.corrcoef(coef)[np.triu_indices(4, 1)]
     assert np.allclose(corr, rho, atol=0.06)
     assert coef.std() == pytest.approx(1.0, abs=0.05)
@@ -315,8 +339,14 @@ def test_coef_scale_scales_the_coefficients():
 
 def test_graph_neighbours_are_close():
     *_, coef, info = make_multitask_regression(
-        n_tasks=10, n_samples=1, n_features=2000, structure="graph",
-        relatedness=0.9, return_structure=True, random_state=0)
+        n_tasks=10,
+        n_samples=1,
+        n_features=2000,
+        structure="graph",
+        relatedness=0.9,
+        return_structure=True,
+        random_state=0,
+    )
     A = info["adjacency"]
     assert np.array_equal(A, np.eye(10, k=1) + np.eye(10, k=-1))  # default chain
     sq = lambda s, t: np.sum((coef[s] - coef[t]) ** 2)  # noqa: E731
@@ -330,8 +360,8 @@ def test_graph_custom_adjacency_components():
     A[0, 1] = A[1, 0] = A[1, 2] = A[2, 1] = 1.0  # component {0, 1, 2}
     A[3, 4] = A[4, 3] = A[4, 5] = A[5, 4] = 2.0  # component {3, 4, 5}
     *_, coef, info = make_multitask_regression(
-        n_tasks=6, n_samples=2, structure="graph", graph=A, relatedness=1.0,
-        return_structure=True, random_state=0)
+        n_tasks=6, n_samples=2, structure="graph", graph=A, relatedness=1.0, return_structure=True, random_state=0
+    )
     assert np.array_equal(info["adjacency"], A)
     assert np.allclose(coef[:3], coef[0]) and np.allclose(coef[3:], coef[3])
     assert not np.allclose(coef[0], coef[3])
@@ -339,9 +369,9 @@ def test_graph_custom_adjacency_components():
 
 @pytest.mark.parametrize("make", GENERATORS)
 def test_independent_is_full_rank(make):
-    *_, coef, info = make(n_tasks=6, n_features=10, n_samples=3,
-                          structure="independent", return_structure=True,
-                          random_state=0)
+    *_, coef, info = make(
+        n_tasks=6, n_features=10, n_samples=3, structure="independent", return_structure=True, random_state=0
+    )
     assert info == {"structure": "independent"}
     assert np.linalg.matrix_rank(coef) == 6
 
@@ -349,6 +379,7 @@ def test_independent_is_full_rank(make):
 # ---------------------------------------------------------------------------
 # Generators: data, formats, determinism
 # ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("make", GENERATORS)
 def test_per_task_sample_counts(make):
@@ -363,10 +394,10 @@ def test_per_task_sample_counts(make):
 
 def test_regression_targets_follow_the_linear_model():
     X, y, tasks, coef = make_multitask_regression(
-        n_tasks=4, n_samples=[5, 6, 7, 8], n_features=3, noise=0.0, random_state=0)
+        n_tasks=4, n_samples=[5, 6, 7, 8], n_features=3, noise=0.0, random_state=0
+    )
     assert np.allclose(y, np.sum(X * coef[tasks], axis=1))
-    X, y, tasks, coef = make_multitask_regression(
-        n_tasks=2, n_samples=20000, n_features=3, noise=0.5, random_state=0)
+    X, y, tasks, coef = make_multitask_regression(n_tasks=2, n_samples=20000, n_features=3, noise=0.5, random_state=0)
     resid = y - np.sum(X * coef[tasks], axis=1)
     assert resid.std() == pytest.approx(0.5, rel=0.03)
     assert X.std() == pytest.approx(1.0, rel=0.02)
@@ -374,31 +405,39 @@ def test_regression_targets_follow_the_linear_model():
 
 @pytest.mark.parametrize("make", GENERATORS)
 def test_shared_design(make):
-    X, Y, coef, info = make(n_tasks=4, n_samples=30, n_features=6, structure="sparse",
-                            n_informative=2, shared_design=True,
-                            return_structure=True, random_state=0)
+    X, Y, coef, info = make(
+        n_tasks=4,
+        n_samples=30,
+        n_features=6,
+        structure="sparse",
+        n_informative=2,
+        shared_design=True,
+        return_structure=True,
+        random_state=0,
+    )
     assert X.shape == (30, 6) and Y.shape == (30, 4) and coef.shape == (4, 6)
     assert info["support"].sum() == 2
 
 
 def test_shared_design_regression_targets():
-    X, Y, coef = make_multitask_regression(n_tasks=3, n_samples=10, n_features=5,
-                                           noise=0.0, shared_design=True,
-                                           random_state=0)
+    X, Y, coef = make_multitask_regression(
+        n_tasks=3, n_samples=10, n_features=5, noise=0.0, shared_design=True, random_state=0
+    )
     assert np.allclose(Y, X @ coef.T)
 
 
 @pytest.mark.parametrize("make", GENERATORS)
 @pytest.mark.parametrize("structure", STRUCTURES)
 def test_deterministic_and_seed_dependent(make, structure):
-    kw = dict(n_tasks=5, n_samples=[4, 5, 6, 7, 8], n_features=6, structure=structure,
-              rank=2, n_informative=3, n_clusters=2)
+    kw = dict(
+        n_tasks=5, n_samples=[4, 5, 6, 7, 8], n_features=6, structure=structure, rank=2, n_informative=3, n_clusters=2
+    )
     a = make(random_state=0, **kw)
     b = make(random_state=0, **kw)
     c = make(random_state=1, **kw)
     rs = np.random.RandomState(0)
     d = make(random_state=rs, **kw)
-    for u, v, w in zip(a, b, d):
+    for u, v, w in zip(a, b, d, strict=False):
         assert np.array_equal(u, v) and np.array_equal(u, w)
     assert not np.array_equal(a[0], c[0])  # X
     assert not np.array_equal(a[3], c[3])  # coef
@@ -406,25 +445,25 @@ def test_deterministic_and_seed_dependent(make, structure):
 
 def test_classification_labels_and_classes_in_every_task():
     X, y, tasks, coef = make_multitask_classification(
-        n_tasks=40, n_samples=2, n_features=5, coef_scale=5.0, random_state=0)
+        n_tasks=40, n_samples=2, n_features=5, coef_scale=5.0, random_state=0
+    )
     assert y.dtype == np.int64 and set(np.unique(y)) == {0, 1}
     for t in range(40):
         assert set(y[tasks == t]) == {0, 1}
     X, Y, coef = make_multitask_classification(
-        n_tasks=30, n_samples=2, n_features=5, coef_scale=5.0, shared_design=True,
-        random_state=0)
+        n_tasks=30, n_samples=2, n_features=5, coef_scale=5.0, shared_design=True, random_state=0
+    )
     for t in range(30):
         assert set(Y[:, t]) == {0, 1}
     # a single sample cannot hold both classes: still works
-    X, y, tasks, coef = make_multitask_classification(n_tasks=3, n_samples=1,
-                                                      random_state=0)
+    X, y, tasks, coef = make_multitask_classification(n_tasks=3, n_samples=1, random_state=0)
     assert y.shape == (3,)
 
 
 def test_multiclass_every_task_gets_every_class():
     X, y, tasks, coef = make_multitask_classification(
-        n_tasks=20, n_samples=3, n_features=4, n_classes=3, coef_scale=4.0,
-        random_state=0)
+        n_tasks=20, n_samples=3, n_features=4, n_classes=3, coef_scale=4.0, random_state=0
+    )
     assert coef.shape == (20, 3, 4)
     for t in range(20):
         assert set(y[tasks == t]) == {0, 1, 2}
@@ -434,8 +473,8 @@ def test_classification_follows_the_logistic_model():
     from sklearn.linear_model import LogisticRegression
 
     X, y, tasks, coef = make_multitask_classification(
-        n_tasks=1, n_samples=20000, n_features=3, structure="independent",
-        random_state=0)
+        n_tasks=1, n_samples=20000, n_features=3, structure="independent", random_state=0
+    )
     clf = LogisticRegression(C=1e6, fit_intercept=True).fit(X, y)
     assert np.allclose(clf.coef_.ravel(), coef[0], atol=0.1)
     assert abs(clf.intercept_[0]) < 0.1
@@ -444,8 +483,8 @@ def test_classification_follows_the_logistic_model():
 @pytest.mark.parametrize("flip_y, expected", [(0.0, None), (1.0, 0.5)])
 def test_flip_y(flip_y, expected):
     X, y, tasks, coef = make_multitask_classification(
-        n_tasks=2, n_samples=5000, n_features=5, coef_scale=10.0, flip_y=flip_y,
-        random_state=0)
+        n_tasks=2, n_samples=5000, n_features=5, coef_scale=10.0, flip_y=flip_y, random_state=0
+    )
     bayes = (np.sum(X * coef[tasks], axis=1) > 0).astype(int)
     acc = np.mean(bayes == y)
     if expected is None:
@@ -492,19 +531,25 @@ def test_bad_arguments(make, kwargs, name):
         make(random_state=0, **kwargs)
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    (dict(noise=-1.0), "noise"),
-    (dict(noise="high"), "noise"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(noise=-1.0), "noise"),
+        (dict(noise="high"), "noise"),
+    ],
+)
 def test_regression_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=name):
         make_multitask_regression(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    (dict(n_classes=1), "n_classes"),
-    (dict(flip_y=1.5), "flip_y"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(n_classes=1), "n_classes"),
+        (dict(flip_y=1.5), "flip_y"),
+    ],
+)
 def test_classification_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=name):
         make_multitask_classification(**kwargs)
@@ -512,9 +557,9 @@ def test_classification_bad_arguments(kwargs, name):
 
 def test_irrelevant_structure_arguments_are_ignored():
     # n_informative > n_features does not matter unless structure="sparse"
-    X, y, tasks, coef = make_multitask_regression(n_tasks=2, n_features=3,
-                                                  n_informative=10, rank=10,
-                                                  n_clusters=10, random_state=0)
+    X, y, tasks, coef = make_multitask_regression(
+        n_tasks=2, n_features=3, n_informative=10, rank=10, n_clusters=10, random_state=0
+    )
     assert coef.shape == (2, 3)
 
 

@@ -15,9 +15,9 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy.optimize import minimize
 from scipy.special import log_expit
-from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.svm import LinearSVC
 
 from mtlearn import MultiTaskClassifier, MultiTaskLinearSVC, MultiTaskRegressor
@@ -202,7 +202,9 @@ def test_more_features_than_samples_classification(loss):
     model = MultiTaskClassifier(loss=loss, penalty="ridge", alpha=alpha, tol=1e-10, max_iter=100_000)
     model.fit(X, y, tasks=tasks)
     fun = lambda theta: classifier_objective(theta, X, 2.0 * y - 1.0, tasks, alpha, np.eye(T), loss, {})  # noqa: E731
-    ref = minimize(fun, np.zeros(T * p + T), method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000})
+    ref = minimize(
+        fun, np.zeros(T * p + T), method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000}
+    )
     assert model.objective_ <= ref.fun * (1 + 1e-9)
     np.testing.assert_allclose(model.coef_, ref.x[: T * p].reshape(T, p), atol=1e-4)
     if loss == "logistic":  # sklearn: ½‖w‖² + C Σ log-loss, C = 1/(n_t α)
@@ -253,7 +255,9 @@ def test_single_task_linear_svc_is_liblinear():
     y_pm = 2.0 * y - 1.0
     C, tol = 0.5, 1e-8
     model = MultiTaskLinearSVC(C=C, penalty="ridge", fit_intercept=False, tol=tol, max_iter=200_000).fit(X, y)
-    ref = LinearSVC(C=C, loss="hinge", fit_intercept=False, tol=1e-12, max_iter=1_000_000, dual=True, random_state=0).fit(X, y)
+    ref = LinearSVC(
+        C=C, loss="hinge", fit_intercept=False, tol=1e-12, max_iter=1_000_000, dual=True, random_state=0
+    ).fit(X, y)
     P_ours, P_ref = svc_objective(model.coef_[0], X, y_pm, C), svc_objective(ref.coef_[0], X, y_pm, C)
     F0 = svc_objective(np.zeros(4), X, y_pm, C)
     assert P_ours - tol * F0 <= P_ref * (1.0 + 1e-12)
@@ -298,7 +302,9 @@ def test_task_with_one_class_uses_pooled_constant(loss):
     # The rest is the minimiser of the objective with that intercept held fixed.
     M = task_matrix("mean", mix, T)
     fun = lambda theta: classifier_objective(theta, X, y_pm, tasks, alpha, M, loss, {2: constant})  # noqa: E731
-    ref = minimize(fun, np.zeros(T * p + T), method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000})
+    ref = minimize(
+        fun, np.zeros(T * p + T), method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000}
+    )
     np.testing.assert_allclose(model.coef_, ref.x[: T * p].reshape(T, p), atol=1e-4)
     np.testing.assert_allclose(model.intercept_[:2], ref.x[T * p : T * p + 2], atol=1e-4)
     scores = model.decision_function(X, tasks=tasks)

@@ -17,7 +17,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]
 # ```python fences, and the MyST directives a Sphinx page may use instead.
-BLOCK = re.compile(r"^```(?:python|\{code-block\} python|\{code-cell\} (?:python|ipython3))[^\n]*\n(.*?)^```", re.S | re.M)
+BLOCK = re.compile(
+    r"^```(?:python|\{code-block\} python|\{code-cell\} (?:python|ipython3))[^\n]*\n(.*?)^```", re.S | re.M
+)
 IMPORTED = re.compile(r"^\s*(?:from|import)\s+([A-Za-z_]\w*)", re.M)
 
 

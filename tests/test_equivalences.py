@@ -65,7 +65,15 @@ def test_mean_squared_hinge_equals_linear_svc_on_augmented_features(mix):
     alpha, T, p = 0.05, 3, X.shape[1]
     model = MultiTaskClassifier(loss="squared_hinge", alpha=alpha, mix=mix, fit_intercept=False, **TIGHT)
     model.fit(X, y, tasks=task_index)
-    reference = LinearSVC(C=1.0 / alpha, loss="squared_hinge", dual=False, fit_intercept=False, tol=1e-14, max_iter=100_000, random_state=0)
+    reference = LinearSVC(
+        C=1.0 / alpha,
+        loss="squared_hinge",
+        dual=False,
+        fit_intercept=False,
+        tol=1e-14,
+        max_iter=100_000,
+        random_state=0,
+    )
     reference.fit(augment(X, task_index, T, mix), y, sample_weight=per_task_mean_weights(task_index, T))
     W_ref = task_weights_from_augmented(reference.coef_, T, p, mix)
     assert_allclose(model.coef_, W_ref, rtol=1e-6, atol=1e-8)
@@ -102,7 +110,9 @@ def test_mean_linear_svc_equals_the_dual_quadratic_programme(mix, fit_intercept)
     C, T, p = 0.7, 3, X.shape[1]
     model = MultiTaskLinearSVC(C=C, mix=mix, fit_intercept=fit_intercept, **TIGHT).fit(X, y, tasks=task_index)
     # ½‖u‖² + C Σ hinge: the standard SVM; its dual is solved by SLSQP here.
-    u, dual_optimum = _hinge_dual_reference(augment(X, task_index, T, mix), y, np.full(len(y), C), task_index, fit_intercept)
+    u, dual_optimum = _hinge_dual_reference(
+        augment(X, task_index, T, mix), y, np.full(len(y), C), task_index, fit_intercept
+    )
     W_ref = task_weights_from_augmented(u, T, p, mix)
     assert_allclose(model.coef_, W_ref, rtol=1e-5, atol=1e-6)
     # The model's objective is (1/C)·(½‖u‖² + C Σ hinge); at the optimum it equals the dual value / C.
@@ -134,7 +144,9 @@ def test_mean_hinge_equals_linear_svc_on_augmented_features(mix, per_task_mean):
         model = MultiTaskLinearSVC(C=C, penalty="mean", mix=mix, fit_intercept=False, **TIGHT)
     model.fit(X, y, tasks=task_index)
     Z = augment(X, task_index, T, mix)
-    reference = LinearSVC(C=C, loss="hinge", dual=True, fit_intercept=False, tol=1e-10, max_iter=1_000_000, random_state=0)
+    reference = LinearSVC(
+        C=C, loss="hinge", dual=True, fit_intercept=False, tol=1e-10, max_iter=1_000_000, random_state=0
+    )
     reference.fit(Z, y, sample_weight=weights)
     u = reference.coef_.ravel()
     liblinear = 0.5 * u @ u + C * weights @ np.maximum(0.0, 1.0 - y * (Z @ u))
@@ -234,6 +246,8 @@ def test_weight_two_equals_a_duplicated_row(make_model):
     weights[::4] = 2.0
     weighted = make_model().fit(X, y, tasks=task_index, sample_weight=weights)
     repeat = np.where(weights == 2.0, 2, 1)
-    duplicated = make_model().fit(np.repeat(X, repeat, axis=0), np.repeat(y, repeat), tasks=np.repeat(task_index, repeat))
+    duplicated = make_model().fit(
+        np.repeat(X, repeat, axis=0), np.repeat(y, repeat), tasks=np.repeat(task_index, repeat)
+    )
     assert_allclose(weighted.coef_, duplicated.coef_, rtol=1e-6, atol=1e-8)
     assert_allclose(weighted.intercept_, duplicated.intercept_, rtol=1e-6, atol=1e-8)

@@ -97,11 +97,13 @@ def test_path_solves_satisfy_the_optimality_conditions(name):
         a, b = 1.0 - mix, mix / T
         for alpha in [1.0, 0.01]:
             W, intercept = path.solve(alpha, (a, b))
-            G = np.array([rho * X.T @ (v * (X @ w + c - y)) for (X, v, y, rho), w, c in zip(tasks, W, intercept)])
+            G = np.array(
+                [rho * X.T @ (v * (X @ w + c - y)) for (X, v, y, rho), w, c in zip(tasks, W, intercept, strict=False)]
+            )
             stationarity = alpha * W + a * G + b * G.sum(axis=0)
             scale = np.max(np.abs(alpha * W))
             assert np.max(np.abs(stationarity)) < 1e-10 * scale, (mix, alpha)
-            residual_sums = [v @ (X @ w + c - y) for (X, v, y, _), w, c in zip(tasks, W, intercept)]
+            residual_sums = [v @ (X @ w + c - y) for (X, v, y, _), w, c in zip(tasks, W, intercept, strict=False)]
             assert np.max(np.abs(residual_sums)) < 1e-10 * max(1.0, np.max(np.abs(intercept)))
 
 

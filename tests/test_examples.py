@@ -17,7 +17,11 @@ def _run(script, *args):
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     completed = subprocess.run(
         [sys.executable, str(EXAMPLES / script), "--quick", *args],
-        capture_output=True, text=True, timeout=120, cwd=ROOT, env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=env,
     )
     assert completed.returncode == 0, completed.stderr
     return completed.stdout
@@ -72,12 +76,11 @@ def test_transfer_learning():
     rows = _rows(output, 3)
     assert len(rows) == 4
     related, unrelated = rows[:2], rows[2:]
-    for _, target_only, source_only, transfer in related:
+    for _, target_only, _source_only, transfer in related:
         assert transfer < target_only
     for _, target_only, source_only, transfer in unrelated:
         # An unrelated source is not followed: transfer stays near the target-only model.
         assert transfer <= 1.1 * target_only < source_only
-
 
 
 def test_plot_structured_penalties(tmp_path):

@@ -27,18 +27,21 @@ def test_huber_fit_minimises_the_written_objective():
     rng = np.random.default_rng(0)
     X, y, tasks, _ = _data(rng, outliers=0.1)
     T, p, alpha, epsilon = 4, 5, 0.05, 1.0
-    model = MultiTaskRegressor(loss="huber", epsilon=epsilon, penalty="ridge", alpha=alpha, tol=1e-12,
-                               max_iter=100_000).fit(X, y, tasks=tasks)
+    model = MultiTaskRegressor(
+        loss="huber", epsilon=epsilon, penalty="ridge", alpha=alpha, tol=1e-12, max_iter=100_000
+    ).fit(X, y, tasks=tasks)
 
     def objective(theta):
         W, b = theta[: T * p].reshape(T, p), theta[T * p :]
         r = y - np.einsum("ij,ij->i", X, W[tasks]) - b[tasks]
         return np.sum(_huber(r, epsilon) / 40) + 0.5 * alpha * np.sum(W * W)
 
-    reference = minimize(objective, np.zeros(T * p + T), method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-12,
-                                                                                   "maxiter": 100_000})
-    assert model.objective_ == pytest.approx(objective(np.concatenate([model.coef_.ravel(), model.intercept_])),
-                                             rel=1e-10)
+    reference = minimize(
+        objective, np.zeros(T * p + T), method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 100_000}
+    )
+    assert model.objective_ == pytest.approx(
+        objective(np.concatenate([model.coef_.ravel(), model.intercept_])), rel=1e-10
+    )
     assert model.objective_ <= reference.fun + 1e-10
     np.testing.assert_allclose(model.coef_, reference.x[: T * p].reshape(T, p), atol=1e-4)
 
@@ -46,8 +49,9 @@ def test_huber_fit_minimises_the_written_objective():
 def test_a_threshold_beyond_every_residual_is_the_squared_loss():
     rng = np.random.default_rng(1)
     X, y, tasks, _ = _data(rng)
-    huber = MultiTaskRegressor(loss="huber", epsilon=1e6, penalty="l21", alpha=0.05, tol=1e-10,
-                               max_iter=100_000).fit(X, y, tasks=tasks)
+    huber = MultiTaskRegressor(loss="huber", epsilon=1e6, penalty="l21", alpha=0.05, tol=1e-10, max_iter=100_000).fit(
+        X, y, tasks=tasks
+    )
     squared = MultiTaskRegressor(penalty="l21", alpha=0.05, tol=1e-10, max_iter=100_000).fit(X, y, tasks=tasks)
     np.testing.assert_allclose(huber.coef_, squared.coef_, atol=1e-7)
 

@@ -145,8 +145,10 @@ def _frame_with_column(X, labels):
     columns = {f"x{j}": X[:, j] for j in range(X.shape[1])}
     if isinstance(labels, pl.Series):
         return pl.DataFrame({**columns, "g": labels})
-    return pd.DataFrame(columns).assign(g=labels.to_numpy() if labels.dtype == "category" else labels).astype(
-        {"g": labels.dtype}
+    return (
+        pd.DataFrame(columns)
+        .assign(g=labels.to_numpy() if labels.dtype == "category" else labels)
+        .astype({"g": labels.dtype})
     )
 
 
@@ -355,7 +357,16 @@ def test_every_sample_weight_container_weighs_the_rows(convert, data):
         lambda: TransferRegressor(),
         lambda: TransferClassifier(),
     ],
-    ids=["regressor", "regressor-l21", "logistic", "hinge", "regressor_cv", "classifier_cv", "transfer", "transfer_clf"],
+    ids=[
+        "regressor",
+        "regressor-l21",
+        "logistic",
+        "hinge",
+        "regressor_cv",
+        "classifier_cv",
+        "transfer",
+        "transfer_clf",
+    ],
 )
 def test_weights_near_the_largest_float_are_normalised_without_overflow(make, data):
     """Weights 1e307 (their sum overflows) give the model of weights 1: each task averages its rows."""
@@ -381,7 +392,9 @@ def test_negative_sample_weight_names_its_row_and_value(data):
     X, y = data
     weights = np.ones(N_SAMPLES)
     weights[MISSING_ROW] = -2.0
-    with pytest.raises(ValueError, match=rf"sample_weight contains negative values \(first at row {MISSING_ROW}: -2.0\)"):
+    with pytest.raises(
+        ValueError, match=rf"sample_weight contains negative values \(first at row {MISSING_ROW}: -2.0\)"
+    ):
         MultiTaskRegressor().fit(X, y, tasks=CODES, sample_weight=weights)
 
 
@@ -422,7 +435,9 @@ def test_a_missing_class_label_is_named(make, make_y, data):
 @pytest.mark.parametrize("make", CLASSIFIERS, ids=CLASSIFIER_IDS)
 def test_mixed_class_label_types_are_named(make, data):
     X, _ = data
-    with pytest.raises(ValueError, match=r"^y mixes class labels of different types: number at row 0 and str at row 1\."):
+    with pytest.raises(
+        ValueError, match=r"^y mixes class labels of different types: number at row 0 and str at row 1\."
+    ):
         _fit_classifier(make, X, _pick(0, "yes"))
 
 
@@ -478,7 +493,10 @@ def test_every_adjacency_container_gives_the_dense_graph_model(convert):
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda A: A - 1.5 * np.fliplr(np.eye(3)) * (1 - np.eye(3)), r"adjacency has negative entries: A\[0, 2\] = -1.5"),
+        (
+            lambda A: A - 1.5 * np.fliplr(np.eye(3)) * (1 - np.eye(3)),
+            r"adjacency has negative entries: A\[0, 2\] = -1.5",
+        ),
         (lambda A: A + np.triu(np.ones((3, 3)), 1), r"adjacency is not symmetric: A\[0, 1\] = 3 but A\[1, 0\] = 2"),
         (lambda A: np.where(np.eye(3) == 1, np.nan, A), r"adjacency contains NaN or infinity: A\[0, 0\] = nan"),
     ],
@@ -611,7 +629,10 @@ def test_more_folds_than_rows_of_a_class_names_the_task_and_class(data):
 
 @pytest.mark.parametrize(
     "n_iter, advice, not_advised",
-    [(1, "More iterations cannot help: loosen tol, increase alpha", "max_iter"), (50, "Increase max_iter", "cannot help")],
+    [
+        (1, "More iterations cannot help: loosen tol, increase alpha", "max_iter"),
+        (50, "Increase max_iter", "cannot help"),
+    ],
     ids=["stopped-early", "out-of-iterations"],
 )
 def test_convergence_warning_advises_more_iterations_only_when_they_ran_out(n_iter, advice, not_advised):
@@ -661,5 +682,7 @@ def test_polars_dataframe_in_cross_validation_and_classifiers(data):
 
 def test_polars_task_column_name_that_is_not_a_column(data):
     polars_frame, _, _, y, _ = _school_frames(data)
-    with pytest.raises(ValueError, match=r"task_column='district' is not a column of X; its columns are \['age', 'school'"):
+    with pytest.raises(
+        ValueError, match=r"task_column='district' is not a column of X; its columns are \['age', 'school'"
+    ):
         MultiTaskRegressor(task_column="district").fit(polars_frame, y)

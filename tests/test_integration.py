@@ -26,9 +26,7 @@ def test_pipeline_scales_features_and_passes_the_task_column_through():
     X = X * [1.0, 100.0, 0.01, 5.0] + 3.0
     Xt = with_task_column(X, task_index)
     n_features = X.shape[1]
-    scale = ColumnTransformer(
-        [("scale", StandardScaler(), list(range(n_features)))], remainder="passthrough"
-    )
+    scale = ColumnTransformer([("scale", StandardScaler(), list(range(n_features)))], remainder="passthrough")
     pipe = make_pipeline(scale, MultiTaskRegressor(alpha=0.01, task_column=-1)).fit(Xt, y)
     # Reference: scale the features by hand and pass the labels explicitly.
     scaled = StandardScaler().fit(X)
@@ -45,7 +43,7 @@ def test_grid_search_over_strength_and_mix_with_stratified_folds():
     grid = {"alpha": [0.001, 0.1, 10.0], "mix": [0.0, 0.5, 0.9]}
     search = GridSearchCV(MultiTaskRegressor(task_column=-1), grid, cv=folds).fit(Xt, y)
     # The search's mean test score for each candidate is the mean of per-fold R² computed by hand.
-    for params, score in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"]):
+    for params, score in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"], strict=False):
         fold_scores = []
         for train, test in folds:
             model = MultiTaskRegressor(**params).fit(X[train], y[train], tasks=task_index[train])
@@ -66,7 +64,9 @@ def test_grid_search_with_group_folds_predicts_new_tasks_with_the_shared_model()
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     # Held-out tasks are predicted with shared_coef_ and shared_intercept_.
     train = task_index != 3
-    model = MultiTaskRegressor(alpha=0.01, mix=0.9, handle_unknown="shared").fit(X[train], y[train], tasks=task_index[train])
+    model = MultiTaskRegressor(alpha=0.01, mix=0.9, handle_unknown="shared").fit(
+        X[train], y[train], tasks=task_index[train]
+    )
     expected = X[~train] @ model.shared_coef_ + model.shared_intercept_
     assert_allclose(model.predict(X[~train], tasks=task_index[~train]), expected)
 
@@ -87,7 +87,7 @@ def test_cross_val_score_with_the_task_column():
     folds = list(StratifiedKFold(n_splits=3, shuffle=True, random_state=1).split(Xt, task_index))
     scores = cross_val_score(MultiTaskRegressor(alpha=0.01, mix=0.0, task_column=-1), Xt, y, cv=folds)
     # With mix=0 every fold is three independent ridge fits: compare with Ridge per task.
-    for (train, test), score in zip(folds, scores):
+    for (train, test), score in zip(folds, scores, strict=False):
         pred = np.empty(len(test))
         for t in range(3):
             tr, te = train[task_index[train] == t], test[task_index[test] == t]

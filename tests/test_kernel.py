@@ -10,8 +10,8 @@
 """
 
 import numpy as np
-import scipy.sparse as sp
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from sklearn.kernel_ridge import KernelRidge
 from sklearn.metrics import mean_squared_error
@@ -234,8 +234,11 @@ def test_sparse_rows_give_the_dense_model():
     X[np.abs(X) < 0.5] = 0.0
     dense = MultiTaskSVC(**TIGHT).fit(X, y, tasks=task_index)
     sparse = MultiTaskSVC(**TIGHT).fit(sp.csr_matrix(X), y, tasks=task_index)
-    assert_allclose(sparse.decision_function(sp.csr_matrix(X), tasks=task_index),
-                    dense.decision_function(X, tasks=task_index), atol=1e-8)
+    assert_allclose(
+        sparse.decision_function(sp.csr_matrix(X), tasks=task_index),
+        dense.decision_function(X, tasks=task_index),
+        atol=1e-8,
+    )
 
 
 def test_docstring_examples():
@@ -250,4 +253,6 @@ def test_docstring_examples():
 def test_score_takes_the_tasks():
     X, y, task_index = make_tasks(10)
     model = MultiTaskKernelRidge(gamma=0.2, alpha=0.01).fit(X, y, tasks=task_index)
-    assert_allclose(model.score(X, y, tasks=task_index), 1 - np.mean((model.predict(X, tasks=task_index) - y) ** 2) / np.var(y))
+    assert_allclose(
+        model.score(X, y, tasks=task_index), 1 - np.mean((model.predict(X, tasks=task_index) - y) ** 2) / np.var(y)
+    )

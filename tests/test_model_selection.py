@@ -23,7 +23,7 @@ def test_path_with_warm_starts_matches_independent_fits(data):
     estimator = MultiTaskRegressor(penalty=penalty, tol=1e-10, max_iter=20000)
     alphas, coefs, intercepts = multitask_path(estimator, X, y, tasks=tasks, n_alphas=6, eps=1e-2)
     assert np.all(np.diff(alphas) < 0)
-    for alpha, coef, intercept in zip(alphas, coefs, intercepts):
+    for alpha, coef, intercept in zip(alphas, coefs, intercepts, strict=False):
         alone = MultiTaskRegressor(penalty=penalty, alpha=alpha, tol=1e-10, max_iter=20000).fit(X, y, tasks=tasks)
         np.testing.assert_allclose(coef, alone.coef_, atol=1e-7)
         np.testing.assert_allclose(intercept, alone.intercept_, atol=1e-7)
@@ -73,7 +73,9 @@ def test_cv_matches_grid_search(data):
     folds = KFold(4, shuffle=True, random_state=0)
     cv = MultiTaskRegressorCV(alphas=alphas, mixes=mixes, cv=folds, task_column=-1).fit(Xc, y)
     search = GridSearchCV(
-        MultiTaskRegressor(task_column=-1), {"alpha": alphas, "mix": mixes}, cv=folds,
+        MultiTaskRegressor(task_column=-1),
+        {"alpha": alphas, "mix": mixes},
+        cv=folds,
         scoring="neg_mean_squared_error",
     ).fit(Xc, y)
     assert cv.alpha_ == pytest.approx(search.best_params_["alpha"])
@@ -114,7 +116,9 @@ def test_cv_group_folds_and_parallel(data):
 def test_classifier_cv(data):
     X, y, tasks = data
     labels = np.where(y > np.median(y), "high", "low")
-    model = MultiTaskClassifierCV(alphas=[1.0, 0.1, 0.01], cv=StratifiedKFold(3, shuffle=True, random_state=0), scoring="roc_auc").fit(X, labels, tasks=tasks)
+    model = MultiTaskClassifierCV(
+        alphas=[1.0, 0.1, 0.01], cv=StratifiedKFold(3, shuffle=True, random_state=0), scoring="roc_auc"
+    ).fit(X, labels, tasks=tasks)
     assert model.scores_.shape == (3, 3)
     assert set(model.classes_) == {"high", "low"}
     assert model.predict_proba(X, tasks=tasks).shape == (len(y), 2)

@@ -65,7 +65,9 @@ def test_task_column_dtypes_give_the_same_model(dtype):
     reference = MultiTaskRegressor(alpha=0.1).fit(X, y, tasks=schools)
     assert list(model.tasks_) == sorted(SCHOOLS)
     np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(model.predict(typed.iloc[::-1]), reference.predict(X[::-1], tasks=schools[::-1]), rtol=1e-12)
+    np.testing.assert_allclose(
+        model.predict(typed.iloc[::-1]), reference.predict(X[::-1], tasks=schools[::-1]), rtol=1e-12
+    )
 
 
 def test_integer_task_column_among_float_features():

@@ -38,7 +38,9 @@ def _assert_same_model(streamed, full, rtol=1e-8):
     np.testing.assert_array_equal(streamed.tasks_, full.tasks_)
     scale = np.max(np.abs(full.coef_))
     np.testing.assert_allclose(streamed.coef_, full.coef_, rtol=0, atol=rtol * scale)
-    np.testing.assert_allclose(streamed.intercept_, full.intercept_, rtol=0, atol=rtol * np.max(np.abs(full.intercept_)))
+    np.testing.assert_allclose(
+        streamed.intercept_, full.intercept_, rtol=0, atol=rtol * np.max(np.abs(full.intercept_))
+    )
     np.testing.assert_allclose(streamed.objective_, full.objective_, rtol=1e-10)
 
 
@@ -113,7 +115,7 @@ def test_partial_fit_does_not_modify_its_input():
     X, y, tasks, sample_weight = _data()
     copies = [a.copy() for a in (X, y, tasks, sample_weight)]
     MultiTaskRegressor().partial_fit(X, y, tasks=tasks, sample_weight=sample_weight)
-    for original, copy in zip((X, y, tasks, sample_weight), copies):
+    for original, copy in zip((X, y, tasks, sample_weight), copies, strict=False):
         np.testing.assert_array_equal(original, copy)
 
 

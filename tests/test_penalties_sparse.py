@@ -6,7 +6,6 @@ optimality condition at W = 0 (``alpha_max``), and the limit cases of the dirty
 model.  Every fit that does not warn must end with ``certificate_ <= tol``.
 """
 
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -134,8 +133,7 @@ def numerical_trace_prox(W, step, rng):
 
     options = {"gtol": 1e-12, "ftol": 1e-16, "maxiter": 10_000}
     runs = [
-        minimize(factored, rng.normal(size=(n + p) * k), jac=True, method="L-BFGS-B", options=options)
-        for _ in range(3)
+        minimize(factored, rng.normal(size=(n + p) * k), jac=True, method="L-BFGS-B", options=options) for _ in range(3)
     ]
     z = min(runs, key=lambda run: run.fun).x
     V = z[: n * k].reshape(n, k) @ z[n * k :].reshape(p, k).T
@@ -287,7 +285,9 @@ def test_dirty_limit_cases(stacked_problem, l1_ratio, equivalent, scale):
     X, y, tasks, _ = stacked_problem
     dirty = fit_checked(
         MultiTaskRegressor(penalty=DirtyPenalty(l1_ratio=l1_ratio), alpha=0.2, tol=TOL, max_iter=100_000),
-        X, y, tasks=tasks,
+        X,
+        y,
+        tasks=tasks,
     )
     reference = fit_checked(
         MultiTaskRegressor(penalty=equivalent, alpha=0.2 * scale, tol=TOL, max_iter=100_000), X, y, tasks=tasks

@@ -30,7 +30,7 @@ def _stacked(Xs, ys):
 
 
 def _sum_of_squares(Xs, ys, W):
-    return sum(0.5 * np.sum((X @ w - y) ** 2) for X, y, w in zip(Xs, ys, W))
+    return sum(0.5 * np.sum((X @ w - y) ** 2) for X, y, w in zip(Xs, ys, W, strict=False))
 
 
 def _task_data(rng, n_tasks=4, n=30, p=5):
@@ -48,8 +48,12 @@ def test_graph_l1_reference_optimum(reference):
     X, y, tasks, n = _stacked(Xs, ys)
     adjacency = 0.8 * (np.ones((5, 5)) - np.eye(5))
     model = MultiTaskRegressor(
-        penalty=GraphPenalty(adjacency=adjacency, l1=1.0), alpha=1.0, fit_intercept=False,
-        task_weights=n, tol=1e-10, max_iter=20000,
+        penalty=GraphPenalty(adjacency=adjacency, l1=1.0),
+        alpha=1.0,
+        fit_intercept=False,
+        task_weights=n,
+        tol=1e-10,
+        max_iter=20000,
     ).fit(X, y, tasks=tasks)
     W = model.coef_
     objective = _sum_of_squares(Xs, ys, W) + 2 * np.sum((W - W.mean(axis=0)) ** 2) + np.sum(np.abs(W))
@@ -110,12 +114,17 @@ def test_hinge_graph_without_edges_is_linear_svc_per_task():
     labels = np.where(y > np.median(y), 1, -1)
     C = 0.5
     model = MultiTaskLinearSVC(
-        C=C, penalty=GraphPenalty(adjacency=np.zeros((4, 4)), ridge=1.0), fit_intercept=False, tol=1e-9,
+        C=C,
+        penalty=GraphPenalty(adjacency=np.zeros((4, 4)), ridge=1.0),
+        fit_intercept=False,
+        tol=1e-9,
         max_iter=50000,
     ).fit(X, labels, tasks=tasks)
     for t in range(4):
         rows = tasks == t
-        ref = LinearSVC(C=C, loss="hinge", fit_intercept=False, tol=1e-10, max_iter=200000, random_state=0).fit(X[rows], labels[rows])
+        ref = LinearSVC(C=C, loss="hinge", fit_intercept=False, tol=1e-10, max_iter=200000, random_state=0).fit(
+            X[rows], labels[rows]
+        )
         np.testing.assert_allclose(model.coef_[t], ref.coef_[0], rtol=1e-3, atol=1e-4)
 
 
@@ -129,7 +138,9 @@ def test_hinge_graph_complete_large_weight_is_pooled_linear_svc():
         C=C, penalty=GraphPenalty(adjacency=adjacency, ridge=1.0), fit_intercept=False, tol=1e-9, max_iter=100000
     ).fit(X, labels, tasks=tasks)
     # All w_t equal to w: Ω = (T/2)‖w‖², so it is LinearSVC(C/T) on the pooled rows.
-    ref = LinearSVC(C=C / T, loss="hinge", fit_intercept=False, tol=1e-10, max_iter=200000, random_state=0).fit(X, labels)
+    ref = LinearSVC(C=C / T, loss="hinge", fit_intercept=False, tol=1e-10, max_iter=200000, random_state=0).fit(
+        X, labels
+    )
     np.testing.assert_allclose(model.coef_, np.tile(ref.coef_[0], (T, 1)), rtol=1e-3, atol=1e-3)
 
 
@@ -181,8 +192,11 @@ def _min_over_m(sigma, eta, k):
     """min over 0 ≤ m ≤ 1, Σm = k of Σ σ²/(η + m), by SLSQP (an independent reference)."""
     T = sigma.size
     result = scipy.optimize.minimize(
-        lambda m: np.sum(sigma**2 / (eta + m)), np.full(T, k / T), method="SLSQP",
-        jac=lambda m: -(sigma**2) / (eta + m) ** 2, bounds=[(0, 1)] * T,
+        lambda m: np.sum(sigma**2 / (eta + m)),
+        np.full(T, k / T),
+        method="SLSQP",
+        jac=lambda m: -(sigma**2) / (eta + m) ** 2,
+        bounds=[(0, 1)] * T,
         constraints=[{"type": "eq", "fun": lambda m: m.sum() - k, "jac": lambda m: np.ones(T)}],
         options={"ftol": 1e-15, "maxiter": 1000},
     )
@@ -195,8 +209,12 @@ def test_cluster_reference_optimum(reference):
     X, y, tasks, n = _stacked(Xs, ys)
     eta = 0.1
     model = MultiTaskRegressor(
-        penalty=ClusterPenalty(n_clusters=2, eta=eta), alpha=20.0, fit_intercept=False, task_weights=n,
-        tol=1e-10, max_iter=20000,
+        penalty=ClusterPenalty(n_clusters=2, eta=eta),
+        alpha=20.0,
+        fit_intercept=False,
+        task_weights=n,
+        tol=1e-10,
+        max_iter=20000,
     ).fit(X, y, tasks=tasks)
     W = model.coef_
     sigma = np.linalg.svd(W, compute_uv=False)
@@ -227,7 +245,10 @@ def _min_over_task_matrices(fun, T, k, rng, n_starts=3):
     for _ in range(n_starts):
         x0 = np.concatenate([rng.standard_normal(n_angles), np.full(T, k / T)])
         result = scipy.optimize.minimize(
-            lambda x: fun(matrix(x)), x0, method="SLSQP", bounds=[(None, None)] * n_angles + [(0, 1)] * T,
+            lambda x: fun(matrix(x)),
+            x0,
+            method="SLSQP",
+            bounds=[(None, None)] * n_angles + [(0, 1)] * T,
             constraints=[{"type": "eq", "fun": lambda x: x[n_angles:].sum() - k}],
             options={"ftol": 1e-14, "maxiter": 1000},
         )
@@ -258,10 +279,10 @@ def test_cluster_prox_matches_direct_minimisation():
     rng = np.random.default_rng(8)
     W, step, eta, k = rng.standard_normal((4, 3)), 0.4, 0.2, 2
     c = 0.5 * eta * (1 + eta)
-    I = np.eye(4)
+    identity = np.eye(4)
 
     def v_of(M):
-        return np.linalg.solve(I + 2 * step * c * np.linalg.inv(eta * I + M), W)
+        return np.linalg.solve(identity + 2 * step * c * np.linalg.inv(eta * identity + M), W)
 
     def objective(M):
         V = v_of(M)

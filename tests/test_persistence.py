@@ -53,18 +53,22 @@ def _fitted_models():
     models = {
         "regressor-mean": (MultiTaskRegressor(alpha=0.1).fit(X, y, tasks=tasks), X, tasks),
         "regressor-ridge": (MultiTaskRegressor(penalty="ridge").fit(X, y, tasks=tasks), X, tasks),
-        "regressor-penalty-object": (
-            MultiTaskRegressor(penalty=MeanPenalty(mix=0.3)).fit(X, y, tasks=tasks), X, tasks
-        ),
+        "regressor-penalty-object": (MultiTaskRegressor(penalty=MeanPenalty(mix=0.3)).fit(X, y, tasks=tasks), X, tasks),
         "logistic": (MultiTaskClassifier(alpha=0.1).fit(Xc, yc, tasks=tc), Xc, tc),
         "logistic-3-classes": (MultiTaskClassifier(alpha=0.1).fit(Xm, ym, tasks=tm), Xm, tm),
         "hinge-warm-start": (
-            MultiTaskClassifier(loss="hinge", alpha=0.1, warm_start=True).fit(Xc, yc, tasks=tc), Xc, tc
+            MultiTaskClassifier(loss="hinge", alpha=0.1, warm_start=True).fit(Xc, yc, tasks=tc),
+            Xc,
+            tc,
         ),
         "linear-svc": (MultiTaskLinearSVC(C=0.5).fit(Xc, yc, tasks=tc), Xc, tc),
         "regressor-cv": (MultiTaskRegressorCV(alphas=4, mixes=[0.0, 0.9], cv=3).fit(X, y, tasks=tasks), X, tasks),
         "transfer": (TransferRegressor(source=Ridge().fit(Xs, ys), alpha="auto").fit(X[:20], y[:20]), X, None),
-        "transfer-frozen": (TransferRegressor(source=FrozenEstimator(Ridge().fit(Xs, ys))).fit(X[:20], y[:20]), X, None),
+        "transfer-frozen": (
+            TransferRegressor(source=FrozenEstimator(Ridge().fit(Xs, ys))).fit(X[:20], y[:20]),
+            X,
+            None,
+        ),
         "transfer-classifier": (TransferClassifier(source=coef_source).fit(Xc, yc), Xc, None),
     }
     chain = np.eye(3, k=1) + np.eye(3, k=-1)
@@ -128,7 +132,7 @@ def test_skops_round_trip_trusts_only_mtlearn(name):
         sio.loads(payload)
     loaded = sio.loads(payload, trusted=untrusted)
     assert type(loaded) is type(model)
-    for before, after in zip(_outputs(model, X, tasks), _outputs(loaded, X, tasks)):
+    for before, after in zip(_outputs(model, X, tasks), _outputs(loaded, X, tasks), strict=False):
         np.testing.assert_array_equal(before, after)
     for attribute, value in vars(model).items():
         if attribute.endswith("_") and not attribute.startswith("_"):
@@ -148,7 +152,7 @@ def _assert_same(loaded, original):
 def test_pickle_round_trip(name):
     model, X, tasks = MODELS[name]
     loaded = pickle.loads(pickle.dumps(model))
-    for before, after in zip(_outputs(model, X, tasks), _outputs(loaded, X, tasks)):
+    for before, after in zip(_outputs(model, X, tasks), _outputs(loaded, X, tasks), strict=False):
         np.testing.assert_array_equal(before, after)
 
 

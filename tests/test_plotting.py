@@ -93,8 +93,14 @@ def test_task_similarity_is_the_cosine_of_the_weight_vectors(tmp_path):
 
 def test_task_similarity_grouped_by_clusters(tmp_path):
     X, y, tasks, coef, info = make_multitask_regression(
-        n_tasks=6, n_samples=10, n_features=8, structure="clusters", n_clusters=2, relatedness=1.0,
-        random_state=0, return_structure=True,
+        n_tasks=6,
+        n_samples=10,
+        n_features=8,
+        structure="clusters",
+        n_clusters=2,
+        relatedness=1.0,
+        random_state=0,
+        return_structure=True,
     )
     clusters = info["cluster_labels"]
     ax = plot_task_similarity(coef, clusters=clusters, task_names=[f"t{k}" for k in range(6)])
@@ -106,7 +112,7 @@ def test_task_similarity_grouped_by_clusters(tmp_path):
     assert len(ax.patches) == len(np.unique(clusters))
     for patch in ax.patches:
         start, size = int(patch.get_x() + 0.5), int(patch.get_width())
-        np.testing.assert_allclose(shown[start:start + size, start:start + size], 1.0, atol=1e-12)
+        np.testing.assert_allclose(shown[start : start + size, start : start + size], 1.0, atol=1e-12)
     with pytest.raises(ValueError, match="one label per task"):
         plot_task_similarity(coef, clusters=[0, 1])
 
@@ -190,7 +196,7 @@ def test_learning_curve_scores_split_every_task():
     first = [entry[0] for entry in _Probe.seen]
     _Probe.seen = []
     learning_curve_scores({"probe": _Probe()}, X, y, tasks, [2, 5], n_repeats=2, random_state=0)
-    for a, b in zip(first, [entry[0] for entry in _Probe.seen]):
+    for a, b in zip(first, [entry[0] for entry in _Probe.seen], strict=False):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="smallest task has 8 rows"):
         learning_curve_scores({"probe": _Probe()}, X, y, tasks, [8])

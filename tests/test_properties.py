@@ -196,7 +196,7 @@ def test_inputs_untouched_and_fits_reproducible(problem, estimator):
     copies = [a.copy() for a in (X, y, tasks, sample_weight)]
     first = model().fit(X, y, tasks=tasks, sample_weight=sample_weight)
     out = outputs(first, X, tasks)
-    for original, copy in zip((X, y, tasks, sample_weight), copies):
+    for original, copy in zip((X, y, tasks, sample_weight), copies, strict=False):
         np.testing.assert_array_equal(original, copy)
     second = model().fit(X, y, tasks=tasks, sample_weight=sample_weight)
     np.testing.assert_array_equal(second.coef_, first.coef_)
@@ -215,7 +215,9 @@ def _iterative_configs():
     ]
     for name in PENALTY_NAMES:
         if name not in ("mean", "ridge"):  # the quadratic ones are solved exactly
-            configs.append((f"regressor-{name}", lambda name=name, **p: MultiTaskRegressor(penalty=name, alpha=0.01, **p)))
+            configs.append(
+                (f"regressor-{name}", lambda name=name, **p: MultiTaskRegressor(penalty=name, alpha=0.01, **p))
+            )
     return configs
 
 
@@ -305,6 +307,8 @@ def test_gap_certificate_matches_true_gradient_and_gap(max_iter):
     F0 = F(np.zeros_like(rough.coef_))
     assert rough.certificate_ * F0 == pytest.approx(squared / (2 * alpha), rel=1e-9)
     gap = F(rough.coef_) - F(ref.coef_)
-    L_F = 0.25 * max(np.linalg.eigvalsh((X[tasks == t].T * c[tasks == t]) @ X[tasks == t])[-1] for t in range(T)) + alpha
+    L_F = (
+        0.25 * max(np.linalg.eigvalsh((X[tasks == t].T * c[tasks == t]) @ X[tasks == t])[-1] for t in range(T)) + alpha
+    )
     assert squared / (2 * L_F) * (1 - 1e-6) <= gap + 1e-15
     assert gap <= squared / (2 * alpha) * (1 + 1e-6)

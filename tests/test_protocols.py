@@ -68,9 +68,13 @@ def test_conjugate_is_the_supremum(loss):
     rng = np.random.default_rng(3)
     y, f = _loss_data(loss, rng, n=8)
     v = 0.7 * loss.derivative(y, f, np.ones(f.size))
-    for yi, vi in zip(y, v):
-        best = minimize_scalar(lambda g: -(vi * g - loss.pointwise(np.array([yi]), np.array([g]))[0]),
-                               bounds=(-60, 60), method="bounded", options={"xatol": 1e-10})
+    for yi, vi in zip(y, v, strict=False):
+        best = minimize_scalar(
+            lambda g: -(vi * g - loss.pointwise(np.array([yi]), np.array([g]))[0]),
+            bounds=(-60, 60),
+            method="bounded",
+            options={"xatol": 1e-10},
+        )
         assert loss.conjugate(np.array([yi]), np.array([vi]))[0] == pytest.approx(-best.fun, abs=1e-6)
 
 

@@ -46,11 +46,13 @@ def l1_norm(W):
 
 
 def squared_sum_objective(X, y, W, omega):
-    return sum(0.5 * np.sum((Xt @ wt - yt) ** 2) for Xt, yt, wt in zip(X, y, W)) + omega(W)
+    return sum(0.5 * np.sum((Xt @ wt - yt) ** 2) for Xt, yt, wt in zip(X, y, W, strict=False)) + omega(W)
 
 
 def logistic_mean_objective(X, y, W, b, omega):
-    return sum(np.mean(np.logaddexp(0.0, -yt * (Xt @ wt + bt))) for Xt, yt, wt, bt in zip(X, y, W, b)) + omega(W)
+    return sum(
+        np.mean(np.logaddexp(0.0, -yt * (Xt @ wt + bt))) for Xt, yt, wt, bt in zip(X, y, W, b, strict=False)
+    ) + omega(W)
 
 
 def fit_without_warning(model, X, y, tasks):

@@ -93,7 +93,9 @@ def test_task_formats_and_transform():
     rows = X[:40]
     Y = np.column_stack([rows @ w for w in np.random.default_rng(0).normal(size=(3, X.shape[1]))])
     shared = SharedRepresentationRegressor(**params).fit(rows, Y)
-    stacked = SharedRepresentationRegressor(**params).fit(np.vstack([rows] * 3), Y.T.ravel(), tasks=np.repeat([0, 1, 2], 40))
+    stacked = SharedRepresentationRegressor(**params).fit(
+        np.vstack([rows] * 3), Y.T.ravel(), tasks=np.repeat([0, 1, 2], 40)
+    )
     assert_allclose(shared.coef_, stacked.coef_, atol=1e-8)
 
 

@@ -27,7 +27,11 @@ def _run(script, tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     completed = subprocess.run(
         [sys.executable, str(BENCHMARKS / script), "--quick", "--output-dir", str(tmp_path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     return completed.stdout
@@ -99,7 +103,7 @@ def test_metrics_against_scikit_learn():
 def test_split_within_tasks_holds_a_quarter_of_every_task():
     tasks = np.repeat([3, 5, 9], [8, 22, 101])
     test = split_within_tasks(tasks, 0.25, np.random.default_rng(0))
-    for task, n in zip([3, 5, 9], [8, 22, 101]):
+    for task, n in zip([3, 5, 9], [8, 22, 101], strict=False):
         assert test[tasks == task].sum() == round(0.25 * n)
 
 

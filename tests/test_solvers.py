@@ -6,21 +6,19 @@ References: the data term and its gradient computed on the original rows
 all features.  Fits that do not warn end with ``certificate_ <= tol``.
 """
 
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning
 from scipy.optimize import minimize
 from scipy.special import expit
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso, MultiTaskLasso
 
 from mtlearn import DirtyPenalty, GraphPenalty, MultiTaskClassifier, MultiTaskRegressor
 from mtlearn._design import SharedDesign, StackedDesign
 from mtlearn.losses import get_loss
 from mtlearn.penalties import L21Penalty, TracePenalty
-from mtlearn.solvers import CompositeProblem, GramDesign, Intercepts, gram_pays_off, uses_working_sets
-from mtlearn.solvers import Problem, solve
+from mtlearn.solvers import CompositeProblem, GramDesign, Intercepts, Problem, gram_pays_off, solve, uses_working_sets
 from mtlearn.solvers._solve import WorkingSets
 
 from ._fitting import fit_checked
@@ -132,7 +130,9 @@ def wide_shared_problem():
 @pytest.mark.parametrize("rows", [400, 90])
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_l21_working_sets_reproduce_multitask_lasso(wide_shared_problem, count_working_set_solves, rows, sparse, weighted):
+def test_l21_working_sets_reproduce_multitask_lasso(
+    wide_shared_problem, count_working_set_solves, rows, sparse, weighted
+):
     """Gram form inside the working sets (400 rows) or the rows themselves (90 rows < 120 features, sparse X)."""
     X, Y, sample_weight = wide_shared_problem
     X, Y, sample_weight = X[:rows], Y[:rows], sample_weight[:rows] if weighted else None
@@ -148,7 +148,9 @@ def test_l21_working_sets_reproduce_multitask_lasso(wide_shared_problem, count_w
 def test_lasso_working_sets_with_one_task_are_lasso(wide_shared_problem, count_working_set_solves):
     X, Y, sample_weight = wide_shared_problem
     reference = Lasso(alpha=0.02, tol=1e-14, max_iter=100_000).fit(X, Y[:, 0], sample_weight=sample_weight)
-    model = fit_checked(MultiTaskRegressor(penalty="lasso", alpha=0.02, **TIGHT), X, Y[:, 0], sample_weight=sample_weight)
+    model = fit_checked(
+        MultiTaskRegressor(penalty="lasso", alpha=0.02, **TIGHT), X, Y[:, 0], sample_weight=sample_weight
+    )
     assert count_working_set_solves
     np.testing.assert_allclose(model.coef_[0], reference.coef_, rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(model.intercept_[0], reference.intercept_, rtol=1e-6, atol=1e-9)
@@ -165,12 +167,20 @@ def l1_logistic_reference(X, y_pm, alpha):
         value = np.mean(np.logaddexp(0.0, -margins)) + alpha * uv.sum()
         return value, np.concatenate([g + alpha, -g + alpha])
 
-    result = minimize(objective, np.zeros(2 * p), jac=True, method="L-BFGS-B", bounds=[(0, None)] * (2 * p),
-                      options={"ftol": 0.0, "gtol": 1e-13, "maxiter": 100_000, "maxcor": 50})
+    result = minimize(
+        objective,
+        np.zeros(2 * p),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0, None)] * (2 * p),
+        options={"ftol": 0.0, "gtol": 1e-13, "maxiter": 100_000, "maxcor": 50},
+    )
     return result.x[:p] - result.x[p:]
 
 
-def test_logistic_lasso_working_sets_with_one_task_match_bound_constrained_lbfgs(wide_shared_problem, count_working_set_solves):
+def test_logistic_lasso_working_sets_with_one_task_match_bound_constrained_lbfgs(
+    wide_shared_problem, count_working_set_solves
+):
     X, Y, _ = wide_shared_problem
     y = Y[:, 0] > np.median(Y[:, 0])
     alpha = 0.02
@@ -238,8 +248,12 @@ def test_working_sets_are_for_feature_separable_penalties_with_many_features():
     design = StackedDesign(X, X[:, 0], np.repeat(np.arange(2), 50), 2, np.ones(100), np.ones(2))
     squared, free = get_loss("squared_error"), Intercepts.all_free(2)
     assert uses_working_sets(L21Penalty(), design, squared, free)
-    assert not uses_working_sets(L21Penalty(), StackedDesign(X[:, :8], X[:, 0], np.repeat(np.arange(2), 50), 2,
-                                                            np.ones(100), np.ones(2)), squared, free)
+    assert not uses_working_sets(
+        L21Penalty(),
+        StackedDesign(X[:, :8], X[:, 0], np.repeat(np.arange(2), 50), 2, np.ones(100), np.ones(2)),
+        squared,
+        free,
+    )
     assert not uses_working_sets(TracePenalty(), design, squared, free)
     # A shared Gram matrix over few tasks is cheaper than the gradient passes of the rounds only when T ≥ p / 8.
     many_tasks = SharedDesign(X, rng.normal(size=(100, 10)), np.ones(100), np.ones(10))

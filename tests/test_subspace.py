@@ -59,7 +59,7 @@ def test_only_low_rank_penalties_give_a_transformer():
     mean = MultiTaskRegressor(penalty="mean").fit(X, y, tasks=tasks)
     assert not hasattr(mean, "transform") and not hasattr(mean, "components_")
     with pytest.raises(AttributeError, match="low-rank penalty"):
-        mean.components_
+        _ = mean.components_
     unfitted = MultiTaskRegressor(penalty="trace")
     assert hasattr(unfitted, "transform")
     with pytest.raises(NotFittedError):

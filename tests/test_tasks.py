@@ -45,7 +45,9 @@ def test_shared_design_equals_stacked_rows():
     X = rng.normal(size=(50, 4))
     Y = X @ rng.normal(size=(4, 3)) + rng.normal(size=(50, 3))
     shared = MultiTaskRegressor(alpha=0.05, mix=0.6).fit(X, Y)
-    stacked = MultiTaskRegressor(alpha=0.05, mix=0.6).fit(np.tile(X, (3, 1)), Y.T.ravel(), tasks=np.repeat([0, 1, 2], 50))
+    stacked = MultiTaskRegressor(alpha=0.05, mix=0.6).fit(
+        np.tile(X, (3, 1)), Y.T.ravel(), tasks=np.repeat([0, 1, 2], 50)
+    )
     assert_array_equal(shared.tasks_, [0, 1, 2])
     assert_allclose(shared.coef_, stacked.coef_, rtol=1e-10)
     assert_allclose(shared.predict(X), np.column_stack([stacked.predict(X, tasks=np.full(50, t)) for t in range(3)]))

@@ -7,8 +7,8 @@ import warnings
 import numpy as np
 import pytest
 import scipy.optimize
-import scipy.special
 import scipy.sparse as sp
+import scipy.special
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import Lasso, LogisticRegression, Ridge, RidgeCV
@@ -140,7 +140,9 @@ def test_auto_regressor_can_copy_the_source(fit_intercept):
     np.testing.assert_allclose(model.predict(X_new), X_new @ w_src + intercept)
     assert model.n_iter_ == 0 and model.certificate_ == 0.0
     # The same fit as a (very) large finite α, objective included.
-    large = TransferRegressor(w_src, alpha=1e9, source_weight=1.0, fit_intercept=fit_intercept).fit(X, y, sample_weight=sw)
+    large = TransferRegressor(w_src, alpha=1e9, source_weight=1.0, fit_intercept=fit_intercept).fit(
+        X, y, sample_weight=sw
+    )
     np.testing.assert_allclose(model.coef_, large.coef_, atol=1e-6)
     np.testing.assert_allclose(model.intercept_, large.intercept_, atol=1e-6)
     np.testing.assert_allclose(model.objective_, large.objective_, rtol=1e-6)
@@ -269,6 +271,7 @@ def test_hinge_with_a_source_matches_a_quadratic_program():
     centre = beta * w_src[0]
     model = TransferClassifier((w_src, np.zeros(1)), loss="hinge", alpha=alpha, source_weight=beta, **TIGHT)
     model.fit(X, y)
+
     # variables (w, b, ξ): min α/2 ‖w − c‖² + (1/n) Σ ξ  s.t.  ξ_i ≥ 1 − y_i (x_iᵀ w + b), ξ ≥ 0
     def fun(z):
         return 0.5 * alpha * np.sum((z[:p] - centre) ** 2) + z[p + 1 :].mean()
@@ -298,8 +301,9 @@ def test_fit_starts_from_the_source():
 def test_auto_classifier_records_its_choice_and_refits_it():
     X, y, w_src = _classification(n=40)
     alphas, betas = [0.01, 0.1, 1.0], [0.0, 1.0]
-    model = TransferClassifier((w_src, np.zeros(1)), alpha="auto", source_weight="auto", alphas=alphas,
-                               source_weights=betas, cv=3).fit(X, y)
+    model = TransferClassifier(
+        (w_src, np.zeros(1)), alpha="auto", source_weight="auto", alphas=alphas, source_weights=betas, cv=3
+    ).fit(X, y)
     assert model.cv_errors_.shape == (3, 2)
     k, j = np.unravel_index(np.argmin(model.cv_errors_), (3, 2))
     k0 = np.argmin(model.cv_errors_[:, 0])
@@ -465,7 +469,8 @@ def test_joint_objective_with_tied_tasks_is_the_weighted_pooled_ridge():
     # then Ridge on the stacked rows with weights 1/n_src and λ/n_target and alpha = α T.
     centred = [(X_src - X_src.mean(0), y_src - y_src.mean()), (X - X.mean(0), y - y.mean())]
     reference = Ridge(alpha=alpha * 2, fit_intercept=False).fit(
-        np.vstack([c[0] for c in centred]), np.concatenate([c[1] for c in centred]),
+        np.vstack([c[0] for c in centred]),
+        np.concatenate([c[1] for c in centred]),
         sample_weight=np.concatenate([np.full(60, 1 / 60), np.full(12, lam / 12)]),
     )
     np.testing.assert_allclose(model.coef_, np.tile(reference.coef_, (2, 1)), atol=1e-8)

@@ -67,9 +67,7 @@ def test_dual_solver_prints_primal_and_duality_gap(classification, capsys, estim
 
 
 def test_one_progress_block_per_one_vs_rest_problem(capsys):
-    X, y, tasks, _ = make_multitask_classification(
-        n_tasks=3, n_samples=40, n_features=4, n_classes=3, random_state=0
-    )
+    X, y, tasks, _ = make_multitask_classification(n_tasks=3, n_samples=40, n_features=4, n_classes=3, random_state=0)
     MultiTaskClassifier(alpha=1e-2, tol=1e-8, verbose=100).fit(X, y, tasks=tasks)
     rows = _parse(APG_LINE, capsys.readouterr().out)
     assert sum(row[0] == 1 for row in rows) == 3

@@ -24,6 +24,7 @@ _STRUCTURES = ("mean", "sparse", "low_rank", "clusters", "graph", "independent")
 # argument validation
 # ---------------------------------------------------------------------------
 
+
 def _is_int(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
@@ -41,14 +42,11 @@ def _check_int(value, name, low=1, high=None, high_doc=None):
 
 
 def _check_real(value, name, low=None, high=None, low_open=False):
-    if (not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_))
-            or not np.isfinite(value)):
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)) or not np.isfinite(value):
         raise ValueError(f"{name} must be a finite real number, got {value!r}.")
     value = float(value)
     if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(
-            f"{name} must be {'>' if low_open else '>='} {low}, got {value}."
-        )
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value}.")
     if high is not None and value > high:
         raise ValueError(f"{name} must be <= {high}, got {value}.")
     return value
@@ -72,11 +70,13 @@ def _check_n_samples(n_samples, n_tasks, shared_design):
             "n_samples must be a positive integer or an array-like of "
             f"n_tasks={n_tasks} positive integers, got {n_samples!r}."
         )
-    if sizes.dtype.kind not in "iuf" or not np.all(np.isfinite(sizes)) \
-            or not np.all(sizes == np.round(sizes)) or np.any(sizes < 1):
-        raise ValueError(
-            f"n_samples must contain positive integers only, got {n_samples!r}."
-        )
+    if (
+        sizes.dtype.kind not in "iuf"
+        or not np.all(np.isfinite(sizes))
+        or not np.all(sizes == np.round(sizes))
+        or np.any(sizes < 1)
+    ):
+        raise ValueError(f"n_samples must contain positive integers only, got {n_samples!r}.")
     return sizes.astype(np.int64)
 
 
@@ -105,40 +105,44 @@ def _check_graph(graph, n_tasks):
     return A
 
 
-def _check_structure_args(n_tasks, n_features, structure, relatedness,
-                          n_informative, rank, n_clusters, graph, coef_scale):
+def _check_structure_args(
+    n_tasks, n_features, structure, relatedness, n_informative, rank, n_clusters, graph, coef_scale
+):
     n_tasks = _check_int(n_tasks, "n_tasks")
     n_features = _check_int(n_features, "n_features")
     if not isinstance(structure, str) or structure not in _STRUCTURES:
-        raise ValueError(
-            f"structure must be one of {', '.join(map(repr, _STRUCTURES))}; "
-            f"got {structure!r}."
-        )
+        raise ValueError(f"structure must be one of {', '.join(map(repr, _STRUCTURES))}; got {structure!r}.")
     relatedness = _check_real(relatedness, "relatedness", 0.0, 1.0)
     coef_scale = _check_real(coef_scale, "coef_scale", 0.0, low_open=True)
     if structure == "sparse":
-        n_informative = _check_int(n_informative, "n_informative", 1, n_features,
-                                   f"n_features={n_features}")
+        n_informative = _check_int(n_informative, "n_informative", 1, n_features, f"n_features={n_features}")
     if structure == "low_rank":
-        rank = _check_int(rank, "rank", 1, min(n_tasks, n_features),
-                          f"min(n_tasks, n_features)={min(n_tasks, n_features)}")
+        rank = _check_int(
+            rank, "rank", 1, min(n_tasks, n_features), f"min(n_tasks, n_features)={min(n_tasks, n_features)}"
+        )
     if structure == "clusters":
-        n_clusters = _check_int(n_clusters, "n_clusters", 1, n_tasks,
-                                f"n_tasks={n_tasks}")
+        n_clusters = _check_int(n_clusters, "n_clusters", 1, n_tasks, f"n_tasks={n_tasks}")
     if structure == "graph":
         graph = _check_graph(graph, n_tasks)
     elif graph is not None:
-        raise ValueError(
-            f"graph is only used with structure='graph', got structure={structure!r}."
-        )
-    return dict(n_tasks=n_tasks, n_features=n_features, structure=structure,
-                relatedness=relatedness, n_informative=n_informative, rank=rank,
-                n_clusters=n_clusters, adjacency=graph, coef_scale=coef_scale)
+        raise ValueError(f"graph is only used with structure='graph', got structure={structure!r}.")
+    return dict(
+        n_tasks=n_tasks,
+        n_features=n_features,
+        structure=structure,
+        relatedness=relatedness,
+        n_informative=n_informative,
+        rank=rank,
+        n_clusters=n_clusters,
+        adjacency=graph,
+        coef_scale=coef_scale,
+    )
 
 
 # ---------------------------------------------------------------------------
 # planted structure
 # ---------------------------------------------------------------------------
+
 
 def _plan_structure(args, rng):
     """Draw the shared structure (support, clusters, graph factor)."""
@@ -168,7 +172,7 @@ def _plan_structure(args, rng):
             Q = (rho / (1.0 - rho)) * L + np.eye(n_tasks)
             eigval, eigvec = np.linalg.eigh(Q)
             factor = eigvec / np.sqrt(eigval)  # factor @ factor.T = inv(Q)
-            mean_var = np.mean(np.sum(factor ** 2, axis=1))
+            mean_var = np.mean(np.sum(factor**2, axis=1))
             plan["factor"] = factor / np.sqrt(mean_var)
     return info, plan
 
@@ -302,14 +306,27 @@ _STRUCTURE_RETURN_DOC = """\
 # public generators
 # ---------------------------------------------------------------------------
 
-def make_multitask_regression(n_tasks=10, n_samples=100, n_features=20, *,
-                              structure="mean", relatedness=0.9,
-                              n_informative=5, rank=2, n_clusters=3, graph=None,
-                              noise=0.1, shared_design=False, coef_scale=1.0,
-                              return_structure=False, random_state=None):
-    args = _check_structure_args(n_tasks, n_features, structure, relatedness,
-                                 n_informative, rank, n_clusters, graph,
-                                 coef_scale)
+
+def make_multitask_regression(
+    n_tasks=10,
+    n_samples=100,
+    n_features=20,
+    *,
+    structure="mean",
+    relatedness=0.9,
+    n_informative=5,
+    rank=2,
+    n_clusters=3,
+    graph=None,
+    noise=0.1,
+    shared_design=False,
+    coef_scale=1.0,
+    return_structure=False,
+    random_state=None,
+):
+    args = _check_structure_args(
+        n_tasks, n_features, structure, relatedness, n_informative, rank, n_clusters, graph, coef_scale
+    )
     noise = _check_real(noise, "noise", 0.0)
     sizes = _check_n_samples(n_samples, args["n_tasks"], bool(shared_design))
     rng = check_random_state(random_state)
@@ -425,15 +442,27 @@ def _sample_labels(logits, n_classes, flip_y, rng):
     return y, proba
 
 
-def make_multitask_classification(n_tasks=10, n_samples=100, n_features=20, *,
-                                  n_classes=2, structure="mean",
-                                  relatedness=0.9, n_informative=5, rank=2,
-                                  n_clusters=3, graph=None, flip_y=0.0,
-                                  shared_design=False, coef_scale=1.0,
-                                  return_structure=False, random_state=None):
-    args = _check_structure_args(n_tasks, n_features, structure, relatedness,
-                                 n_informative, rank, n_clusters, graph,
-                                 coef_scale)
+def make_multitask_classification(
+    n_tasks=10,
+    n_samples=100,
+    n_features=20,
+    *,
+    n_classes=2,
+    structure="mean",
+    relatedness=0.9,
+    n_informative=5,
+    rank=2,
+    n_clusters=3,
+    graph=None,
+    flip_y=0.0,
+    shared_design=False,
+    coef_scale=1.0,
+    return_structure=False,
+    random_state=None,
+):
+    args = _check_structure_args(
+        n_tasks, n_features, structure, relatedness, n_informative, rank, n_clusters, graph, coef_scale
+    )
     n_classes = _check_int(n_classes, "n_classes", 2)
     flip_y = _check_real(flip_y, "flip_y", 0.0, 1.0)
     sizes = _check_n_samples(n_samples, args["n_tasks"], bool(shared_design))
@@ -443,8 +472,7 @@ def make_multitask_classification(n_tasks=10, n_samples=100, n_features=20, *,
     if n_classes == 2:
         coef = _draw_coef(args, info, plan, rng)
     else:
-        coef = np.stack([_draw_coef(args, info, plan, rng)
-                         for _ in range(n_classes)], axis=1)
+        coef = np.stack([_draw_coef(args, info, plan, rng) for _ in range(n_classes)], axis=1)
     X, tasks = _design(sizes, args["n_features"], shared_design, rng)
 
     def labels_for(Xt, wt):
@@ -457,8 +485,7 @@ def make_multitask_classification(n_tasks=10, n_samples=100, n_features=20, *,
         out = (X, Y, coef)
     else:
         bounds = np.concatenate([[0], np.cumsum(sizes)])
-        y = np.concatenate([labels_for(X[bounds[t]:bounds[t + 1]], coef[t])
-                            for t in range(args["n_tasks"])])
+        y = np.concatenate([labels_for(X[bounds[t] : bounds[t + 1]], coef[t]) for t in range(args["n_tasks"])])
         out = (X, y, tasks, coef)
     return out + (info,) if return_structure else out
 

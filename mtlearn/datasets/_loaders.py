@@ -15,19 +15,43 @@ __all__ = ["load_school", "load_computer_survey"]
 _DATA_MODULE = "mtlearn.datasets"
 
 SCHOOL_FEATURE_NAMES = (
-    ["year_1", "year_2", "year_3",
-     "pct_free_school_meals", "pct_vr_band_1",
-     "gender_1", "gender_2",
-     "vr_band_1", "vr_band_2", "vr_band_3"]
+    [
+        "year_1",
+        "year_2",
+        "year_3",
+        "pct_free_school_meals",
+        "pct_vr_band_1",
+        "gender_1",
+        "gender_2",
+        "vr_band_1",
+        "vr_band_2",
+        "vr_band_3",
+    ]
     + [f"ethnic_{i}" for i in range(1, 12)]
-    + ["school_gender_1", "school_gender_2", "school_gender_3",
-       "school_denomination_1", "school_denomination_2", "school_denomination_3"]
+    + [
+        "school_gender_1",
+        "school_gender_2",
+        "school_gender_3",
+        "school_denomination_1",
+        "school_denomination_2",
+        "school_denomination_3",
+    ]
 )
 
 COMPUTER_SURVEY_FEATURE_NAMES = [
-    "telephone_hotline", "ram", "screen_size", "cpu_speed", "hard_disk",
-    "cd_rom", "cache", "color", "availability", "warranty", "software",
-    "guarantee", "price",
+    "telephone_hotline",
+    "ram",
+    "screen_size",
+    "cpu_speed",
+    "hard_disk",
+    "cd_rom",
+    "cache",
+    "color",
+    "availability",
+    "warranty",
+    "software",
+    "guarantee",
+    "price",
 ]
 
 _SURVEY_SUBSETS = ("train", "test", "all")
@@ -57,8 +81,7 @@ def _import_pandas(caller):
     return pd
 
 
-def _make_result(caller, X, y, tasks, *, feature_names, task_column,
-                 target_name, descr, return_X_y, as_frame):
+def _make_result(caller, X, y, tasks, *, feature_names, task_column, target_name, descr, return_X_y, as_frame):
     """Assemble the Bunch / tuple returned by the loaders."""
     frame = None
     if as_frame:
@@ -151,10 +174,16 @@ def load_school(*, return_X_y=False, as_frame=False):
     y = arrays["y"].astype(np.float64)
     tasks = arrays["tasks"].astype(np.int64)
     return _make_result(
-        "load_school", X, y, tasks,
-        feature_names=SCHOOL_FEATURE_NAMES, task_column="school",
-        target_name="score", descr=_load_descr("school.rst"),
-        return_X_y=return_X_y, as_frame=as_frame,
+        "load_school",
+        X,
+        y,
+        tasks,
+        feature_names=SCHOOL_FEATURE_NAMES,
+        task_column="school",
+        target_name="score",
+        descr=_load_descr("school.rst"),
+        return_X_y=return_X_y,
+        as_frame=as_frame,
     )
 
 
@@ -232,18 +261,21 @@ def load_computer_survey(*, subset="train", return_X_y=False, as_frame=False):
     ((720, 13), 180)
     """
     if not isinstance(subset, str) or subset not in _SURVEY_SUBSETS:
-        raise ValueError(
-            f"subset must be one of {', '.join(map(repr, _SURVEY_SUBSETS))}; "
-            f"got {subset!r}."
-        )
+        raise ValueError(f"subset must be one of {', '.join(map(repr, _SURVEY_SUBSETS))}; got {subset!r}.")
     arrays = _load_npz("computer_survey.npz")
     parts = ["train", "test"] if subset == "all" else [subset]
     X = np.concatenate([arrays[f"X_{p}"] for p in parts]).astype(np.float64)
     y = np.concatenate([arrays[f"y_{p}"] for p in parts]).astype(np.float64)
     tasks = np.concatenate([arrays[f"tasks_{p}"] for p in parts]).astype(np.int64)
     return _make_result(
-        "load_computer_survey", X, y, tasks,
-        feature_names=COMPUTER_SURVEY_FEATURE_NAMES, task_column="person",
-        target_name="rating", descr=_load_descr("computer_survey.rst"),
-        return_X_y=return_X_y, as_frame=as_frame,
+        "load_computer_survey",
+        X,
+        y,
+        tasks,
+        feature_names=COMPUTER_SURVEY_FEATURE_NAMES,
+        task_column="person",
+        target_name="rating",
+        descr=_load_descr("computer_survey.rst"),
+        return_X_y=return_X_y,
+        as_frame=as_frame,
     )

@@ -279,9 +279,15 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelMachine):
 
     def _linear_model(self):
         return MultiTaskRegressor(
-            penalty=self.penalty, alpha=self.alpha, mix=self.mix, fit_intercept=self.fit_intercept,
-            task_weights=self.task_weights, handle_unknown=self.handle_unknown, tol=self.tol,
-            max_iter=self.max_iter, verbose=self.verbose,
+            penalty=self.penalty,
+            alpha=self.alpha,
+            mix=self.mix,
+            fit_intercept=self.fit_intercept,
+            task_weights=self.task_weights,
+            handle_unknown=self.handle_unknown,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            verbose=self.verbose,
         )
 
     def predict(self, X, tasks=None):
@@ -419,9 +425,15 @@ class MultiTaskSVC(ClassifierMixin, MultiTaskKernelMachine):
 
     def _linear_model(self):
         return MultiTaskLinearSVC(
-            C=self.C, penalty=self.penalty, mix=self.mix, fit_intercept=self.fit_intercept,
-            task_weights=self.task_weights, handle_unknown=self.handle_unknown, tol=self.tol,
-            max_iter=self.max_iter, verbose=self.verbose,
+            C=self.C,
+            penalty=self.penalty,
+            mix=self.mix,
+            fit_intercept=self.fit_intercept,
+            task_weights=self.task_weights,
+            handle_unknown=self.handle_unknown,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            verbose=self.verbose,
         )
 
     def fit(self, X, y, tasks=None, sample_weight=None):

@@ -52,7 +52,9 @@ def make_penalty(penalty, *, mix):
         return penalty
     if isinstance(penalty, str):
         if penalty not in PENALTIES:
-            raise ValueError(f"Unknown penalty {penalty!r}; choose one of {sorted(PENALTIES)} or pass a penalty object.")
+            raise ValueError(
+                f"Unknown penalty {penalty!r}; choose one of {sorted(PENALTIES)} or pass a penalty object."
+            )
         return PENALTIES[penalty](mix)
     raise ValueError(
         f"penalty must be one of {sorted(PENALTIES)} or a mtlearn.penalties.Penalty instance, got {penalty!r}."

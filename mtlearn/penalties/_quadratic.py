@@ -214,7 +214,7 @@ class GraphPenalty(Penalty):
         return U @ ((U.T @ W) / (1.0 + step * lam)[:, None])
 
     def is_positive_definite(self, n_tasks):
-        """Whether M is positive definite (so that ``kernel`` exists): ridge > 0, or a graph Laplacian that is not singular."""
+        """Whether M is positive definite (so that ``kernel`` exists): ridge > 0, or a nonsingular Laplacian."""
         lam, _ = self._spectrum(n_tasks)
         return bool(lam[0] > 1e-12 * max(lam[-1], 1.0))
 

@@ -66,14 +66,21 @@ def solve_directly(
     SolverResult
         With the penalty's parts in ``components`` when it has several.
     """
-    gram = GramDesign(design, fit_intercept=bool(intercepts.free.any())) if uses_gram(design, loss, intercepts) else None
+    gram = (
+        GramDesign(design, fit_intercept=bool(intercepts.free.any())) if uses_gram(design, loss, intercepts) else None
+    )
     if gram is None:
         problem = full_problem(design, loss, penalty, alpha, intercepts, scale=scale, gradient_scale=gradient_scale)
     else:
         if scale is None:
             scale = full_problem(design, loss, penalty, alpha, intercepts).zero_objective()
         problem = full_problem(
-            gram.design, loss, penalty, alpha, Intercepts.none(design.n_tasks), scale=scale,
+            gram.design,
+            loss,
+            penalty,
+            alpha,
+            Intercepts.none(design.n_tasks),
+            scale=scale,
             gradient_scale=gram.gradient_scale if gradient_scale is None else gradient_scale,
         )
     blocks = problem.design if isinstance(problem.design, SummedBlocksDesign) else None

@@ -164,7 +164,12 @@ class GramDesign:
             R, Z = _square_roots(G, C[:, :, None])
             T, p = design.n_tasks, design.n_features
             self.design = StackedDesign(
-                R.reshape(T * p, p), Z.reshape(T * p), np.repeat(np.arange(T), p), T, np.ones(T * p), rho,
+                R.reshape(T * p, p),
+                Z.reshape(T * p),
+                np.repeat(np.arange(T), p),
+                T,
+                np.ones(T * p),
+                rho,
                 average_per_task=False,
             )
         # ∇_W at 0 uses the uncentred cross-products c_t + x̄_t Σ_i s_i y_i.

@@ -80,7 +80,9 @@ class _Projection:
         return np.where(self.constrained, np.clip(v + mu[task] * y, 0.0, c), a)
 
 
-def hinge_dual(design, penalty, alpha, intercepts, *, zero_objective, dual0=None, offset=None, tol, max_iter, verbose=0):
+def hinge_dual(
+    design, penalty, alpha, intercepts, *, zero_objective, dual0=None, offset=None, tol, max_iter, verbose=0
+):
     """Solve the hinge-loss problem in the dual (see the module docstring).
 
     Parameters

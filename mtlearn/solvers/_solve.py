@@ -145,8 +145,13 @@ class ExactSpectral(Method):
 def certified(problem, W, b, *, tol, n_iter=1):
     """The :class:`SolverResult` of a direct solve at (W, b), with its duality gap."""
     composite = CompositeProblem(
-        problem.design, problem.loss, problem.penalty, problem.alpha, problem.intercepts,
-        scale=problem.zero_objective, gradient_scale=problem.gradient_scale,
+        problem.design,
+        problem.loss,
+        problem.penalty,
+        problem.alpha,
+        problem.intercepts,
+        scale=problem.zero_objective,
+        gradient_scale=problem.gradient_scale,
     )
     certificate, objective = composite.certify(composite.pack(W, b))
     return SolverResult(W, b, n_iter, certificate, certificate <= tol, objective)
@@ -185,8 +190,16 @@ class HingeDual(Method):
         dual0 = None if start is None or start.dual is None or start.dual.shape != design.y.shape else start.dual
         _, _, zero_objective = problem.zero_point()
         result = hinge_dual(
-            design, penalty, problem.alpha, problem.intercepts, zero_objective=zero_objective, dual0=dual0,
-            offset=offset, tol=tol, max_iter=max_iter, verbose=verbose,
+            design,
+            penalty,
+            problem.alpha,
+            problem.intercepts,
+            zero_objective=zero_objective,
+            dual0=dual0,
+            offset=offset,
+            tol=tol,
+            max_iter=max_iter,
+            verbose=verbose,
         )
         if centre is not None:
             result.coef = result.coef + centre
@@ -223,8 +236,16 @@ class WorkingSets(Method):
     @classmethod
     def run(cls, problem, start, *, tol, max_iter, verbose):
         return solve_on_working_sets(
-            problem.design, problem.loss, problem.penalty, problem.alpha, problem.intercepts,
-            _primal_start(problem, start), tol=tol, max_iter=max_iter, verbose=verbose, **problem.scales(),
+            problem.design,
+            problem.loss,
+            problem.penalty,
+            problem.alpha,
+            problem.intercepts,
+            _primal_start(problem, start),
+            tol=tol,
+            max_iter=max_iter,
+            verbose=verbose,
+            **problem.scales(),
         )
 
 
@@ -240,8 +261,16 @@ class ProximalGradient(Method):
     @classmethod
     def run(cls, problem, start, *, tol, max_iter, verbose):
         return solve_directly(
-            problem.design, problem.loss, problem.penalty, problem.alpha, problem.intercepts,
-            _primal_start(problem, start), tol=tol, max_iter=max_iter, verbose=verbose, **problem.scales(),
+            problem.design,
+            problem.loss,
+            problem.penalty,
+            problem.alpha,
+            problem.intercepts,
+            _primal_start(problem, start),
+            tol=tol,
+            max_iter=max_iter,
+            verbose=verbose,
+            **problem.scales(),
         )
 
 

@@ -100,7 +100,16 @@ def solve_on_working_sets(
     if not np.all(np.isfinite(violation)):
         # No finite α zeroes a feature (e.g. a graph penalty without ℓ1 part): nothing to screen.
         return solve_directly(
-            design, loss, penalty, alpha, intercepts, start, tol=tol, max_iter=max_iter, verbose=verbose, scale=scale,
+            design,
+            loss,
+            penalty,
+            alpha,
+            intercepts,
+            start,
+            tol=tol,
+            max_iter=max_iter,
+            verbose=verbose,
+            scale=scale,
             gradient_scale=gradient_scale,
         )
     working = np.flatnonzero(np.any(V.reshape(T, n_blocks, p) != 0, axis=(0, 1)))
@@ -117,8 +126,17 @@ def solve_on_working_sets(
         if direct_when_dense and 2 * (working.size + candidates.size) > p:
             # Most features are in or violate: the Gram form of all of them costs less than rounds.
             result = solve_directly(
-                design, loss, penalty, alpha, intercepts, (V, b), tol=tol, max_iter=max(max_iter - n_iter, 1),
-                verbose=verbose, scale=scale, gradient_scale=gradient_scale,
+                design,
+                loss,
+                penalty,
+                alpha,
+                intercepts,
+                (V, b),
+                tol=tol,
+                max_iter=max(max_iter - n_iter, 1),
+                verbose=verbose,
+                scale=scale,
+                gradient_scale=gradient_scale,
             )
             result.n_iter += n_iter
             return result
@@ -130,8 +148,17 @@ def solve_on_working_sets(
         columns = _part_columns(working, p, n_blocks)
         restricted = with_features(design, working)
         inner = solve_directly(
-            restricted, loss, penalty, alpha, intercepts, (V[:, columns], b),
-            tol=tol, max_iter=max(max_iter - n_iter, 1), verbose=verbose, scale=scale, gradient_scale=gradient_scale,
+            restricted,
+            loss,
+            penalty,
+            alpha,
+            intercepts,
+            (V[:, columns], b),
+            tol=tol,
+            max_iter=max(max_iter - n_iter, 1),
+            verbose=verbose,
+            scale=scale,
+            gradient_scale=gradient_scale,
         )
         n_iter += inner.n_iter
         V[:] = 0.0
@@ -147,6 +174,12 @@ def solve_on_working_sets(
             print(f"[working set] round {rounds}: {working.size} of {p} features, certificate {certificate:.3e}")
     W = V.reshape(T, n_blocks, p).sum(axis=1)
     return SolverResult(
-        W, b, n_iter, float(certificate), done, float(objective),
-        components=V if n_blocks > 1 else None, lipschitz=lipschitz,
+        W,
+        b,
+        n_iter,
+        float(certificate),
+        done,
+        float(objective),
+        components=V if n_blocks > 1 else None,
+        lipschitz=lipschitz,
     )

@@ -357,8 +357,11 @@ class TransferRegressor(RegressorMixin, _TransferLinearModel):
             self._store_result(coef, intercept, 0, 0.0, objective)
             return self
         problem = Problem(
-            _single_task_design(X, y, sample_weight), SquaredLoss(), CentredRidgePenalty(beta * w_src[None]),
-            alpha, _intercepts(self.fit_intercept),
+            _single_task_design(X, y, sample_weight),
+            SquaredLoss(),
+            CentredRidgePenalty(beta * w_src[None]),
+            alpha,
+            _intercepts(self.fit_intercept),
         )
         result = solve(problem, tol=0.0, max_iter=1)
         self.source_coef_, self.source_intercept_ = w_src, b_src
@@ -587,15 +590,22 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
         intercepts = _intercepts(self.fit_intercept)
         paths = [
             Path(
-                _single_task_design(X, targets[:, k], sample_weight), loss, intercepts,
+                _single_task_design(X, targets[:, k], sample_weight),
+                loss,
+                intercepts,
                 start=SolverResult(start[0][k][None], start[1][k : k + 1], 0, np.nan, False, np.nan),
             )
             for k in range(targets.shape[1])
         ]
         return [
             [
-                path.solve(CentredRidgePenalty(centre[k][None]), alpha, tol=self.tol, max_iter=self.max_iter,
-                           verbose=self.verbose)
+                path.solve(
+                    CentredRidgePenalty(centre[k][None]),
+                    alpha,
+                    tol=self.tol,
+                    max_iter=self.max_iter,
+                    verbose=self.verbose,
+                )
                 for k, path in enumerate(paths)
             ]
             for alpha in alphas
@@ -621,7 +631,7 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
             for beta in betas
         )
         errors = np.zeros((len(alphas), len(betas), X.shape[0]))
-        for ((_, test), j), (losses, _) in zip(itertools.product(folds, range(len(betas))), held_out):
+        for ((_, test), j), (losses, _) in zip(itertools.product(folds, range(len(betas))), held_out, strict=False):
             errors[:, j, test] += losses
         if not all(converged for _, converged in held_out):
             warnings.warn(

@@ -55,6 +55,8 @@ sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"\.py$",
+    # Starts a Dask cluster of worker processes: documented in the "Large data" guide, run by the tests.
+    "ignore_pattern": r"large_data\.py$",
     "reset_argv": "gallery_argv.quick",
     "download_all_examples": False,
     "remove_config_comments": True,

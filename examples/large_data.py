@@ -32,7 +32,7 @@ def relative_difference(a, b):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     n_rows, n_tasks, n_features = (20_000, 50, 5) if args.quick else (400_000, 200, 10)

@@ -1,4 +1,5 @@
 """Separate SVMs, one shared SVM, and the multi-task SVM, on a family of non-linear tasks.
+=======================================================================================
 
 The classic teaching contrast of Evgeniou, Micchelli & Pontil (JMLR 2005).
 Eight tasks share one design (every row is labelled for every task); task t's
@@ -137,7 +138,7 @@ def plot(shown, path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--quick", action="store_true", help="one repetition")
     parser.add_argument("--output", default="multitask_svm.png", help="path of the figure")
     args = parser.parse_args(argv)

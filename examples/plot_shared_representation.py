@@ -1,4 +1,5 @@
 """A shared representation: the subspace the tasks' weights span, learnt, drawn and reused.
+========================================================================================
 
 Twelve regression tasks on 2 features, 6 noisy rows each; every task's true
 weight vector lies on one line through the origin (a 1-dimensional shared
@@ -50,7 +51,7 @@ def angle_degrees(direction):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--quick", action="store_true", help="the same (small) run")
     parser.add_argument("--output", default="shared_representation.png", help="path of the figure")
     args = parser.parse_args(argv)

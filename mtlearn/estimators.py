@@ -94,7 +94,7 @@ _COMMON_ATTRIBUTES_DOC = """
         Iterations of the solver (1 for the exact squared-loss solve: one
         direct solve; 0 when the intercept-only model is exact).
     certificate_ : float
-        Upper bound on (F(coef_) − F*) / F₀: the relative duality gap at the
+        Upper bound on ``(F(coef_) − F*) / F₀``: the relative duality gap at the
         solution (see ``tol``); the largest over the one-vs-rest problems.
     objective_ : float
         The objective at the solution.

@@ -148,7 +148,7 @@ class SharedRepresentationRegressor(MultiTaskRegressor):
     certificate_ : float
         The last iteration's relative decrease of F, ``ΔF / F₀``.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     Examples
     --------

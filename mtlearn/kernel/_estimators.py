@@ -94,7 +94,7 @@ _KERNEL_ATTRIBUTES_DOC = """
         task weights in the coordinates of φ.
     n_features_in_ : int
         Number of columns of X seen in fit (the task column included).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of X, when X is a DataFrame with string column names.
     n_iter_, certificate_, objective_ : int, float, float
         Those of ``linear_model_``.

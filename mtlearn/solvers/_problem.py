@@ -153,7 +153,8 @@ def balance_free_intercepts(u, design, intercepts):
     """u with ``Σ_{i in t} u_i = 0`` on every task with a free intercept, each entry only shrunk towards 0.
 
     In each such task the larger of the positive and the negative parts is
-    scaled down to the size of the other.
+    scaled down to the size of the other.  Returns u itself when there is
+    nothing to balance.
     """
     if not intercepts.free.any():
         return u
@@ -189,6 +190,8 @@ class CompositeProblem:
         self.smooth_penalty, self.prox_penalty = penalty.smooth_split(design.n_tasks)
         self._projection = None
         self._gradient_scale = gradient_scale
+        self._last_gradient = None
+        self._gradient_at_zero = None
 
     def unpack(self, x):
         W = x[: self.n_coef].reshape(self.design.n_tasks, self.design.n_features)
@@ -220,10 +223,23 @@ class CompositeProblem:
             value += self.alpha * self.smooth_penalty.value(self._smooth_coef(z))
         return value
 
+    def _data_gradient(self, z):
+        """``(u, Xᵀu)``: the data term's gradient in the predictions and in the solver's variable, at z.
+
+        The last one is kept, keyed by the identity of z: the stopping rule
+        asks for the gradient at the iterate twice (residual, duality gap).
+        """
+        cached = self._last_gradient
+        if cached is not None and cached[0] is z:
+            return cached[1], cached[2]
+        u = self.loss.derivative(self.design.y, z[: self.design.n_entries], self.design.weight)
+        backward = self.design.backward(u)
+        self._last_gradient = (z, u, backward)
+        return u, backward
+
     def loss_gradient(self, z):
         """Gradient of the smooth part in x, from z."""
-        g = self.loss.derivative(self.design.y, z[: self.design.n_entries], self.design.weight)
-        grad_W = self.design.backward(g)
+        g, grad_W = self._data_gradient(z)
         if self.smooth_penalty is not None:
             grad_W = grad_W + self.alpha * self.smooth_penalty.gradient(self._smooth_coef(z))
         grad_b = self.design.task_sums(g)[self.intercepts.free]
@@ -258,9 +274,11 @@ class CompositeProblem:
         return self.residual(x, grad, L) / self.gradient_scale()
 
     def gradient_at_zero(self):
-        """Gradient of the smooth part at x = 0 (every design predicts 0 at W = 0, b = 0)."""
-        zero = np.zeros(self.n_vars)
-        return self.loss_gradient(self.predictions(zero, outputs=np.zeros(self.design.n_entries)))
+        """Gradient of the smooth part at x = 0 (every design predicts 0 at W = 0, b = 0), computed once."""
+        if self._gradient_at_zero is None:
+            zero = np.zeros(self.n_vars)
+            self._gradient_at_zero = self.loss_gradient(self.predictions(zero, outputs=np.zeros(self.design.n_entries)))
+        return self._gradient_at_zero
 
     @staticmethod
     def scale_of(gradient):
@@ -275,7 +293,11 @@ class CompositeProblem:
     def zero_objective(self):
         """F₀: the objective at W = 0 with the intercepts at their optimum (or the given ``scale``)."""
         if self.scale is None:
-            self.scale = float(self.objective(self.pack(*self.zero_point())))
+            # At W = 0 the predictions are the intercepts: no pass over X.
+            W, b = self.zero_point()
+            f = b[self.design.task_of_entries()]
+            z = self.predictions(self.pack(W, b), outputs=f)
+            self.scale = float(self.loss_value(z) + self.penalty_value(self.pack(W, b)))
         return self.scale
 
     def _coef(self, x):
@@ -295,10 +317,12 @@ class CompositeProblem:
         f = z[: design.n_entries]
         primal = float(self.loss_value(z) + self.penalty_value(x))
         c = design.weight
-        u = loss.derivative(design.y, f, c)
-        u = self._feasible_direction(u, x)
+        u, backward = self._data_gradient(z)
+        feasible = self._feasible_direction(u, x)
+        if feasible is not u:  # balanced or projected: its own pass over X
+            u, backward = feasible, design.backward(feasible)
         W = self._coef(x)
-        G = self._in_weights(design.backward(u))
+        G = self._in_weights(backward)
         if self.smooth_penalty is not None:
             G = G + alpha * self.smooth_penalty.gradient(W)
         scale, penalty_term = self.prox_penalty.dual_term(G, alpha)

@@ -36,9 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._design import StackedDesign
 from ._tasks import encode_tasks
-from .solvers._gram import _square_roots
+from .solvers._gram import _square_roots, compact_stacked_design
 
 # Largest number of entries (rows × p × p) of the outer products formed at once.
 _OUTER_ENTRIES = 1 << 22
@@ -226,16 +225,7 @@ class LeastSquaresForm:
             q = q + y_mean * y_mean
             self._x_mean, self._y_mean = np.zeros_like(x_mean), np.zeros_like(y_mean)
         R, Z = _square_roots(G, g[:, :, None])
-        T, p = statistics.n_tasks, statistics.n_features
-        self.design = StackedDesign(
-            R.reshape(T * p, p),
-            Z.reshape(T * p),
-            np.repeat(np.arange(T), p),
-            T,
-            np.ones(T * p),
-            rho,
-            average_per_task=False,
-        )
+        self.design = compact_stacked_design(R, Z, rho)
         self.objective_offset = float(0.5 * np.dot(rho, q - np.einsum("tpk,tpk->t", Z, Z)))
         # F₀ of the original data: the data term at W = 0 with the intercepts at their optimum.
         self.zero_objective = float(0.5 * np.dot(rho, q))

@@ -130,6 +130,23 @@ def _square_roots(G, C):
     return R, Z
 
 
+def compact_stacked_design(R, Z, rho):
+    """The least-squares design ``Σ_t ρ_t ½‖R_t w_t − z_t‖²``: p rows per task, entry weights ρ_t, no intercepts.
+
+    ``R`` has shape (T, p, p) and ``Z`` (T, p, 1), as :func:`_square_roots` returns them.
+    """
+    T, p = R.shape[0], R.shape[2]
+    return StackedDesign(
+        R.reshape(T * p, p),
+        Z.reshape(T * p),
+        np.repeat(np.arange(T), p),
+        T,
+        np.ones(T * p),
+        rho,
+        average_per_task=False,
+    )
+
+
 class GramDesign:
     """The squared-loss problem of a design, rewritten on its Gram matrices.
 
@@ -161,17 +178,7 @@ class GramDesign:
             R, Z = _square_roots(G, C.T[None])
             self.design = SharedDesign(R[0], Z[0], np.ones(design.n_features), rho, average_per_task=False)
         else:
-            R, Z = _square_roots(G, C[:, :, None])
-            T, p = design.n_tasks, design.n_features
-            self.design = StackedDesign(
-                R.reshape(T * p, p),
-                Z.reshape(T * p),
-                np.repeat(np.arange(T), p),
-                T,
-                np.ones(T * p),
-                rho,
-                average_per_task=False,
-            )
+            self.design = compact_stacked_design(*_square_roots(G, C[:, :, None]), rho)
         # ∇_W at 0 uses the uncentred cross-products c_t + x̄_t Σ_i s_i y_i.
         raw = C + self._x_mean * y_sums[:, None]
         scale = np.max(np.abs(rho[:, None] * raw), initial=0.0)

@@ -314,7 +314,6 @@ class CompositeProblem:
         if z is None:
             z = self.predictions(x)
         design, loss, alpha = self.design, self.loss, self.alpha
-        f = z[: design.n_entries]
         primal = float(self.loss_value(z) + self.penalty_value(x))
         c = design.weight
         u, backward = self._data_gradient(z)

@@ -219,7 +219,28 @@ def _primal_start(problem, start):
     return start.coef, start.intercept
 
 
-class WorkingSets(Method):
+class _PrimalMethod(Method):
+    """A method on the primal variables: ``solver`` minimises from a (W, b) start, keeping the problem's scales."""
+
+    solver = None
+
+    @classmethod
+    def run(cls, problem, start, *, tol, max_iter, verbose):
+        return cls.solver(
+            problem.design,
+            problem.loss,
+            problem.penalty,
+            problem.alpha,
+            problem.intercepts,
+            _primal_start(problem, start),
+            tol=tol,
+            max_iter=max_iter,
+            verbose=verbose,
+            **problem.scales(),
+        )
+
+
+class WorkingSets(_PrimalMethod):
     """Smooth loss with a feature-separable penalty and many features: growing working sets of features.
 
     See :mod:`mtlearn.solvers._working_set`.
@@ -228,28 +249,14 @@ class WorkingSets(Method):
     name = "working sets"
     loss_requires = ("smooth",)
     penalty_requires = ("feature_separable",)
+    solver = staticmethod(solve_on_working_sets)
 
     @classmethod
     def takes(cls, problem):
         return uses_working_sets(problem.penalty, problem.design, problem.loss, problem.intercepts)
 
-    @classmethod
-    def run(cls, problem, start, *, tol, max_iter, verbose):
-        return solve_on_working_sets(
-            problem.design,
-            problem.loss,
-            problem.penalty,
-            problem.alpha,
-            problem.intercepts,
-            _primal_start(problem, start),
-            tol=tol,
-            max_iter=max_iter,
-            verbose=verbose,
-            **problem.scales(),
-        )
 
-
-class ProximalGradient(Method):
+class ProximalGradient(_PrimalMethod):
     """Smooth loss with any penalty: accelerated proximal gradient (on the Gram form when it pays off).
 
     See :mod:`mtlearn.solvers._apg` and :mod:`mtlearn.solvers._composite`.
@@ -257,21 +264,7 @@ class ProximalGradient(Method):
 
     name = "proximal gradient"
     loss_requires = ("smooth",)
-
-    @classmethod
-    def run(cls, problem, start, *, tol, max_iter, verbose):
-        return solve_directly(
-            problem.design,
-            problem.loss,
-            problem.penalty,
-            problem.alpha,
-            problem.intercepts,
-            _primal_start(problem, start),
-            tol=tol,
-            max_iter=max_iter,
-            verbose=verbose,
-            **problem.scales(),
-        )
+    solver = staticmethod(solve_directly)
 
 
 METHODS = (ExactSpectral, HingeDual, WorkingSets, ProximalGradient)

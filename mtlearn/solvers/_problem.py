@@ -317,7 +317,7 @@ class CompositeProblem:
         primal = float(self.loss_value(z) + self.penalty_value(x))
         c = design.weight
         u, backward = self._data_gradient(z)
-        feasible = self._feasible_direction(u, x)
+        feasible = self._feasible_direction(u)
         if feasible is not u:  # balanced or projected: its own pass over X
             u, backward = feasible, design.backward(feasible)
         W = self._coef(x)
@@ -337,7 +337,7 @@ class CompositeProblem:
             dual += float(np.dot(self.intercepts.fixed[fixed], design.task_sums(u)[fixed]))
         return primal, max(primal - dual, 0.0)
 
-    def _feasible_direction(self, u, x):
+    def _feasible_direction(self, u):
         """The data gradient u made dual feasible but for the penalty's scaling (module docstring)."""
         null_space = self.prox_penalty.null_space(self.design.n_tasks)
         if null_space is None:

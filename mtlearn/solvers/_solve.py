@@ -31,12 +31,12 @@ one set of spectra where the penalty allows.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .._design import with_targets
-from ._composite import solve_directly
+from ._composite import full_problem, solve_directly
 from ._exact_ridge import MeanRegularisedPath, solve_mean_regularised_squared
 from ._hinge_dual import hinge_dual
 from ._problem import CompositeProblem, Intercepts, SolverResult, best_intercepts
@@ -55,10 +55,10 @@ class Problem:
     alpha : float
     intercepts : Intercepts
     zero_objective, gradient_scale : float or None, default=None
-        For a design that stands in for the data (the compact least-squares
-        form of per-task statistics, which has no intercepts): F₀ and the
-        gradient scale of the original problem, which the stopping rule keeps.
-        None: those of this design.
+        F₀ and the gradient scale of the stopping rule, when known: for a
+        design that stands in for the data (the compact least-squares form of
+        per-task statistics, which has no intercepts) those of the original
+        problem.  None: those of this design (:func:`solve` fills in F₀).
     """
 
     design: object
@@ -73,16 +73,12 @@ class Problem:
         """The keyword arguments that carry the original problem's scales to the solvers."""
         return {"scale": self.zero_objective, "gradient_scale": self.gradient_scale}
 
-    def zero_point(self):
-        """``(W, b) = (0, the intercepts at W = 0)`` and its objective F₀."""
-        b = best_intercepts(self.design, self.loss, self.intercepts)
-        n_blocks = self.penalty.n_blocks
-        V = np.zeros((self.design.n_tasks, n_blocks * self.design.n_features))
+    def with_zero_objective(self):
+        """This problem with F₀ filled in (from the targets alone, at W = 0: no pass over X)."""
         if self.zero_objective is not None:
-            return V[:, : self.design.n_features], b, float(self.zero_objective)
-        f = b[self.design.task_of_entries()]
-        value = self.loss.value(self.design.y, f, self.design.weight) + self.alpha * self.penalty.value(V)
-        return V[:, : self.design.n_features], b, float(value)
+            return self
+        composite = full_problem(self.design, self.loss, self.penalty, self.alpha, self.intercepts)
+        return replace(self, zero_objective=composite.zero_objective())
 
 
 class Method(ABC):
@@ -188,13 +184,12 @@ class HingeDual(Method):
         penalty = problem.penalty if centre is None else _Deviation(problem.penalty, centre)
         offset = None if centre is None else design.forward(centre, None)
         dual0 = None if start is None or start.dual is None or start.dual.shape != design.y.shape else start.dual
-        _, _, zero_objective = problem.zero_point()
         result = hinge_dual(
             design,
             penalty,
             problem.alpha,
             problem.intercepts,
-            zero_objective=zero_objective,
+            zero_objective=problem.with_zero_objective().zero_objective,
             dual0=dual0,
             offset=offset,
             tol=tol,
@@ -323,10 +318,12 @@ def solve(problem, *, start=None, tol, max_iter, verbose=0):
     """
     method = choose_method(problem)
     problem.penalty.check_tasks(problem.design.n_tasks)
-    W, b, zero_objective = problem.zero_point()
-    if zero_objective <= 0.0:
-        V = np.zeros((problem.design.n_tasks, problem.penalty.n_blocks * problem.design.n_features))
-        return SolverResult(W, b, 0, 0.0, True, 0.0, components=V if problem.penalty.n_blocks > 1 else None)
+    problem = problem.with_zero_objective()
+    if problem.zero_objective <= 0.0:
+        T, p, n_blocks = problem.design.n_tasks, problem.design.n_features, problem.penalty.n_blocks
+        b = best_intercepts(problem.design, problem.loss, problem.intercepts)
+        parts = np.zeros((T, n_blocks * p)) if n_blocks > 1 else None
+        return SolverResult(np.zeros((T, p)), b, 0, 0.0, True, 0.0, components=parts)
     return method.run(problem, start, tol=tol, max_iter=max_iter, verbose=verbose)
 
 

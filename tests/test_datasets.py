@@ -571,3 +571,39 @@ def test_docstring_examples(module):
     mod = importlib.import_module(f"mtlearn.datasets.{module}")
     result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+# --------------------------------------------------------- rare-positive generator
+def test_rare_positive_tasks_rate_groups_and_minimum():
+    from mtlearn.datasets import make_rare_positive_tasks
+
+    X, y, tasks, coef, groups = make_rare_positive_tasks(
+        n_tasks=6, n_samples=4000, n_features=5, positive_rate=0.05, n_groups=3, relatedness=1.0, random_state=0
+    )
+    assert X.shape == (24000, 5) and set(np.unique(y)) == {0, 1}
+    rates = np.bincount(tasks, weights=y) / np.bincount(tasks)
+    np.testing.assert_allclose(rates, 0.05, atol=0.012)  # 4000 Bernoulli draws: sd 0.0035
+    np.testing.assert_array_equal(groups, [0, 1, 2, 0, 1, 2])
+    np.testing.assert_allclose(coef[0], coef[3])  # relatedness=1: a group shares its weights
+    assert not np.allclose(coef[0], coef[1])
+
+    _, y, tasks, *_ = make_rare_positive_tasks(n_samples=(30, 40), positive_rate=0.01, min_positives=3, random_state=1)
+    assert np.bincount(tasks, weights=y).min() >= 3
+    sizes = np.bincount(tasks)
+    assert sizes.min() >= 30 and sizes.max() <= 40
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"positive_rate": 0.7}, "positive_rate"),
+        ({"n_groups": 30}, "n_groups"),
+        ({"n_samples": (40, 30)}, r"n_samples\[1\]"),
+        ({"n_samples": (10, 20, 30)}, "n_samples"),
+    ],
+)
+def test_rare_positive_tasks_rejects_bad_arguments(params, message):
+    from mtlearn.datasets import make_rare_positive_tasks
+
+    with pytest.raises(ValueError, match=message):
+        make_rare_positive_tasks(**params)

@@ -12,6 +12,8 @@ sparse support, low rank, task clusters, task graph, independent tasks):
 
 - :func:`make_multitask_regression`
 - :func:`make_multitask_classification`
+- :func:`make_rare_positive_tasks` -- binary tasks with rare positives and
+  planted task groups
 
 Loaders return ``(data, target, tasks)`` with ``return_X_y=True``, and the
 generators ``(X, y, tasks, coef)``: the ``tasks`` array gives each row's task,
@@ -20,10 +22,12 @@ the format taken by the ``tasks=`` argument of mtlearn estimators.
 
 from ._generators import make_multitask_classification, make_multitask_regression
 from ._loaders import load_computer_survey, load_school
+from ._rare_positives import make_rare_positive_tasks
 
 __all__ = [
     "load_school",
     "load_computer_survey",
     "make_multitask_regression",
     "make_multitask_classification",
+    "make_rare_positive_tasks",
 ]

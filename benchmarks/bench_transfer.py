@@ -22,6 +22,18 @@ whose candidates include both ends (β = 0: ignore the source; α = ∞: copy it
 Each cell is the mean over repetitions of the test MSE; the ratio columns
 divide by target only.
 
+The defaults, d > n (issue 13, item 4): 40 features, 20 target rows, a source
+fitted by scikit-learn on 1000 source rows (``FrozenEstimator(Ridge())``,
+``FrozenEstimator(LogisticRegression())``), related (the source's weights plus
+N(0, 0.3²) per coefficient) or unrelated (independent weights), 10 seeds, a
+test set of 5000 rows.  Each setting of (``alpha``, ``source_weight``) is
+compared with scikit-learn's target-only model at its defaults: ``RidgeCV()``
+(test MSE ratio) and ``LogisticRegressionCV(scoring="neg_log_loss")`` (AUC
+difference and log-loss ratio); medians over the seeds, worst seed in brackets.
+The settings: (1.0, 1.0), the defaults before; ("auto", 1.0); ("auto", "auto")
+on the finite α grid only (the classifier's automatic choice before it had the
+copy-the-source candidate); ("auto", "auto") with it, the defaults now.
+
 Run: ``python benchmarks/bench_transfer.py`` (writes benchmarks/output/transfer.md
 and transfer.png, and the figure of the user guide,
 docs/figures/transfer_learning_curves.png).
@@ -34,10 +46,12 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.frozen import FrozenEstimator
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import LogisticRegression, LogisticRegressionCV, Ridge, RidgeCV
+from sklearn.metrics import log_loss, roc_auc_score
 
-from mtlearn import TransferRegressor
+from mtlearn import TransferClassifier, TransferRegressor
 from mtlearn.datasets import load_school
+from mtlearn.transfer._selection import DEFAULT_RELATIVE_ALPHAS, feature_scale
 
 OUTPUT = Path(__file__).resolve().parent / "output"
 FIGURE = Path(__file__).resolve().parents[1] / "docs" / "figures" / "transfer_learning_curves.png"
@@ -107,6 +121,91 @@ def school_curve():
     return curve
 
 
+DEFAULTS_SHAPE = {"n_features": 40, "n_target": 20, "n_source": 1000, "n_test": 5000}
+DEFAULTS_SEEDS = range(10)
+
+
+def _default_settings(X):
+    """The (alpha, source_weight) settings compared, by name (see the module docstring)."""
+    finite = DEFAULT_RELATIVE_ALPHAS * feature_scale(X, np.ones(len(X)), True)
+    return {
+        "alpha=1, source_weight=1 (defaults before)": {"alpha": 1.0, "source_weight": 1.0},
+        'alpha="auto", source_weight=1': {"alpha": "auto", "source_weight": 1.0},
+        '"auto", "auto", finite α grid': {"alphas": finite},
+        '"auto", "auto" with α = ∞ (defaults now)': {},
+    }
+
+
+def _defaults_problem(seed, related, classification):
+    """Source model, target rows and test rows of one seed of the d > n study."""
+    shape = DEFAULTS_SHAPE
+    p = shape["n_features"]
+    rng = np.random.default_rng(seed)
+    w_src = rng.normal(size=p)
+    w = w_src + 0.3 * rng.normal(size=p) if related else rng.normal(size=p)
+    noise = rng.logistic if classification else rng.normal
+    X_src = rng.normal(size=(shape["n_source"], p))
+    y_src = X_src @ w_src + noise(size=shape["n_source"])
+    source = LogisticRegression().fit(X_src, y_src > 0) if classification else Ridge().fit(X_src, y_src)
+    X, X_test = rng.normal(size=(shape["n_target"], p)), rng.normal(size=(shape["n_test"], p))
+    y, y_test = X @ w + noise(size=shape["n_target"]), X_test @ w + noise(size=shape["n_test"])
+    if classification:
+        y, y_test = y > 0, y_test > 0
+    return FrozenEstimator(source), X, y, X_test, y_test
+
+
+def defaults_study(classification):
+    """Per setting and source kind, the per-seed scores relative to the target-only baseline.
+
+    Regression: test MSE / that of ``RidgeCV()``.  Classification: (AUC − the
+    baseline's AUC, log-loss / the baseline's log-loss), the baseline
+    ``LogisticRegressionCV(scoring="neg_log_loss")``.
+    """
+    results = {}
+    for related in (True, False):
+        for seed in DEFAULTS_SEEDS:
+            source, X, y, X_test, y_test = _defaults_problem(seed, related, classification)
+            if classification:
+                baseline = LogisticRegressionCV(scoring="neg_log_loss").fit(X, y)
+                base_auc = roc_auc_score(y_test, baseline.decision_function(X_test))
+                base_loss = log_loss(y_test, baseline.predict_proba(X_test))
+            else:
+                base_mse = np.mean((RidgeCV().fit(X, y).predict(X_test) - y_test) ** 2)
+            for name, setting in _default_settings(X).items():
+                if classification:
+                    model = TransferClassifier(source, **setting).fit(X, y)
+                    score = (
+                        roc_auc_score(y_test, model.decision_function(X_test)) - base_auc,
+                        log_loss(y_test, model.predict_proba(X_test)) / base_loss,
+                    )
+                else:
+                    model = TransferRegressor(source, **setting).fit(X, y)
+                    score = (np.mean((model.predict(X_test) - y_test) ** 2) / base_mse,)
+                results.setdefault((name, related), []).append(score)
+    return {key: np.array(scores) for key, scores in results.items()}
+
+
+def defaults_table(regression, classification):
+    def cell(values, worst):
+        return f"{np.median(values):.3f} ({worst(values):.3f})"
+
+    lines = [
+        f"#### Defaults, d = {DEFAULTS_SHAPE['n_features']} > n = {DEFAULTS_SHAPE['n_target']}: "
+        f"median over {len(DEFAULTS_SEEDS)} seeds (worst seed)",
+        "",
+        "| setting | source | regression: MSE / RidgeCV | classification: AUC − LogisticRegressionCV "
+        "| classification: log-loss / LogisticRegressionCV |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for name, related in regression:
+        mse, clf = regression[name, related][:, 0], classification[name, related]
+        lines.append(
+            f"| {name} | {'related' if related else 'unrelated'} | {cell(mse, np.max)} | "
+            f"{cell(clf[:, 0], np.min)} | {cell(clf[:, 1], np.max)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def table(title, rows):
     lines = [
         f"#### {title}",
@@ -156,6 +255,7 @@ def main():
     report = "## Transfer learning curves (mean test MSE over 10 repetitions)\n\n" + "\n".join(
         table(title, rows) for title, rows in curves.items()
     )
+    report += "\n" + defaults_table(defaults_study(classification=False), defaults_study(classification=True))
     report += f"\nTotal time: {time.perf_counter() - start:.1f} s\n"
     print(report)
     OUTPUT.mkdir(exist_ok=True)

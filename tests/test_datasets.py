@@ -1,5 +1,6 @@
 """Tests for mtlearn.datasets: bundled loaders and synthetic generators."""
 
+import re
 import socket
 from importlib import resources
 from pathlib import Path
@@ -9,7 +10,9 @@ import pytest
 
 from mtlearn.datasets import (
     load_computer_survey,
+    load_grunfeld,
     load_school,
+    load_sentiment_domains,
     make_multitask_classification,
     make_multitask_regression,
 )
@@ -607,3 +610,87 @@ def test_rare_positive_tasks_rejects_bad_arguments(params, message):
 
     with pytest.raises(ValueError, match=message):
         make_rare_positive_tasks(**params)
+
+
+# ---------------------------------------------------------------------------
+# Public data sets shipped by PyPI packages: Grunfeld and sentiment in four domains
+# ---------------------------------------------------------------------------
+
+
+def test_grunfeld_shapes_and_firms():
+    data = load_grunfeld()
+    assert data.data.shape == (220, 2) and data.feature_names == ["value", "capital"]
+    firms = np.unique(data.tasks)
+    assert len(firms) == 11 and "General Motors" in firms
+    for firm in firms:
+        rows = np.flatnonzero(data.tasks == firm)
+        assert np.array_equal(rows, np.arange(rows[0], rows[0] + 20))  # grouped by firm
+        assert np.array_equal(data.year[rows], np.arange(1935, 1955))  # in year order
+    assert "public domain" in data.DESCR
+    X, y, tasks = load_grunfeld(return_X_y=True)
+    assert np.array_equal(X, data.data) and np.array_equal(y, data.target)
+
+
+@pytest.mark.parametrize(
+    "firm, published",
+    # Per-firm least squares invest = a + b·value + c·capital over 1935–1954 (Zellner, JASA 1962).
+    [("General Electric", (-9.956, 0.02655, 0.1517)), ("Westinghouse", (-0.5094, 0.05289, 0.09241))],
+)
+def test_grunfeld_reproduces_the_published_per_firm_least_squares(firm, published):
+    X, y, tasks = load_grunfeld(return_X_y=True)
+    rows = tasks == firm
+    design = np.column_stack([np.ones(rows.sum()), X[rows]])
+    coef = np.linalg.lstsq(design, y[rows], rcond=None)[0]
+    np.testing.assert_allclose(coef, published, rtol=2e-3)
+
+
+def test_grunfeld_as_frame():
+    pd = pytest.importorskip("pandas")
+    X, y, tasks = load_grunfeld(return_X_y=True, as_frame=True)
+    assert isinstance(X, pd.DataFrame) and list(X.columns) == ["value", "capital", "firm"]
+    assert y.name == "invest" and np.array_equal(X["firm"].to_numpy(), tasks)
+
+
+def test_sentiment_domains_shapes_targets_and_domains():
+    data = load_sentiment_domains()
+    counts = {domain: int(np.sum(data.tasks == domain)) for domain in np.unique(data.tasks)}
+    # The source's rated snippets per domain, less those rated exactly 0 (neutral).
+    assert counts == {
+        "editorials": 5190 - 244,
+        "movie_reviews": 10605 - 37,
+        "product_reviews": 3708 - 98,
+        "tweets": 4200 - 4,
+    }
+    assert data.data.shape == (23320, len(data.feature_names))
+    assert np.all(data.rating != 0)
+    assert np.array_equal(data.target, (data.rating > 0).astype(int))
+    assert set(np.unique(data.data.data)) == {1.0}
+    assert "MIT" in data.DESCR
+    # The first tweet of the source file and its mean rating over the raters.
+    first_tweet = data.text[int(np.flatnonzero(data.tasks == "tweets")[0])]
+    assert first_tweet.startswith("Somehow I was blessed with some really amazing friends")
+    assert data.rating[np.flatnonzero(data.tasks == "tweets")[0]] == pytest.approx(2.726315789)
+
+
+def test_sentiment_word_features_are_word_presence():
+    data = load_sentiment_domains()
+    words = ["love", "bad", "movie"]
+    pattern = {word: re.compile(rf"(?<![a-z0-9_]){word}(?![a-z0-9_])") for word in words}
+    for word in words:
+        column = data.feature_names.index(word)
+        present = np.array([bool(pattern[word].search(text.lower())) for text in data.text])
+        assert np.array_equal(data.data[:, column].toarray().ravel() == 1, present)
+
+
+def test_public_data_files_are_small_and_offline(monkeypatch):
+    root = resources.files("mtlearn.datasets")
+    assert len(root.joinpath("data", "grunfeld.npz").read_bytes()) < 20_000
+    assert len(root.joinpath("data", "sentiment_domains.npz").read_bytes()) < 1_100_000
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("a loader tried to open a socket")
+
+    monkeypatch.setattr(socket, "socket", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    assert load_grunfeld().data.shape == (220, 2)
+    assert load_sentiment_domains().data.shape[0] == 23320

@@ -167,7 +167,8 @@ class _TransferLinearModel(BaseEstimator):
             alphas = np.array([float(self.alpha)])
         if self.source_weight == "auto":
             grid = DEFAULT_SOURCE_WEIGHTS if self.source_weights is None else self.source_weights
-            betas = check_grid(grid, "source_weights", upper=1.0) if has_source else np.zeros(1)
+            betas = check_grid(grid, "source_weights", upper=1.0)
+            betas = betas if has_source else np.zeros(1)
         else:
             betas = np.array([float(self.source_weight)])
         return np.sort(alphas)[::-1], np.sort(betas)
@@ -200,10 +201,13 @@ class _TransferLinearModel(BaseEstimator):
 
 
 def _validated_weights(sample_weight, n_samples):
+    """The weights divided by their maximum (the objective depends only on s / Σ s), so that
+    weights near the largest float do not overflow when the selection and the copy fits sum them."""
     sample_weight = check_sample_weight(sample_weight, n_samples)
-    if sample_weight.max(initial=0.0) <= 0:
+    largest = sample_weight.max(initial=0.0)
+    if largest <= 0:
         raise ValueError("sample weights sum to zero: at least one row needs a positive weight.")
-    return sample_weight
+    return sample_weight / largest
 
 
 def _single_task_design(X, y, sample_weight):

@@ -201,8 +201,11 @@ class _TransferLinearModel(BaseEstimator):
 
 
 def _validated_weights(sample_weight, n_samples):
-    """The weights divided by their maximum (the objective depends only on s / Σ s), so that
-    weights near the largest float do not overflow when the selection and the copy fits sum them."""
+    """The validated weights divided by their maximum (the objective depends only on s / Σ s).
+
+    So that weights near the largest float do not overflow when the automatic
+    choice and the copy-the-source fits sum them.
+    """
     sample_weight = check_sample_weight(sample_weight, n_samples)
     largest = sample_weight.max(initial=0.0)
     if largest <= 0:

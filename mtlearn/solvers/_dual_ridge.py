@@ -112,6 +112,26 @@ def _eigen(K):
     return np.where(lam > cutoff, lam, 0.0), U
 
 
+def task_column_sums(X, task_index, n_tasks, v):
+    """``Σ_{i in t} v_i x_i`` of every task t, shape (n_tasks, p): one product of Xᵀ with v spread per task.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_rows, p)
+    task_index : ndarray of int of shape (n_rows,)
+    n_tasks : int
+    v : ndarray of shape (n_rows,)
+
+    Returns
+    -------
+    ndarray of shape (n_tasks, p)
+    """
+    n_rows = len(v)
+    spread = sp.csr_matrix((v, task_index, np.arange(n_rows + 1)), shape=(n_rows, n_tasks))
+    sums = X.T @ spread
+    return (sums.toarray() if sp.issparse(sums) else np.asarray(sums)).T
+
+
 def conjugate_gradients(apply, rhs, start, max_iter):
     """Solve ``H u = rhs`` for a symmetric positive definite H given as ``apply(u) = H u``.
 
@@ -174,11 +194,9 @@ class _CentredRows:
         return np.asarray(self.X.T @ v).ravel() - sums @ self.x_mean
 
     def adjoint(self, c):
-        """``B_tᵀ c_t`` of every task, shape (T, p): one product of Xᵀ with the coefficients spread per task."""
+        """``B_tᵀ c_t`` of every task, shape (T, p)."""
         v, sums = self._weighted(c)
-        spread = np.zeros((len(v), self.n_tasks))
-        spread[np.arange(len(v)), self.task_index] = v
-        return np.asarray(self.X.T @ spread).T - sums[:, None] * self.x_mean
+        return task_column_sums(self.X, self.task_index, self.n_tasks, v) - sums[:, None] * self.x_mean
 
 
 @dataclass

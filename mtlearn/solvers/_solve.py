@@ -43,6 +43,7 @@ from ._dual_ridge import DualMeanRegularisedPath, dual_pays_off, solve_dual_mean
 from ._exact_ridge import MeanRegularisedPath, solve_mean_regularised_squared
 from ._hinge_dual import hinge_dual
 from ._problem import CompositeProblem, Intercepts, SolverResult, best_intercepts
+from ._screening import GapSafeScreening
 from ._working_set import solve_on_working_sets, uses_working_sets
 
 
@@ -356,7 +357,9 @@ class Path:
     :class:`~mtlearn.solvers._exact_ridge.MeanRegularisedPath`) and every
     (penalty, α) costs a p × p solve.  Otherwise each solve starts from the
     previous solution (any start is valid for a convex problem; the callers
-    order the grid so that neighbours are close: from strong to weak α).
+    order the grid so that neighbours are close: from strong to weak α), on
+    the features that gap-safe screening from it keeps
+    (:mod:`mtlearn.solvers._screening`).
 
     Parameters
     ----------
@@ -371,6 +374,7 @@ class Path:
         self.design, self.loss, self.intercepts = design, loss, intercepts
         self._spectra = None
         self._previous = start
+        self._screening = GapSafeScreening(design, loss)
 
     def restart(self):
         """Start the next solve from zero."""
@@ -394,6 +398,6 @@ class Path:
             if certify:
                 return certified(problem, W, b, tol=tol)
             return SolverResult(W, b, 1, np.nan, True, np.nan)
-        result = solve(problem, start=self._previous, tol=tol, max_iter=max_iter, verbose=verbose)
+        result = self._screening.solve(problem, self._previous, solve, tol=tol, max_iter=max_iter, verbose=verbose)
         self._previous = result
         return result

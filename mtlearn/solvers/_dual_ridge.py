@@ -200,33 +200,60 @@ class _CentredRows:
 
 
 @dataclass
-class _RowGroup:
-    """Consecutive tasks with n rows each: their rows, task weights (k, 1), σ² (k, n), U (k, n, n), Uᵀ z (k, n)."""
+class _SpectralGroup:
+    """Consecutive tasks with n rows each: their rows, task weights ρ (k, 1), eigenpairs σ² (k, n), U (k, n, n)."""
 
     rows: slice
-    n: int
     rho: np.ndarray
     lam: np.ndarray
     U: np.ndarray
-    zeta: np.ndarray
 
-    def inverse(self, a, alpha):
-        """``ρ_t / (a ρ_t σ² + α)`` on the kept eigenvalues, 0 on the dropped ones."""
-        return np.where(self.lam > 0, self.rho / (a * self.rho * self.lam + alpha), 0.0)
+    def shifted_solver(self, a, alpha):
+        """``c_t ↦ ρ_t (a ρ_t K_t + α I)⁻¹ c_t`` on the kept eigenvalues (0 on the dropped ones), c stacked."""
+        weights = np.where(self.lam > 0, self.rho / (a * self.rho * self.lam + alpha), 0.0)
 
-    def coordinates(self, c):
-        """``U_tᵀ c_t`` of every task of the group, for the stacked vector c (n_rows,)."""
-        return np.matmul(c[self.rows].reshape(-1, 1, self.n), self.U)[:, 0]
+        def apply(c):
+            coords = np.matmul(c.reshape(len(self.U), 1, -1), self.U)[:, 0]
+            return np.matmul(self.U, (weights * coords)[:, :, None]).ravel()
 
-    def expand(self, coords):
-        """``U_t e_t`` of every task of the group, flattened, for coordinates e of shape (k, n)."""
-        return np.matmul(self.U, coords[:, :, None]).ravel()
+        return apply
 
 
-class _StackedSpectra:
-    """Per-task ``U_t, σ_t²`` and ``U_tᵀ z_t`` of a stacked design, in groups of equal row counts."""
+@dataclass
+class _CholeskyGroup:
+    """Consecutive tasks with n rows each: their rows, task weights ρ (k, 1) and Gram matrices K (k, n, n)."""
 
-    def __init__(self, design, fit_intercept):
+    rows: slice
+    rho: np.ndarray
+    K: np.ndarray
+
+    def shifted_solver(self, a, alpha):
+        """``c_t ↦ ρ_t (a ρ_t K_t + α I)⁻¹ c_t`` by one Cholesky factorisation per task, c stacked."""
+        n = self.K.shape[1]
+        shifted = [a * rho * K + alpha * np.eye(n) for rho, K in zip(self.rho[:, 0], self.K, strict=True)]
+        factors = [scipy.linalg.cho_factor(matrix, overwrite_a=True, check_finite=False) for matrix in shifted]
+
+        def apply(c):
+            tasks = c.reshape(len(factors), n)
+            solved = [
+                scipy.linalg.cho_solve(factor, row, check_finite=False)
+                for factor, row in zip(factors, tasks, strict=True)
+            ]
+            return (self.rho * np.array(solved)).ravel()
+
+        return apply
+
+
+class _StackedDual:
+    """The tasks' centred Gram matrices of a stacked design, eigendecomposed (for paths) or as they are.
+
+    In groups of consecutive tasks with equal row counts.  ``spectral=True``:
+    one eigendecomposition per task, then every (α, a, b) costs products
+    only; False: one Cholesky factorisation per task and solve (cheaper for
+    one fit).
+    """
+
+    def __init__(self, design, fit_intercept, spectral):
         X, starts, T = design.X, design.starts, design.n_tasks
         s, rho = design.sample_weight, design.task_weights
         totals = np.add.reduceat(s, starts[:-1])
@@ -238,46 +265,46 @@ class _StackedSpectra:
         self.x_mean = x_mean
         root_s = np.sqrt(s)
         self.rows = _CentredRows(X, root_s, design.task_index, x_mean)
-        z = root_s * (design.y - self.y_mean[design.task_index])
+        self.z = root_s * (design.y - self.y_mean[design.task_index])
         self.groups = []
         for first, last in _row_groups(np.diff(starts)):
-            n, k = int(starts[first + 1] - starts[first]), last - first
-            lam, U = np.empty((k, n)), np.empty((k, n, n))
+            n = int(starts[first + 1] - starts[first])
+            K = np.empty((last - first, n, n))
             for j, t in enumerate(range(first, last)):
                 rows = slice(starts[t], starts[t + 1])
-                lam[j], U[j] = _eigen(_centred_gram(_gram_of_rows(X[rows]), s[rows], fit_intercept))
-            group = _RowGroup(slice(starts[first], starts[last]), n, rho[first:last, None], lam, U, None)
-            group.zeta = np.where(lam > 0, group.coordinates(z), 0.0)
-            self.groups.append(group)
+                K[j] = _centred_gram(_gram_of_rows(X[rows]), s[rows], fit_intercept)
+            rows, group_rho = slice(starts[first], starts[last]), rho[first:last, None]
+            if spectral:
+                lam, U = np.empty((last - first, n)), K
+                for j in range(last - first):
+                    lam[j], U[j] = _eigen(K[j])
+                self.groups.append(_SpectralGroup(rows, group_rho, lam, U))
+            else:
+                self.groups.append(_CholeskyGroup(rows, group_rho, K))
         self.n_rows = X.shape[0]
         self._u0 = np.zeros(design.n_features)
 
-    def _expand(self, group_coords):
-        """``U_t e_t`` of every task, stacked, for coordinates e given per group."""
-        return np.concatenate([group.expand(e) for group, e in zip(self.groups, group_coords, strict=True)])
-
-    def _spectral_map(self, group_values, c):
-        """``U_t diag(values_t) U_tᵀ c_t`` of every task, stacked."""
-        coords = [values * group.coordinates(c) for group, values in zip(self.groups, group_values, strict=True)]
-        return self._expand(coords)
-
     def solve(self, alpha, kernel_coefficients):
         a, b = kernel_coefficients
-        inverse = [group.inverse(a, alpha) for group in self.groups]
-        duals = self._expand([a * d * group.zeta for group, d in zip(self.groups, inverse, strict=True)])
+        solvers = [(group.rows, group.shifted_solver(a, alpha)) for group in self.groups]
+
+        def inverse(c):
+            # ρ_t (a ρ_t K_t + α I)⁻¹ c_t of every task, stacked.
+            return np.concatenate([solver(c[rows]) for rows, solver in solvers])
+
+        inverse_z = inverse(self.z)
         if b == 0:
-            return self.rows.adjoint(duals)
+            return self.rows.adjoint(a * inverse_z)
 
         def apply(u):
-            # (I + b Σ_t A_t M_t⁻¹) u, with A_t M_t⁻¹ = B_tᵀ U_t diag(ρ_t / (a ρ_t σ_t² + α)) U_tᵀ B_t.
-            return u + b * self.rows.adjoint_sum(self._spectral_map(inverse, self.rows.times(u)))
+            # (I + b Σ_t A_t M_t⁻¹) u, with A_t M_t⁻¹ = ρ_t B_tᵀ (a ρ_t K_t + α I)⁻¹ B_t.
+            return u + b * self.rows.adjoint_sum(inverse(self.rows.times(u)))
 
-        rhs = np.sqrt(b) * self.rows.adjoint_sum(
-            self._expand([d * group.zeta for group, d in zip(self.groups, inverse, strict=True)])
-        )
+        rhs = np.sqrt(b) * self.rows.adjoint_sum(inverse_z)
         self._u0 = conjugate_gradients(apply, rhs, self._u0, max_iter=self.n_rows + 10)
-        shifted = a * self._spectral_map(inverse, self.rows.times(self._u0))
-        return np.sqrt(b) * self._u0 + self.rows.adjoint(duals - np.sqrt(b) * shifted)
+        return np.sqrt(b) * self._u0 + self.rows.adjoint(
+            a * (inverse_z - np.sqrt(b) * inverse(self.rows.times(self._u0)))
+        )
 
 
 class _SharedSpectra:
@@ -326,11 +353,18 @@ class DualMeanRegularisedPath:
     ----------
     design : StackedDesign or SharedDesign
     fit_intercept : bool
+    spectral : bool, default=True
+        Eigendecompose the Gram matrices of a stacked design (each solve then
+        costs products only); False: factorise ``a ρ_t K_t + α I`` by Cholesky
+        at each solve (cheaper for a single fit).
     """
 
-    def __init__(self, design, fit_intercept):
+    def __init__(self, design, fit_intercept, spectral=True):
         self.fit_intercept = fit_intercept
-        self._spectra = (_SharedSpectra if isinstance(design, SharedDesign) else _StackedSpectra)(design, fit_intercept)
+        if isinstance(design, SharedDesign):
+            self._spectra = _SharedSpectra(design, fit_intercept)
+        else:
+            self._spectra = _StackedDual(design, fit_intercept, spectral)
 
     def solve(self, alpha, kernel_coefficients):
         """(W, intercept) for α > 0 and ``M⁻¹ = a I + b 11ᵀ``.
@@ -369,4 +403,4 @@ def solve_dual_mean_regularised_squared(design, alpha, kernel_coefficients, fit_
     W : ndarray of shape (n_tasks, n_features)
     intercept : ndarray of shape (n_tasks,)
     """
-    return DualMeanRegularisedPath(design, fit_intercept).solve(alpha, kernel_coefficients)
+    return DualMeanRegularisedPath(design, fit_intercept, spectral=False).solve(alpha, kernel_coefficients)

@@ -87,3 +87,17 @@ def test_screened_path_equals_unscreened_solves(loss_name, penalty_name, sparse,
         reference = solve(problem, tol=1e-8, max_iter=20_000)
         scale = max(np.max(np.abs(reference.coef)), 1.0)
         np.testing.assert_allclose(screened.coef, reference.coef, atol=1e-4 * scale)
+
+
+def test_dirty_path_with_many_features_warm_starts_from_the_parts():
+    """The working sets take the previous fit's stacked parts as a start (they used to fail on their shape)."""
+    from mtlearn import MultiTaskRegressor
+    from mtlearn.model_selection import multitask_path
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((90, 60))
+    tasks = np.repeat(np.arange(3), 30)
+    y = X[:, :3].sum(axis=1) + rng.standard_normal(90)
+    alphas, coefs, _ = multitask_path(MultiTaskRegressor(penalty="dirty", max_iter=5000), X, y, tasks=tasks, n_alphas=5)
+    assert coefs.shape == (5, 3, 60) and np.all(np.isfinite(coefs))
+    assert np.all(coefs[0] == 0) and np.any(coefs[-1] != 0)

@@ -25,6 +25,8 @@ from mtlearn.solvers._dual_ridge import DualMeanRegularisedPath, dual_pays_off, 
 from mtlearn.solvers._exact_ridge import solve_mean_regularised_squared
 from mtlearn.solvers._solve import DualSpectral, ExactSpectral, Problem, choose_method
 
+from .test_exact_ridge import _relative_difference, _task_data
+
 ALPHAS = [3.0, 0.1, 1e-3]
 MIXES = [0.0, 0.3, 0.9, 1.0 - 1e-6, 1.0]
 
@@ -66,12 +68,6 @@ def _design(name, sparse):
     return SHAPES[name](np.random.default_rng(zlib.crc32(f"{name}{sparse}".encode())), sparse)
 
 
-def _relative_difference(got, expected):
-    (W, b), (W_ref, b_ref) = got, expected
-    scale = max(np.max(np.abs(W_ref)), np.max(np.abs(b_ref)), np.finfo(float).tiny)
-    return max(np.max(np.abs(W - W_ref)), np.max(np.abs(b - b_ref))) / scale
-
-
 def _dense_copy(design):
     if not sp.issparse(design.X):
         return design
@@ -94,16 +90,6 @@ def test_dual_and_primal_forms_agree(name, sparse, fit_intercept):
             single = solve_dual_mean_regularised_squared(design, alpha, kernel, fit_intercept)
             assert _relative_difference(single, primal) < 1e-8, (mix, alpha)
             assert _relative_difference(path.solve(alpha, kernel), primal) < 1e-8, (mix, alpha)
-
-
-def _task_data(design):
-    """Each task's rows, normalised sample weights, targets and task weight, densely."""
-    X = design.X.toarray() if sp.issparse(design.X) else design.X
-    if isinstance(design, SharedDesign):
-        Y = design.y.reshape(-1, design.n_tasks)
-        return [(X, design.sample_weight, Y[:, t], design.task_weights[t]) for t in range(design.n_tasks)]
-    rows = [slice(design.starts[t], design.starts[t + 1]) for t in range(design.n_tasks)]
-    return [(X[r], design.sample_weight[r], design.y[r], design.task_weights[t]) for t, r in enumerate(rows)]
 
 
 @pytest.mark.parametrize(("name", "sparse"), CASES)
@@ -170,3 +156,21 @@ def test_sparse_rows_with_many_features_are_never_densified(estimator):
     assert bound < T * n_t * p * 8 / 2  # the bound excludes one dense copy of X
     peak = _traced_peak(lambda: estimator.fit(X, y, tasks=tasks))
     assert peak < bound, (peak, bound)
+
+
+@pytest.mark.parametrize("mix", [0.0, 0.6])
+def test_estimator_on_sparse_rows_equals_scikit_learn_ridge_on_augmented_features(mix):
+    """The dual form behind MultiTaskRegressor against ``Ridge`` on [c0 x, …, c1 x (block t), …] (one model)."""
+    from sklearn.linear_model import Ridge
+
+    from ._augmented import augment, task_weights_from_augmented
+
+    T, n_t, p, alpha = 3, 15, 400, 0.05
+    X, y, tasks = _text_like(T, n_t, p, seed=3)
+    X = sp.csr_matrix(X.toarray() * 20.0)  # 2 non-zeros per row on average
+    model = MultiTaskRegressor(penalty="mean", mix=mix, alpha=alpha).fit(X, y, tasks=tasks)
+    # Ridge minimises Σ_i (1/n_t)(y_i − z_iᵀu − b_t)² + α‖u‖², twice ours: the same minimiser.
+    Z = np.hstack([augment(X.toarray(), tasks, T, mix), np.eye(T)[tasks] * 1e4])  # intercepts, barely penalised
+    reference = Ridge(alpha=alpha * n_t, fit_intercept=False, solver="cholesky").fit(Z, y)
+    W = task_weights_from_augmented(reference.coef_[:-T], T, p, mix)
+    np.testing.assert_allclose(model.coef_, W, atol=1e-8 * np.max(np.abs(W)))

@@ -39,11 +39,16 @@ rows (its dual coefficients c_t), and the shared part solves
 The Gram matrices and their eigendecompositions do not depend on α nor on
 (a, b): :class:`DualMeanRegularisedPath` computes them once, and each
 ``solve(alpha, (a, b))`` costs O(Σ_t n_t²) plus the products with X of the
-conjugate gradients (started from the previous u_0).  Memory: the data, the
-T × p weights and means, and Σ_t n_t² for the spectra — no n × p or p × p
-array.  The Gram form squares the condition number: eigenvalues of K_t below
-its round-off level (``n_t ε λ_max``; among them the one the centring leaves
-at 0) are dropped.
+conjugate gradients (started from the previous u_0).  The eigendecomposition
+squares the condition number: eigenvalues of K_t below its round-off level
+(``n_t ε λ_max``; among them the one the centring leaves at 0) are dropped.
+One fit (:func:`solve_dual_mean_regularised_squared`) factorises
+``a ρ_t K_t + α I`` by Cholesky instead, a fraction of the cost (nothing is
+dropped: the centring's null vector √s of K_t is annihilated by B_tᵀ).
+Memory: the data, the T × p weights and means, and Σ_t n_t² for the Gram
+matrices — no n × p or p × p array (sparse rows: the columns present in more
+than 1/8 of a task's rows, at most p / n_t of them, are densified for one
+dense product).
 """
 
 from __future__ import annotations

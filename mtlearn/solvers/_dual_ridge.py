@@ -70,7 +70,10 @@ _EIGEN_CUTOFF = 16.0
 
 
 def dual_pays_off(design):
-    """Whether the dual form is the cheaper one: fewer rows per task than features on average.
+    """Whether the dual form is the cheaper one: every task has fewer rows than features.
+
+    Then each task's n_t × n_t Gram matrix is smaller than its p × p one (a
+    single task with many rows would make the dual form the larger one).
 
     Parameters
     ----------
@@ -83,7 +86,7 @@ def dual_pays_off(design):
     n_rows, p = design.X.shape
     if isinstance(design, SharedDesign):
         return n_rows < p
-    return n_rows < design.n_tasks * p
+    return int(np.diff(design.starts).max()) < p
 
 
 def _row_groups(counts):

@@ -16,7 +16,7 @@ problem's shape, and fails with the names of what is missing when none applies:
    whose task kernel is ``aI + b11ᵀ`` (``mean_type``): exact linear algebra,
    one eigendecomposition (or batched solve) per task; taken in its dual
    form, :class:`DualSpectral` (the tasks' n_t × n_t Gram matrices), when
-   the tasks have fewer rows than features on average;
+   every task has fewer rows than features;
 2. :class:`HingeDual` — the hinge (``piecewise_linear``) with a ``quadratic``
    penalty: accelerated projected gradient on the dual;
 3. :class:`WorkingSets` — a smooth loss with a ``feature_separable`` penalty

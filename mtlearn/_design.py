@@ -91,7 +91,9 @@ class StackedDesign:
         self.task_weights = np.asarray(task_weights, dtype=np.float64)
         self.weight = self.sample_weight * self.task_weights[self.task_index]
         self._slices = [slice(self.starts[t], self.starts[t + 1]) for t in range(n_tasks)]
-        self._block_matrix = self._build_block_matrix() if n_tasks > _BLOCK_MATRIX_MIN_TASKS else None
+        # Sparse rows always: slicing a CSR matrix per task costs more than the product itself.
+        use_block_matrix = n_tasks > _BLOCK_MATRIX_MIN_TASKS or sp.issparse(X)
+        self._block_matrix = self._build_block_matrix() if use_block_matrix else None
 
     @property
     def n_entries(self):

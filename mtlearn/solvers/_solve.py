@@ -14,7 +14,9 @@ problem's shape, and fails with the names of what is missing when none applies:
 
 1. :class:`ExactSpectral` — squared loss (``least_squares``) with a penalty
    whose task kernel is ``aI + b11ᵀ`` (``mean_type``): exact linear algebra,
-   one eigendecomposition (or batched solve) per task;
+   one eigendecomposition (or batched solve) per task; taken in its dual
+   form, :class:`DualSpectral` (the tasks' n_t × n_t Gram matrices), when
+   every task has fewer rows than features;
 2. :class:`HingeDual` — the hinge (``piecewise_linear``) with a ``quadratic``
    penalty: accelerated projected gradient on the dual;
 3. :class:`WorkingSets` — a smooth loss with a ``feature_separable`` penalty
@@ -37,9 +39,11 @@ import numpy as np
 
 from .._design import with_targets
 from ._composite import full_problem, solve_directly
+from ._dual_ridge import DualMeanRegularisedPath, dual_pays_off, solve_dual_mean_regularised_squared
 from ._exact_ridge import MeanRegularisedPath, solve_mean_regularised_squared
 from ._hinge_dual import hinge_dual
 from ._problem import CompositeProblem, Intercepts, SolverResult, best_intercepts
+from ._screening import GapSafeScreening
 from ._working_set import solve_on_working_sets, uses_working_sets
 
 
@@ -124,6 +128,8 @@ class ExactSpectral(Method):
     name = "exact spectral solve"
     loss_requires = ("least_squares",)
     penalty_requires = ("mean_type",)
+    exact_solver = staticmethod(solve_mean_regularised_squared)
+    path_spectra = MeanRegularisedPath
 
     @classmethod
     def takes(cls, problem):
@@ -134,8 +140,24 @@ class ExactSpectral(Method):
     def run(cls, problem, start, *, tol, max_iter, verbose):
         design, centre = _centred(problem)
         coefficients = problem.penalty.kernel_coefficients(design.n_tasks)
-        W, b = solve_mean_regularised_squared(design, problem.alpha, coefficients, bool(problem.intercepts.free.all()))
+        W, b = cls.exact_solver(design, problem.alpha, coefficients, bool(problem.intercepts.free.all()))
         return certified(problem, W if centre is None else W + centre, b, tol=tol)
+
+
+class DualSpectral(ExactSpectral):
+    """:class:`ExactSpectral` in the dual form, for fewer rows per task than features (sparse X stays sparse).
+
+    See :mod:`mtlearn.solvers._dual_ridge`: the n_t × n_t Gram matrices of
+    the tasks instead of p × p ones.
+    """
+
+    name = "dual spectral solve"
+    exact_solver = staticmethod(solve_dual_mean_regularised_squared)
+    path_spectra = DualMeanRegularisedPath
+
+    @classmethod
+    def takes(cls, problem):
+        return super().takes(problem) and dual_pays_off(problem.design)
 
 
 def certified(problem, W, b, *, tol, n_iter=1):
@@ -262,7 +284,7 @@ class ProximalGradient(_PrimalMethod):
     solver = staticmethod(solve_directly)
 
 
-METHODS = (ExactSpectral, HingeDual, WorkingSets, ProximalGradient)
+METHODS = (DualSpectral, ExactSpectral, HingeDual, WorkingSets, ProximalGradient)
 
 
 def choose_method(problem):
@@ -335,7 +357,9 @@ class Path:
     :class:`~mtlearn.solvers._exact_ridge.MeanRegularisedPath`) and every
     (penalty, α) costs a p × p solve.  Otherwise each solve starts from the
     previous solution (any start is valid for a convex problem; the callers
-    order the grid so that neighbours are close: from strong to weak α).
+    order the grid so that neighbours are close: from strong to weak α), on
+    the features that gap-safe screening from it keeps
+    (:mod:`mtlearn.solvers._screening`).
 
     Parameters
     ----------
@@ -350,6 +374,7 @@ class Path:
         self.design, self.loss, self.intercepts = design, loss, intercepts
         self._spectra = None
         self._previous = start
+        self._screening = GapSafeScreening(design, loss)
 
     def restart(self):
         """Start the next solve from zero."""
@@ -365,13 +390,14 @@ class Path:
         certificate is then NaN): for fits that are only scored.
         """
         problem = self.problem(penalty, alpha)
-        if choose_method(problem) is ExactSpectral and penalty.offset_centre() is None:
+        method = choose_method(problem)
+        if issubclass(method, ExactSpectral) and penalty.offset_centre() is None:
             if self._spectra is None:
-                self._spectra = MeanRegularisedPath(self.design, bool(self.intercepts.free.all()))
+                self._spectra = method.path_spectra(self.design, bool(self.intercepts.free.all()))
             W, b = self._spectra.solve(alpha, penalty.kernel_coefficients(self.design.n_tasks))
             if certify:
                 return certified(problem, W, b, tol=tol)
             return SolverResult(W, b, 1, np.nan, True, np.nan)
-        result = solve(problem, start=self._previous, tol=tol, max_iter=max_iter, verbose=verbose)
+        result = self._screening.solve(problem, self._previous, solve, tol=tol, max_iter=max_iter, verbose=verbose)
         self._previous = result
         return result

@@ -93,7 +93,8 @@ def solve_on_working_sets(
     elif start is None:
         gradient_W = zero_coef_gradient(design, loss, intercepts)
     else:
-        V[:, :p], b = start[0], start[1]
+        # The start is W (into the first part) or the stacked parts themselves.
+        V[:, : start[0].shape[1]], b = start[0], start[1]
         x = problem.pack(V, b)
         gradient_W = in_weights(problem.loss_gradient(problem.predictions(x)))
     violation = penalty.feature_dual_norms(gradient_W) / alpha

@@ -1,0 +1,29 @@
+"""The sparse benchmark runs end to end (``--quick``) and compares like with like.
+
+Timings are not asserted.  What is: the ridge rows agree with scikit-learn's
+``Ridge`` at tol=1e-10 on the same sparse rows, every mtlearn fit reached
+its tol, and the peak memory stays within 2 × size(X) plus a few T × p arrays.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import bench_sparse  # noqa: E402
+
+
+def test_sparse_benchmark_compares_equal_solutions(tmp_path):
+    rows = bench_sparse.main(["--quick", "--output-dir", str(tmp_path)])
+    assert (tmp_path / "sparse.md").exists()
+    exact_ridge = [row for row in rows if row[2] == "loop of `Ridge(tol=1e-10)`"]
+    assert len(exact_ridge) == len(bench_sparse.QUICK_SHAPES)
+    for row in exact_ridge:
+        assert float(row[-1]) < 1e-8
+    for row in rows:
+        certificate = re.search(r"certificate ([0-9.e+-]+)", row[-1])
+        if certificate:
+            assert float(certificate.group(1)) <= 1e-4
+        assert float(row[6]) < 16.0

@@ -134,7 +134,7 @@ def multitask_path(estimator, X, y, tasks=None, sample_weight=None, *, alphas=No
         The grid (used in decreasing order).  By default a geometric grid of
         ``n_alphas`` values from the top α down to ``eps`` times it, where the
         top α is :func:`alpha_max` for penalties with a dual norm, and
-        otherwise (quadratic penalties, ``"cluster"``: no finite α gives
+        otherwise (quadratic penalties, ``"cluster"``, ``"relationship"``: no finite α gives
         W = 0) the largest eigenvalue of the entry-weighted Gram matrix of the
         data — the scale at which α Ω starts to dominate the data term.
     n_alphas : int, default=100
@@ -420,7 +420,8 @@ _CV_PARAMETERS_DOC = """
     eps : float in (0, 1], default=1e-3
         Ratio of the smallest to the largest α of the default grid.
     mixes : array-like of floats in [0, 1] or None, default=None
-        For ``penalty="mean"``: the grid of ``mix`` values searched with α.
+        For ``penalty="mean"`` or ``"relationship"``: the grid of ``mix``
+        values searched with α.
         None: only mix = 0.5.
     penalty_grid : dict or None, default=None
         The penalty's own parameters searched with α, as lists of values by
@@ -449,7 +450,7 @@ _CV_ATTRIBUTES_DOC = """
     alpha_ : float
         The α with the best mean test score over the folds.
     mix_ : float
-        The chosen mix (``penalty="mean"`` only).
+        The chosen mix (``penalty="mean"`` or ``"relationship"`` only).
     penalty_ : penalty object
         The chosen candidate (when ``penalty_grid`` is given).
     alphas_ : ndarray of shape (n_alphas,)

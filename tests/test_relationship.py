@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from scipy.linalg import sqrtm
 from scipy.optimize import minimize
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from mtlearn import (
@@ -28,6 +29,7 @@ from mtlearn import (
     RelationshipPenalty,
     TracePenalty,
 )
+from mtlearn.model_selection import multitask_path
 from mtlearn.penalties import make_penalty
 from mtlearn.penalties._relationship import shrink_by_squared_l1
 
@@ -407,3 +409,14 @@ def test_cv_estimators_search_mix(estimator):
         penalty="relationship", mix=model.mix_, alpha=model.alpha_
     ).fit(X, target, tasks=tasks)
     np.testing.assert_allclose(model.coef_, refit.coef_, atol=1e-3)
+
+
+def test_warm_started_path_matches_separate_fits():
+    """multitask_path follows α with warm starts (mtlearn.solvers.Path): the same solutions as cold fits."""
+    rng = np.random.default_rng(20)
+    X, y, tasks = _tasks(rng, rng.normal(size=(3, 4)), 30)
+    estimator = MultiTaskRegressor(penalty="relationship", mix=0.7, tol=1e-10)
+    alphas, coefs, _ = multitask_path(estimator, X, y, tasks=tasks, alphas=[1.0, 0.1, 0.01])
+    for alpha, coef in zip(alphas, coefs, strict=True):
+        cold = clone(estimator).set_params(alpha=alpha).fit(X, y, tasks=tasks)
+        np.testing.assert_allclose(coef, cold.coef_, atol=1e-6)

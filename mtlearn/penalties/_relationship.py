@@ -75,8 +75,9 @@ def shrink_by_squared_l1(s, c, d):
     ordered = np.sort(s)[::-1]
     k = np.arange(1, s.size + 1)
     thresholds = d * np.cumsum(ordered) / (c + d * k)
-    support = int(np.flatnonzero(ordered > thresholds)[-1]) if np.any(ordered > thresholds) else 0
-    return np.maximum(s - thresholds[support], 0.0) / c
+    above = np.flatnonzero(ordered > thresholds)  # the support: the k largest entries, k = above[-1] + 1
+    threshold = thresholds[above[-1]] if above.size else 0.0
+    return np.maximum(s - threshold, 0.0) / c
 
 
 class RelationshipPenalty(Penalty):

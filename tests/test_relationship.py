@@ -4,8 +4,8 @@
   never uses the nuclear-norm form of the penalty: the Ω-step closed form
   Ω = (WWᵀ)^{1/2}/tr and the W-step, a ridge problem with the task matrix
   λ₁I + λ₂Ω⁻¹ solved as one linear system in vec(W);
-- the vector prox and conjugate against scipy.optimize, the matrix conjugate
-  against a numerical supremum;
+- the vector prox and conjugate against scipy.optimize, the matrix prox and
+  conjugate against cvxpy;
 - the certificate of a logistic fit against cvxpy;
 - ``task_similarity_`` on planted positively and negatively correlated tasks;
 - the limits: mix = 0 is ridge in closed form, mix = 1 is the trace norm at a
@@ -283,6 +283,13 @@ def test_zero_weights_give_the_uniform_covariance():
     attributes = RelationshipPenalty().fitted_attributes(np.zeros((3, 2)))
     np.testing.assert_allclose(attributes["task_covariance_"], np.eye(3) / 3)
     np.testing.assert_allclose(attributes["task_similarity_"], np.eye(3))
+
+
+def test_a_task_with_zero_weights_is_similar_to_none():
+    W = np.array([[1.0, 2.0], [0.0, 0.0], [-1.0, -2.0]])
+    attributes = RelationshipPenalty().fitted_attributes(W)
+    np.testing.assert_allclose(attributes["task_covariance_"][1], 0.0, atol=1e-15)
+    np.testing.assert_allclose(attributes["task_similarity_"], [[1, 0, -1], [0, 0, 0], [-1, 0, 1]], atol=1e-12)
 
 
 def test_other_penalties_set_no_covariance():

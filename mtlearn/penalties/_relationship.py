@@ -112,7 +112,8 @@ class RelationshipPenalty(Penalty):
     The fitted estimator exposes the learned covariance ``task_covariance_``
     (Ω at ``coef_``, intercepts excluded; I/T when ``coef_`` is zero) and
     ``task_similarity_``, its correlation matrix ``Ω_st / √(Ω_ss Ω_tt)``
-    (entries in [−1, 1]; 0 for a task whose weights are zero).  For more
+    (entries in [−1, 1]; 0 for a task whose weights are zero, on the diagonal
+    too).  For more
     than two classes each one-vs-rest problem has its own W, hence its own
     covariance: both attributes then have shape (n_classes, n_tasks, n_tasks).
 
@@ -187,7 +188,7 @@ class RelationshipPenalty(Penalty):
         attributes : dict
             ``task_covariance_`` and ``task_similarity_``, each of shape
             (n_tasks, n_tasks); a task with zero weights has similarity 0 to
-            every task.
+            every task, itself included (W = 0: Ω = I/T, similarity I).
         """
         covariance = self.task_covariance(W)
         scale = np.sqrt(np.maximum(np.diag(covariance), 0.0))

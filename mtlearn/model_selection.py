@@ -36,7 +36,7 @@ from ._tasks import check_rows_for_folds, check_sample_weight, encode_tasks, spl
 from ._typing import ArrayLike, MatrixLike, Self
 from .estimators import _TASK_INPUT_DOC, MultiTaskClassifier, MultiTaskRegressor
 from .losses import SquaredLoss
-from .penalties import MIXED_PENALTIES, make_penalty
+from .penalties import MIXED_PENALTIES, make_penalty, takes_mix
 from .solvers import CompositeProblem, zero_coef_gradient
 
 __all__ = ["MultiTaskClassifierCV", "MultiTaskRegressorCV", "alpha_max", "multitask_path"]
@@ -276,8 +276,8 @@ class _CVMixin:
         if self.mixes is None:
             return np.array([self._base_class().mix])
         mixes = np.asarray(self.mixes, dtype=np.float64).ravel()
-        if self.penalty not in MIXED_PENALTIES:
-            allowed = " or ".join(f"penalty={name!r}" for name in sorted(MIXED_PENALTIES))
+        if not takes_mix(self.penalty):
+            allowed = " or ".join(f"penalty={name!r}" for name in MIXED_PENALTIES)
             raise ValueError(f"mixes applies to {allowed} only, got penalty={self.penalty!r}.")
         if mixes.size == 0 or not np.all((mixes >= 0) & (mixes <= 1)):
             raise ValueError("mixes must be a non-empty array of numbers in [0, 1].")
@@ -360,7 +360,7 @@ class _CVMixin:
                 f"{mean_scores[best_penalty, best_mix, best_alpha]:.6g}; refitting on all data"
             )
         mix = float(mixes[best_mix])
-        if self.penalty in MIXED_PENALTIES:
+        if takes_mix(self.penalty):
             self.mix_ = mix
         if self.penalty_grid is not None:
             self.penalty_ = penalties[best_penalty]

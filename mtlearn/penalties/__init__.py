@@ -36,7 +36,22 @@ PENALTIES = {
 }
 
 # the names whose penalty takes the estimator's ``mix`` (searched by the CV estimators' ``mixes``)
-MIXED_PENALTIES = frozenset({"mean", "relationship"})
+MIXED_PENALTIES = ("mean", "relationship")
+
+
+def takes_mix(penalty):
+    """Whether the estimator parameter ``penalty`` names a penalty built with the estimator's ``mix``.
+
+    Parameters
+    ----------
+    penalty : str, Penalty or other
+        The estimator's ``penalty`` parameter (a penalty object carries its own parameters).
+
+    Returns
+    -------
+    bool
+    """
+    return isinstance(penalty, str) and penalty in MIXED_PENALTIES
 
 
 def make_penalty(penalty, *, mix):
@@ -83,4 +98,5 @@ __all__ = [
     "TaskQuadratic",
     "TracePenalty",
     "make_penalty",
+    "takes_mix",
 ]

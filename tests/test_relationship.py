@@ -205,12 +205,14 @@ def test_value_is_the_minimum_over_task_covariances():
 
 
 # ------------------------------------------------------------------------------------------ certificates
-@pytest.mark.parametrize("n_tasks, n_features", [(3, 4), (6, 2)])  # full rank; rank-deficient W
-def test_logistic_certificate_against_cvxpy(n_tasks, n_features):
+@pytest.mark.parametrize(
+    "n_tasks, n_features, mix", [(3, 4, 0.6), (6, 2, 0.6), (6, 2, 1.0)]
+)  # full rank; rank-deficient W; and without the strongly convex ridge part
+def test_logistic_certificate_against_cvxpy(n_tasks, n_features, mix):
     """(F(coef_) − F*)/F₀ ≤ certificate_ ≤ tol, with F* from Clarabel on the squared nuclear norm."""
     cp = pytest.importorskip("cvxpy")
     rng = np.random.default_rng(6)
-    T, p, n, mix, alpha = n_tasks, n_features, 20, 0.6, 0.05
+    T, p, n, alpha = n_tasks, n_features, 20, 0.05
     coef = rng.normal(size=(T, p))
     tasks = np.repeat(np.arange(T), n)
     X = rng.normal(size=(T * n, p))

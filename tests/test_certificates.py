@@ -174,8 +174,15 @@ def _zero_objective(y, tasks, loss, fit_intercept):
     return total
 
 
+# The conic reference of the squared nuclear norm on 60 tasks costs 20-35 s per case on a shared machine;
+# tests/test_relationship.py checks the relationship penalty's certificate on rank-deficient W with fewer tasks.
+SKIPPED = {("many three-row tasks", "relationship")}
 CASES = [
-    (shape, loss, name) for shape in SHAPES for loss in ("squared_error", "logistic") for name in _penalty_cases(2)
+    (shape, loss, name)
+    for shape in SHAPES
+    for loss in ("squared_error", "logistic")
+    for name in _penalty_cases(2)
+    if (shape, name) not in SKIPPED
 ]
 
 

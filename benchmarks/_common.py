@@ -35,9 +35,10 @@ OUTPUT_DIR = Path(__file__).resolve().parent / "output"
 FIGURES_DIR = Path(__file__).resolve().parents[1] / "docs" / "figures"
 
 # Penalties in table order; a name is used only when ``mtlearn.penalties.PENALTIES`` has it.
-PENALTY_ORDER = ("ridge", "mean", "l21", "lasso", "trace", "dirty", "graph", "cluster")
+PENALTY_ORDER = ("ridge", "mean", "l21", "lasso", "trace", "dirty", "graph", "cluster", "relationship")
 
 MEAN_MIXES = (0.0, 0.5, 0.9, 0.99, 0.999, 0.9999, 1.0)
+RELATIONSHIP_MIXES = (0.0, 0.5, 0.9, 1.0)
 QUADRATIC_ALPHAS = np.geomspace(100.0, 1e-4, 13)
 
 
@@ -54,7 +55,7 @@ class ModelSpec:
     alphas : int or ndarray
         The α grid of ``MultiTaskRegressorCV`` (an int: that many values below ``alpha_max``).
     mixes : tuple or None
-        The ``mix`` grid (``penalty="mean"`` only).
+        The ``mix`` grid (``penalty="mean"`` or ``"relationship"`` only).
     pooled : bool
         Fit one model for all tasks (the task labels are not given).
     grid : str
@@ -86,7 +87,7 @@ def model_specs(n_tasks, *, quick=False, adjacency=None, n_alphas=10, cluster_co
         Numbers of task clusters searched for ``"cluster"``.
     quadratic_alphas : ndarray or None
         The fixed α grid of the models without an ``alpha_max`` (ridge, mean,
-        graph, cluster); None means :data:`QUADRATIC_ALPHAS` (two per decade).
+        graph, cluster, relationship); None means :data:`QUADRATIC_ALPHAS` (two per decade).
     """
     alphas_quad = QUADRATIC_ALPHAS if quadratic_alphas is None else np.asarray(quadratic_alphas, dtype=float)
     alphas_quad = alphas_quad[::2] if quick else alphas_quad
@@ -116,6 +117,9 @@ def model_specs(n_tasks, *, quick=False, adjacency=None, n_alphas=10, cluster_co
             counts = [k for k in (cluster_counts[:1] if quick else cluster_counts) if k <= n_tasks]
             candidates = [ClusterPenalty(n_clusters=k) for k in counts]
             specs.append(ModelSpec("cluster", candidates, alphas_quad, grid="α × n_clusters"))
+        elif name == "relationship":
+            mixes = (0.5,) if quick else RELATIONSHIP_MIXES
+            specs.append(ModelSpec("relationship", ["relationship"], alphas_quad, mixes=mixes, grid="α × mix"))
     return specs
 
 

@@ -11,6 +11,7 @@ from .penalties import (
     L21Penalty,
     LassoPenalty,
     MeanPenalty,
+    RelationshipPenalty,
     RidgePenalty,
     TracePenalty,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "MultiTaskRegressor",
     "MultiTaskRegressorCV",
     "MultiTaskSVC",
+    "RelationshipPenalty",
     "RidgePenalty",
     "SharedRepresentationRegressor",
     "TracePenalty",

@@ -209,6 +209,12 @@ class MultiTaskLinearModel(BaseEstimator):
         self.shared_coef_ = shared[0] if single else shared
         info = [penalty.describe(r.coef if r.components is None else r.components) for r in results]
         self.penalty_info_ = info[0] if single else info
+        for name in getattr(self, "_penalty_attributes", ()):  # a previous fit's, maybe with another penalty
+            delattr(self, name)
+        extra = [penalty.fitted_attributes(r.coef) for r in results]
+        for name in extra[0]:  # one per problem: stacked over the classes of a one-vs-rest fit
+            setattr(self, name, extra[0][name] if single else np.stack([e[name] for e in extra]))
+        self._penalty_attributes = tuple(extra[0])
         shared_intercept = intercept.mean(axis=0)
         self.shared_intercept_ = float(shared_intercept[0]) if single else shared_intercept
         self.tasks_ = data.tasks

@@ -33,7 +33,7 @@ _TASK_INPUT_DOC = """
 """
 
 _PENALTY_PARAMETER_DOC = """
-    penalty : {"mean", "ridge", "l21", "lasso", "trace", "dirty", "cluster"} or Penalty, default="mean"
+    penalty : {"mean", "ridge", "l21", "lasso", "trace", "dirty", "cluster", "relationship"} or Penalty, default="mean"
         The task-coupling penalty Ω(W). ``"mean"``: Evgeniou–Pontil
         mean-regularised multi-task learning, see
         :class:`mtlearn.penalties.MeanPenalty`; ``"ridge"``: ½‖W‖_F²,
@@ -42,7 +42,9 @@ _PENALTY_PARAMETER_DOC = """
         (:class:`~mtlearn.LassoPenalty`); ``"trace"``: nuclear norm, low rank
         (:class:`~mtlearn.TracePenalty`); ``"dirty"``: shared plus
         task-specific features (:class:`~mtlearn.DirtyPenalty`); ``"cluster"``: convex
-        clustered multi-task learning (:class:`~mtlearn.ClusterPenalty`); a known task
+        clustered multi-task learning (:class:`~mtlearn.ClusterPenalty`); ``"relationship"``:
+        a learned task covariance, (1 − mix)/2 ‖W‖_F² + mix/2 ‖W‖_*²
+        (:class:`~mtlearn.RelationshipPenalty`); a known task
         graph: ``GraphPenalty(adjacency=...)`` (:class:`~mtlearn.GraphPenalty`; the name
         ``"graph"`` alone is refused: it has no graph). Any
         :class:`mtlearn.penalties.Penalty` instance is used as it is.
@@ -51,7 +53,9 @@ _PENALTY_PARAMETER_DOC = """
 _COMMON_PARAMETERS_DOC = """
     mix : float in [0, 1], default=0.5
         For ``penalty="mean"``: 0 gives independent ridge fits, 1 one pooled
-        model, values in between tie the tasks to their mean.
+        model, values in between tie the tasks to their mean.  For
+        ``penalty="relationship"``: the weight of the learned task-covariance
+        term (0 is independent ridge).
     fit_intercept : bool, default=True
         Fit an unpenalised intercept b_t per task.
     task_column : int, str or None, default=None
@@ -102,6 +106,15 @@ _COMMON_ATTRIBUTES_DOC = """
         What the penalty reports about the solution (its ``describe``), e.g.
         ``"support"`` (selected features) for ``"l21"``, ``"lasso"`` and
         ``"dirty"``, ``"rank"`` for ``"trace"``; empty for ``"mean"`` and ``"ridge"``.
+    task_covariance_ : ndarray of shape (n_tasks, n_tasks)
+        ``"relationship"`` only: the learned task covariance
+        Ω = (W Wᵀ)^{1/2} / tr(·) at ``coef_`` (intercepts excluded), trace 1;
+        (n_classes, n_tasks, n_tasks) for more than two classes, one per
+        one-vs-rest problem.
+    task_similarity_ : ndarray of shape (n_tasks, n_tasks)
+        ``"relationship"`` only: the correlations Ω_st / √(Ω_ss Ω_tt) of
+        ``task_covariance_``, in [−1, 1] (negative for tasks whose weights
+        point opposite ways); shaped as ``task_covariance_``.
     components_ : ndarray of shape (k, n_features)
         Low-rank penalties (``"trace"``) only, with ``transform`` and
         ``get_feature_names_out``: orthonormal rows spanning the row space of

@@ -36,7 +36,7 @@ from ._tasks import check_rows_for_folds, check_sample_weight, encode_tasks, spl
 from ._typing import ArrayLike, MatrixLike, Self
 from .estimators import _TASK_INPUT_DOC, MultiTaskClassifier, MultiTaskRegressor
 from .losses import SquaredLoss
-from .penalties import make_penalty
+from .penalties import MIXED_PENALTIES, make_penalty, takes_mix
 from .solvers import CompositeProblem, zero_coef_gradient
 
 __all__ = ["MultiTaskClassifierCV", "MultiTaskRegressorCV", "alpha_max", "multitask_path"]
@@ -134,7 +134,7 @@ def multitask_path(estimator, X, y, tasks=None, sample_weight=None, *, alphas=No
         The grid (used in decreasing order).  By default a geometric grid of
         ``n_alphas`` values from the top α down to ``eps`` times it, where the
         top α is :func:`alpha_max` for penalties with a dual norm, and
-        otherwise (quadratic penalties, ``"cluster"``: no finite α gives
+        otherwise (quadratic penalties, ``"cluster"``, ``"relationship"``: no finite α gives
         W = 0) the largest eigenvalue of the entry-weighted Gram matrix of the
         data — the scale at which α Ω starts to dominate the data term.
     n_alphas : int, default=100
@@ -276,8 +276,9 @@ class _CVMixin:
         if self.mixes is None:
             return np.array([self._base_class().mix])
         mixes = np.asarray(self.mixes, dtype=np.float64).ravel()
-        if self.penalty != "mean":
-            raise ValueError(f"mixes applies to penalty='mean' only, got penalty={self.penalty!r}.")
+        if not takes_mix(self.penalty):
+            allowed = " or ".join(f"penalty={name!r}" for name in MIXED_PENALTIES)
+            raise ValueError(f"mixes applies to {allowed} only, got penalty={self.penalty!r}.")
         if mixes.size == 0 or not np.all((mixes >= 0) & (mixes <= 1)):
             raise ValueError("mixes must be a non-empty array of numbers in [0, 1].")
         return mixes
@@ -359,7 +360,7 @@ class _CVMixin:
                 f"{mean_scores[best_penalty, best_mix, best_alpha]:.6g}; refitting on all data"
             )
         mix = float(mixes[best_mix])
-        if self.penalty == "mean":
+        if takes_mix(self.penalty):
             self.mix_ = mix
         if self.penalty_grid is not None:
             self.penalty_ = penalties[best_penalty]
@@ -419,7 +420,8 @@ _CV_PARAMETERS_DOC = """
     eps : float in (0, 1], default=1e-3
         Ratio of the smallest to the largest α of the default grid.
     mixes : array-like of floats in [0, 1] or None, default=None
-        For ``penalty="mean"``: the grid of ``mix`` values searched with α.
+        For ``penalty="mean"`` or ``"relationship"``: the grid of ``mix``
+        values searched with α.
         None: only mix = 0.5.
     penalty_grid : dict or None, default=None
         The penalty's own parameters searched with α, as lists of values by
@@ -448,7 +450,7 @@ _CV_ATTRIBUTES_DOC = """
     alpha_ : float
         The α with the best mean test score over the folds.
     mix_ : float
-        The chosen mix (``penalty="mean"`` only).
+        The chosen mix (``penalty="mean"`` or ``"relationship"`` only).
     penalty_ : penalty object
         The chosen candidate (when ``penalty_grid`` is given).
     alphas_ : ndarray of shape (n_alphas,)

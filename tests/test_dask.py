@@ -98,7 +98,7 @@ def _assert_same_fit(remote, local, rtol):
     )
 
 
-@pytest.mark.parametrize("penalty", ["mean", "l21", "trace"])
+@pytest.mark.parametrize("penalty", ["mean", "l21", "trace", "relationship"])
 def test_regressor_on_a_dask_dataframe_equals_the_in_memory_fit(client, penalty):
     frame, y, weights = _regression_frame()
     params = dict(penalty=penalty, alpha=0.05, task_column="store", **TIGHT)

@@ -10,7 +10,15 @@ import pytest
 from scipy.optimize import minimize, minimize_scalar
 
 from mtlearn.losses import LOSSES, Loss, get_loss
-from mtlearn.penalties import PENALTIES, ClusterPenalty, GraphPenalty, L21Penalty, Penalty, make_penalty
+from mtlearn.penalties import (
+    PENALTIES,
+    ClusterPenalty,
+    GraphPenalty,
+    L21Penalty,
+    Penalty,
+    RelationshipPenalty,
+    make_penalty,
+)
 from mtlearn.penalties._quadratic import ScaledL1
 from mtlearn.transfer._penalty import CentredRidgePenalty
 
@@ -116,6 +124,8 @@ def _penalties():
         pytest.param(GraphPenalty(adjacency=A, ridge=0.3), id="graph-ridge"),
         pytest.param(ClusterPenalty(n_clusters=1, eta=0.5), id="cluster-k1"),
         pytest.param(L21Penalty(l2_reg=0.7), id="l21-ridge"),
+        pytest.param(RelationshipPenalty(mix=0.0), id="relationship-mix0"),
+        pytest.param(RelationshipPenalty(mix=1.0), id="relationship-mix1"),
         pytest.param(ScaledL1(0.8), id="scaled-l1"),
         pytest.param(CentredRidgePenalty(np.arange(12.0).reshape(3, 4) / 10), id="centred-ridge"),
     ]
@@ -145,9 +155,12 @@ def test_prox_matches_numerical_prox(penalty):
     for start in (V.ravel(), Z.ravel()):
         found = minimize(objective, start, method="Powell", options={"xtol": 1e-10, "ftol": 1e-14, "maxiter": 200_000})
         assert objective(V.ravel()) <= found.fun + 1e-9
-    # And V is where the search from Z ends (strong convexity of the prox objective).
+    # And V is where the search from Z ends, as far as the search got: the objective is 1-strongly
+    # convex, so its minimiser V has ½‖x − V‖² ≤ objective(x) − objective(V) at every x.  Where Powell
+    # converges this pins V to √(2 · its accuracy); where it stalls at a kink (a spectral penalty at
+    # a rank-deficient V) the bound is looser, and tests/test_relationship.py checks that prox with cvxpy.
     found = minimize(objective, Z.ravel(), method="Powell", options={"xtol": 1e-10, "ftol": 1e-15, "maxiter": 200_000})
-    np.testing.assert_allclose(V.ravel(), found.x, atol=2e-4)
+    assert 0.5 * np.sum((found.x - V.ravel()) ** 2) <= objective(found.x) - objective(V.ravel()) + 1e-9
 
 
 @pytest.mark.parametrize("penalty", [case for case in PENALTY_CASES if case.values[0].n_blocks == 1])

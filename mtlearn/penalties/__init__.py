@@ -10,7 +10,7 @@ capabilities as attributes (``quadratic``, ``mean_type``,
 the user guide page "Adding a loss or a penalty".
 
 A string ``penalty`` names a penalty with its default parameters (see
-:data:`PENALTIES`); ``"mean"`` takes the estimator's ``mix``.  Penalties are
+:data:`PENALTIES`); ``"mean"`` and ``"relationship"`` take the estimator's ``mix``.  Penalties are
 small estimator-like objects (``get_params``/``set_params``, validated when
 built), so a grid search can tune their parameters as ``penalty__<name>``.
 """
@@ -18,6 +18,7 @@ built), so a grid search can tune their parameters as ``penalty__<name>``.
 from ._base import FeatureSeparableNorm, NormPenalty, Penalty, TaskQuadratic
 from ._cluster import ClusterPenalty
 from ._quadratic import GraphPenalty, MeanPenalty, RidgePenalty
+from ._relationship import RelationshipPenalty
 from ._sparse import DirtyPenalty, L21Penalty, LassoPenalty
 from ._spectral import TracePenalty
 
@@ -31,7 +32,26 @@ PENALTIES = {
     "dirty": lambda mix: DirtyPenalty(),
     "graph": lambda mix: GraphPenalty(),
     "cluster": lambda mix: ClusterPenalty(),
+    "relationship": lambda mix: RelationshipPenalty(mix=mix),
 }
+
+# the names whose penalty takes the estimator's ``mix`` (searched by the CV estimators' ``mixes``)
+MIXED_PENALTIES = ("mean", "relationship")
+
+
+def takes_mix(penalty):
+    """Whether the estimator parameter ``penalty`` names a penalty built with the estimator's ``mix``.
+
+    Parameters
+    ----------
+    penalty : str, Penalty or other
+        The estimator's ``penalty`` parameter (a penalty object carries its own parameters).
+
+    Returns
+    -------
+    bool
+    """
+    return isinstance(penalty, str) and penalty in MIXED_PENALTIES
 
 
 def make_penalty(penalty, *, mix):
@@ -42,7 +62,7 @@ def make_penalty(penalty, *, mix):
     penalty : str or Penalty
         A name of :data:`PENALTIES`, or a penalty instance (used as it is).
     mix : float
-        The estimator's ``mix``, for ``penalty="mean"``.
+        The estimator's ``mix``, for ``penalty="mean"`` and ``penalty="relationship"``.
 
     Returns
     -------
@@ -62,6 +82,7 @@ def make_penalty(penalty, *, mix):
 
 
 __all__ = [
+    "MIXED_PENALTIES",
     "PENALTIES",
     "ClusterPenalty",
     "DirtyPenalty",
@@ -72,8 +93,10 @@ __all__ = [
     "MeanPenalty",
     "NormPenalty",
     "Penalty",
+    "RelationshipPenalty",
     "RidgePenalty",
     "TaskQuadratic",
     "TracePenalty",
     "make_penalty",
+    "takes_mix",
 ]

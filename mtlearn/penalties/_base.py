@@ -14,6 +14,8 @@ model minimises ``data term + α · Ω(W)``.  A :class:`Penalty` provides
   a quadratic ``½ tr(Wᵀ M W)`` has ``Ω*(V) = ½ tr(Vᵀ M⁻¹ V)`` (scale 1);
 - ``shared_coef(W)``: the component the tasks share (for tasks unseen in fit);
 - ``describe(W)``: what the fitted estimator reports as ``penalty_info_``;
+- ``fitted_attributes(W)``: further fitted attributes of the estimator, by
+  name (e.g. the learned task covariance); none by default;
 - ``check_tasks(n_tasks)``: the checks that need the number of tasks.
 
 and declares, as class attributes, the optional capabilities the solvers
@@ -83,6 +85,10 @@ class Penalty(ValidatedParameters, ABC):
 
     def describe(self, W):
         """What the fitted estimator stores as ``penalty_info_`` (nothing by default)."""
+        return {}
+
+    def fitted_attributes(self, W):
+        """Fitted attributes the estimator sets from the task weights W, by name (none by default)."""
         return {}
 
     def check_tasks(self, n_tasks):

@@ -574,7 +574,7 @@ _CV_PARAMETERS_DOC = """
         model that cross-validation cannot tell apart from the best.
     n_jobs : int or None, default=None
         Number of (fold, penalty) paths computed in parallel (joblib).
-    penalty : str, penalty object, list of them or None, default=None
+{loss}    penalty : str, penalty object, list of them or None, default=None
         The penalty, or the penalties searched (each with its own α grid,
         and with ``mixes`` when it takes a mix); ``penalty_`` is the winner.
         None: :data:`~mtlearn.model_selection.DEFAULT_PENALTIES`,
@@ -583,7 +583,7 @@ _CV_PARAMETERS_DOC = """
         (mix = 1), and ``"l21"`` (shared feature selection) — keeping those
         a solver takes with the loss (for ``loss="hinge"``: ``"mean"``).
         The user guide page "Model selection" gives the cost of this grid.
-{loss}    fit_intercept, task_column, task_weights, handle_unknown, tol, max_iter, verbose
+    fit_intercept, task_column, task_weights, handle_unknown, tol, max_iter, verbose
         As in the underlying estimator (``alpha`` and ``mix`` are chosen;
         every path is warm-started, or solved exactly from one
         eigendecomposition per task and fold for the squared loss with
@@ -672,9 +672,9 @@ def _cv_constraints(base_class):
     >>> from mtlearn.datasets import make_multitask_regression
     >>> from mtlearn.model_selection import MultiTaskRegressorCV
     >>> X, y, tasks, _ = make_multitask_regression(n_tasks=3, n_samples=30, n_features=5, random_state=0)
-    >>> model = MultiTaskRegressorCV(alphas=[1.0, 0.1, 0.01], cv=3).fit(X, y, tasks=tasks)
-    >>> model.scores_.shape
-    (3, 3)
+    >>> model = MultiTaskRegressorCV(penalty="mean", mixes=[0.0, 1.0], alphas=[1.0, 0.1, 0.01], cv=3)
+    >>> model.fit(X, y, tasks=tasks).scores_.shape  # (mix, alpha, fold)
+    (2, 3, 3)
     """,
     loss=(
         '    loss : {"squared_error", "huber"} or Loss, default="squared_error"\n        The loss ℓ.\n'
@@ -781,7 +781,8 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
     >>> from mtlearn.datasets import make_multitask_classification
     >>> from mtlearn.model_selection import MultiTaskClassifierCV
     >>> X, y, tasks, _ = make_multitask_classification(n_tasks=3, n_samples=40, n_features=4, random_state=0)
-    >>> model = MultiTaskClassifierCV(alphas=[0.1, 0.01], mixes=[0.5, 0.9], cv=3).fit(X, y, tasks=tasks)
+    >>> model = MultiTaskClassifierCV(penalty="mean", alphas=[0.1, 0.01], mixes=[0.5, 0.9], cv=3)
+    >>> model = model.fit(X, y, tasks=tasks)
     >>> model.scores_.shape
     (2, 2, 3)
     >>> model.mix_ in (0.5, 0.9)

@@ -1,6 +1,6 @@
-"""Which test score should MultiTaskClassifierCV maximise on rare positives? Per-task AUC of its choice.
+"""The default grids of the CV estimators: which score the classifier maximises, and what the defaults cost.
 
-On the synthetic rare-positive family (:func:`mtlearn.datasets.make_rare_positive_tasks`:
+``--part scoring`` (default): on the synthetic rare-positive family (:func:`mtlearn.datasets.make_rare_positive_tasks`:
 20 tasks, 5 % positives, two task groups), each seed's rows are split in halves
 within every (task, class) stratum: 30–80 training rows per task.  For every
 scoring, ``MultiTaskClassifierCV(penalty="mean")`` chooses (mix, α) by 5-fold CV
@@ -12,7 +12,14 @@ whether it is the top (the null model: every task's intercept only), and the
 two baselines, a pooled ``LogisticRegressionCV`` (one model for all rows) and
 the null model (AUC 0.5).
 
-    python benchmarks/bench_default_scoring.py [--seeds 5] [--scorings accuracy neg_log_loss roc_auc]
+``--part cost``: CPU time (one BLAS thread) of ``MultiTaskRegressorCV()`` on
+School (all 15,362 rows, features standardised) and of ``MultiTaskClassifierCV()``
+on the training half of the first rare-positive data set, both with every
+default; with the grid's size, the choice and the number of
+``ConvergenceWarning``s.
+
+    python benchmarks/bench_default_grids.py [--part scoring] [--seeds 5] [--scorings accuracy neg_log_loss roc_auc]
+    python benchmarks/bench_default_grids.py --part cost
 """
 
 from __future__ import annotations
@@ -26,10 +33,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegressionCV
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from mtlearn import MultiTaskClassifierCV
-from mtlearn.datasets import make_rare_positive_tasks
+from mtlearn import MultiTaskClassifierCV, MultiTaskRegressorCV
+from mtlearn.datasets import load_school, make_rare_positive_tasks
 
 
 def rare_positive_split(seed):
@@ -45,21 +53,52 @@ def per_task_auc(scores, y, tasks):
     return float(np.mean([roc_auc_score(y[tasks == t], scores[tasks == t]) for t in np.unique(tasks)]))
 
 
+def default_cost():
+    """Time, grid size and choice of the two CV estimators with every default."""
+    X, y, tasks = load_school(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    (X_rare, y_rare, tasks_rare), _ = rare_positive_split(0)
+    print("| data | estimator | scores_ (penalty × mix × α × fold) | CPU s | ConvergenceWarnings | chosen |")
+    print("|---|---|---|---|---|---|")
+    for name, model, data in [
+        ("School (15,362 rows, 139 tasks)", MultiTaskRegressorCV(), (X, y, tasks)),
+        ("rare positives, seed 0 (20 tasks, 30–80 rows)", MultiTaskClassifierCV(), (X_rare, y_rare, tasks_rare)),
+    ]:
+        started = time.process_time()
+        with threadpool_limits(1), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.fit(data[0], data[1], tasks=data[2])
+        seconds = time.process_time() - started
+        n_warnings = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
+        print(
+            f"| {name} | {type(model).__name__}() | {' × '.join(map(str, model.scores_.shape))} "
+            f"| {seconds:.1f} | {n_warnings} | penalty {model.penalty_!r}, mix {model.mix_}, alpha {model.alpha_:.3g}, "
+            f"edges {model.on_grid_edge_} |",
+            flush=True,
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=["scoring", "cost"], default="scoring")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--scorings", nargs="+", default=["accuracy", "neg_log_loss", "roc_auc"])
     parser.add_argument("--mixes", type=float, nargs="+", default=[0.0, 0.5, 0.9, 0.99, 0.999, 0.9999, 1.0])
     parser.add_argument("--n-alphas", type=int, default=30)
     parser.add_argument("--eps", type=float, default=1e-6)
     args = parser.parse_args()
+    if args.part == "cost":
+        default_cost()
+        return
 
     rows = {scoring: [] for scoring in args.scorings}
     baselines = []
     for seed in range(args.seeds):
         (X, y, tasks), (X_test, y_test, tasks_test) = rare_positive_split(seed)
         with threadpool_limits(1):
-            pooled = LogisticRegressionCV(Cs=20, scoring="neg_log_loss", max_iter=5000).fit(X, y)
+            pooled = LogisticRegressionCV(
+                Cs=20, scoring="neg_log_loss", max_iter=5000, l1_ratios=(0.0,), use_legacy_attributes=False
+            ).fit(X, y)
             baselines.append(per_task_auc(pooled.decision_function(X_test), y_test, tasks_test))
             for scoring in args.scorings:
                 started = time.process_time()

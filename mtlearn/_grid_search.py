@@ -26,11 +26,12 @@ DEFAULT_PENALTIES = ("mean", "l21")
 # pooled model (1); task deviations cost 1/(1 − mix) times the shared part, one decade apart near 1.
 DEFAULT_MIXES = (0.0, 0.5, 0.9, 0.99, 0.999, 0.9999, 1.0)
 
-# Ratio of the smallest to the largest α of the default grid, with ``eps`` not given: below alpha_max
-# (where W = 0) for a penalty with a dual norm, as LassoCV; below the data scale for the others, whose
-# best α moves down with 1 − mix (benchmarks/RESULTS.md, "Default grids of the CV estimators").
-DUAL_NORM_EPS = 1e-3
-DATA_SCALE_EPS = 1e-6
+# Ratio of the smallest to the largest α of the default grid, with ``eps`` not given: 3 decades below
+# the top (alpha_max or the data scale), as LassoCV; 6 for a penalty searched over mixes, whose task
+# deviations cost α/(1 − mix), so that its best α moves down as mix nears 1 (benchmarks/RESULTS.md,
+# "Default grids of the CV estimators").
+DEFAULT_EPS = 1e-3
+MIX_GRID_EPS = 1e-6
 
 
 class GridEdgeWarning(UserWarning):
@@ -78,9 +79,9 @@ def has_solver(loss, penalty):
     return any(not method.missing(problem) for method in METHODS)
 
 
-def default_eps(penalty):
-    """The default ratio of the smallest to the largest α for a penalty (:data:`DUAL_NORM_EPS` or the other)."""
-    return DUAL_NORM_EPS if penalty.has_dual_norm else DATA_SCALE_EPS
+def default_eps(entry):
+    """The default ratio of the smallest to the largest α of a :class:`SearchedPenalty`'s grid."""
+    return MIX_GRID_EPS if entry.takes_mix else DEFAULT_EPS
 
 
 def chosen_point(scores, selection):

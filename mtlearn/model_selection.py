@@ -361,7 +361,7 @@ class _CVMixin:
         if not isinstance(self.alphas, numbers.Integral):
             return _checked_alphas(self.alphas)
         estimator = clone(base).set_params(penalty=entry.settings[0])
-        eps = default_eps(estimator._penalty()) if self.eps is None else self.eps
+        eps = default_eps(entry) if self.eps is None else self.eps
         return _default_alpha_grid(estimator, problems, self.alphas, eps)
 
     def fit(
@@ -540,9 +540,9 @@ _CV_PARAMETERS_DOC = """
         decreasing order) for every penalty.
     eps : float in (0, 1] or None, default=None
         Ratio of the smallest to the largest α of the default grid.  None:
-        1e-3 for a penalty with a dual norm (the top is ``alpha_max``, where
-        W = 0, as in ``LassoCV``), 1e-6 for the others (the top is a data
-        scale, and the best α of ``"mean"`` moves down as ``mix`` nears 1).
+        1e-3 (as ``LassoCV``), and 1e-6 for a penalty searched over
+        ``mixes``, whose task deviations cost α/(1 − mix): its best α moves
+        down as mix nears 1.
     mixes : array-like of floats in [0, 1] or None, default=None
         The grid of ``mix`` values searched with α for each penalty given by
         a name that takes a mix (``"mean"``).  None:

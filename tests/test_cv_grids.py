@@ -175,8 +175,8 @@ def test_penalty_list_is_grid_search_over_penalties(noisy):
     ).fit(Xc, y)
     assert cv.alphas_.shape == (2, 6) and cv.scores_.shape == (2, 2, 6, 3)
     np.testing.assert_array_equal(cv.scores_[1, 0], cv.scores_[1, 1])  # l21 takes no mix
-    assert cv.alphas_[0, -1] == pytest.approx(1e-6 * cv.alphas_[0, 0])  # below the data scale
-    assert cv.alphas_[1, -1] == pytest.approx(1e-3 * cv.alphas_[1, 0])  # below alpha_max
+    assert cv.alphas_[0, -1] == pytest.approx(1e-6 * cv.alphas_[0, 0])  # searched over mixes
+    assert cv.alphas_[1, -1] == pytest.approx(1e-3 * cv.alphas_[1, 0])
     grid = [
         {"penalty": ["mean"], "mix": [0.0, 0.9], "alpha": cv.alphas_[0]},
         {"penalty": ["l21"], "alpha": cv.alphas_[1]},

@@ -321,7 +321,10 @@ class _CVMixin:
         """
         entries = self._penalty_list()
         if self.penalty_grid is not None and len(entries) > 1:
-            raise ValueError("penalty_grid applies to one penalty; got a list of penalties.")
+            raise ValueError(
+                f"penalty_grid applies to one penalty; got penalty={self.penalty!r} "
+                f"(None searches {DEFAULT_PENALTIES}): name the penalty whose parameters it searches."
+            )
         base = self._base_estimator()
         loss = base._loss()
         if self.penalty is None:
@@ -401,25 +404,15 @@ class _CVMixin:
         folds = _folds(self.cv, X, y, tasks, groups, classifier=is_classifier(self))
         scoring = self._default_scoring if self.scoring is None else self.scoring
         scorer = check_scoring(base, scoring)
+        n_folds = len(folds)
         fold_scores = Parallel(n_jobs=self.n_jobs)(
             delayed(_fold_scores)(
-                base,
-                X,
-                y,
-                tasks,
-                sample_weight,
-                train,
-                test,
-                entry.settings,
-                alphas,
-                entry.mixes,
-                scorer,
-                (k, len(folds)),
+                base, X, y, tasks, sample_weight, train, test, entry.settings, grid, entry.mixes, scorer, (k, n_folds)
             )
             for k, (train, test) in enumerate(folds, start=1)
-            for entry, alphas in zip(searched, grids, strict=True)
+            for entry, grid in zip(searched, grids, strict=True)
         )
-        scores = _grid_scores(fold_scores, searched, len(folds))
+        scores = _grid_scores(fold_scores, searched, n_folds)
         best_candidate, best_mix, best_alpha = chosen_point(scores, self.selection)
         self._store_choice(searched, grids, scores, (best_candidate, best_mix, best_alpha))
         if self.verbose:
@@ -653,10 +646,10 @@ def _cv_constraints(base_class):
     standard error rule, ``selection="one_se"``) and refits on all the data.
     With no parameters it searches ``"mean"`` from independent (mix = 0) to
     pooled (mix = 1) tasks and ``"l21"``, so that the independent and the
-    pooled ridge models are points of its grid.  With ``penalty="mean"`` or ``"ridge"`` every fit is exact: the per-task
-    eigendecompositions of a fold's training rows depend on neither α nor
-    mix, so they are computed once per fold and each (mix, α) costs one
-    p × p solve (the refit is the estimator's own fit, certified).  Other
+    pooled ridge models are points of its grid.  With ``penalty="mean"`` or
+    ``"ridge"`` every fit is exact: the per-task eigendecompositions of a
+    fold's training rows depend on neither α nor mix, so they are computed
+    once per fold and each (mix, α) costs one p × p solve (the refit is the estimator's own fit, certified).  Other
     penalties follow a warm-started path.
 {tasks}
     Parameters

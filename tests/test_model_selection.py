@@ -7,7 +7,7 @@ from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedK
 
 from mtlearn import MultiTaskClassifier, MultiTaskClassifierCV, MultiTaskRegressor, MultiTaskRegressorCV
 from mtlearn.datasets import make_multitask_classification, make_multitask_regression
-from mtlearn.model_selection import alpha_max, multitask_path
+from mtlearn.model_selection import DEFAULT_MIXES, DEFAULT_PENALTIES, alpha_max, multitask_path
 from mtlearn.penalties import PENALTIES, ClusterPenalty, GraphPenalty
 
 
@@ -97,7 +97,7 @@ def test_cv_with_tasks_equals_task_column(data):
     assert by_column.alpha_ == by_labels.alpha_
     np.testing.assert_allclose(by_column.scores_, by_labels.scores_, rtol=1e-12)
     np.testing.assert_allclose(by_column.coef_, by_labels.coef_)
-    assert by_labels.scores_.shape == (2, 7, 5, 3)  # (penalty, mix, alpha, fold)
+    assert by_labels.scores_.shape == (len(DEFAULT_PENALTIES), len(DEFAULT_MIXES), 5, 3)  # penalty, mix, alpha, fold
 
 
 def test_cv_group_folds_and_parallel(data):
@@ -106,7 +106,7 @@ def test_cv_group_folds_and_parallel(data):
     with parallel_config(backend="threading"):
         model = MultiTaskRegressorCV(alphas=[1.0, 0.1], cv=GroupKFold(3), n_jobs=2)
         model.fit(X, y, tasks=tasks, groups=groups)
-    assert model.scores_.shape == (2, 7, 2, 3)  # (penalty, mix, alpha, fold)
+    assert model.scores_.shape == (len(DEFAULT_PENALTIES), len(DEFAULT_MIXES), 2, 3)  # penalty, mix, alpha, fold
     assert model.alpha_ in (1.0, 0.1)
     # Whole tasks held out: their rows are predicted by the shared model.
     held_out = MultiTaskRegressorCV(alphas=[1.0, 0.1], cv=GroupKFold(2), handle_unknown="shared")

@@ -55,8 +55,8 @@ LOGISTIC_CS = np.logspace(-3, 3, 13)
 def _joint_grid(quick):
     """The candidates of the joint models: α (a count: a default grid) and mix."""
     if quick:
-        return dict(alphas=8, mixes=[0.0, 0.9, 0.99, 1.0], cv=3)
-    return dict(alphas=20, mixes=[0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 1.0], cv=5)
+        return dict(penalty="mean", alphas=8, mixes=[0.0, 0.9, 0.99, 1.0], cv=3)
+    return dict(penalty="mean", alphas=20, mixes=[0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 1.0], cv=5)
 
 
 def _stacked(X, Y):

@@ -20,26 +20,45 @@ from __future__ import annotations
 import functools
 import numbers
 import time
+import warnings
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, StratifiedKFold, check_cv
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
 
-from ._base import FittedPath
+from ._base import COMMON_PARAMETER_CONSTRAINTS, FittedPath
 from ._dtypes import as_model_dtype, model_dtype
+from ._grid_search import (
+    DEFAULT_MIXES,
+    DEFAULT_PENALTIES,
+    GridEdgeWarning,
+    SearchedPenalty,
+    chosen_point,
+    default_eps,
+    grid_edges,
+    has_solver,
+)
 from ._labels import checked_class_labels
 from ._tasks import check_rows_for_folds, check_sample_weight, encode_tasks, split_task_column
 from ._typing import ArrayLike, MatrixLike, Self
 from .estimators import _TASK_INPUT_DOC, MultiTaskClassifier, MultiTaskRegressor
 from .losses import SquaredLoss
-from .penalties import MIXED_PENALTIES, make_penalty, takes_mix
+from .penalties import make_penalty, takes_mix
 from .solvers import CompositeProblem, zero_coef_gradient
 
-__all__ = ["MultiTaskClassifierCV", "MultiTaskRegressorCV", "alpha_max", "multitask_path"]
+__all__ = [
+    "DEFAULT_MIXES",
+    "DEFAULT_PENALTIES",
+    "GridEdgeWarning",
+    "MultiTaskClassifierCV",
+    "MultiTaskRegressorCV",
+    "alpha_max",
+    "multitask_path",
+]
 
 
 # ----------------------------------------------------------------- alpha_max
@@ -134,7 +153,7 @@ def multitask_path(estimator, X, y, tasks=None, sample_weight=None, *, alphas=No
         The grid (used in decreasing order).  By default a geometric grid of
         ``n_alphas`` values from the top α down to ``eps`` times it, where the
         top α is :func:`alpha_max` for penalties with a dual norm, and
-        otherwise (quadratic penalties, ``"cluster"``, ``"relationship"``: no finite α gives
+        otherwise (quadratic penalties, ``"cluster"``: no finite α gives
         W = 0) the largest eigenvalue of the entry-weighted Gram matrix of the
         data — the scale at which α Ω starts to dominate the data term.
     n_alphas : int, default=100
@@ -227,33 +246,45 @@ def _fold_scores(base, X, y, tasks, sample_weight, train, test, penalties, alpha
 
 _CV_CONSTRAINTS = {
     "alphas": [Interval(numbers.Integral, 1, None, closed="left"), "array-like"],
-    "eps": [Interval(numbers.Real, 0, 1, closed="right")],
+    "eps": [None, Interval(numbers.Real, 0, 1, closed="right")],
     "mixes": [None, "array-like"],
     "penalty_grid": [None, dict],
     "cv": ["cv_object"],
     "scoring": [None, str, callable],
+    "selection": [StrOptions({"best", "one_se"})],
     "n_jobs": [None, numbers.Integral],
 }
 
 
 class _CVMixin:
-    """Cross-validation over the (mix, α) grid, then a refit on all the data."""
+    """Cross-validation over the (penalty, mix, α) grid, then a refit on all the data."""
 
     _base_class = None
     _default_scoring = None
 
     def _validate_params(self):
-        """scikit-learn's parameter validation, then the checks of the estimator fitted along the paths."""
+        """scikit-learn's parameter validation, then the checks of the estimators fitted along the paths."""
         BaseEstimator._validate_params(self)
-        base = self._base_estimator()
-        base._loss()
-        base._penalty()
+        self._searched_penalties()
 
     def _base_estimator(self):
-        """The estimator fitted along the paths: this one's parameters, on features already split from the tasks."""
+        """The estimator fitted along the paths: this one's parameters, on features already split from the tasks.
+
+        Its penalty is the first one searched.
+        """
         own = set(_CV_CONSTRAINTS)
         params = {name: value for name, value in self.get_params(deep=False).items() if name not in own}
-        return self._base_class(**{**params, "task_column": None})
+        return self._base_class(**{**params, "task_column": None, "penalty": self._penalty_list()[0]})
+
+    def _penalty_list(self):
+        """The entries of ``penalty`` as a list (:data:`DEFAULT_PENALTIES` for None)."""
+        if self.penalty is None:
+            return list(DEFAULT_PENALTIES)
+        if isinstance(self.penalty, (list, tuple)):
+            if len(self.penalty) == 0:
+                raise ValueError("penalty is an empty list: name at least one penalty.")
+            return list(self.penalty)
+        return [self.penalty]
 
     def _validated_input(self, base, X, y, tasks, sample_weight):
         """X, y, task labels and sample weights checked as ``base.fit`` checks them, in row order.
@@ -273,21 +304,47 @@ class _CVMixin:
         return X, y, tasks, sample_weight, problems
 
     def _mix_grid(self):
+        """The mix values searched for a penalty that takes a mix (:data:`DEFAULT_MIXES` for None)."""
         if self.mixes is None:
-            return np.array([self._base_class().mix])
+            return np.array(DEFAULT_MIXES)
         mixes = np.asarray(self.mixes, dtype=np.float64).ravel()
-        if not takes_mix(self.penalty):
-            allowed = " or ".join(f"penalty={name!r}" for name in MIXED_PENALTIES)
-            raise ValueError(f"mixes applies to {allowed} only, got penalty={self.penalty!r}.")
         if mixes.size == 0 or not np.all((mixes >= 0) & (mixes <= 1)):
             raise ValueError("mixes must be a non-empty array of numbers in [0, 1].")
         return mixes
 
-    def _penalty_candidates(self):
-        """The penalties searched: the penalty with each combination of ``penalty_grid``, or itself."""
-        penalty = self._base_estimator()._penalty()
+    def _searched_penalties(self):
+        """The :class:`~mtlearn._grid_search.SearchedPenalty` of every entry of ``penalty``, validated.
+
+        With ``penalty=None`` the entries are those of :data:`DEFAULT_PENALTIES`
+        that a solver takes with the loss (the hinge loss: the quadratic ones).
+        """
+        entries = self._penalty_list()
+        if self.penalty_grid is not None and len(entries) > 1:
+            raise ValueError(
+                f"penalty_grid applies to one penalty; got penalty={self.penalty!r} "
+                f"(None searches {DEFAULT_PENALTIES}): name the penalty whose parameters it searches."
+            )
+        base = self._base_estimator()
+        loss = base._loss()
+        if self.penalty is None:
+            entries = [name for name in entries if has_solver(loss, make_penalty(name, mix=base.mix))]
+        mix_grid = self._mix_grid()
+        if self.mixes is not None and not any(takes_mix(entry) for entry in entries):
+            raise ValueError(
+                f"mixes applies to penalties that take a mix (such as 'mean'), got penalty={self.penalty!r}."
+            )
+        searched = []
+        for entry in entries:
+            penalty = clone(base).set_params(penalty=entry)._penalty()
+            mixing = takes_mix(entry)
+            mixes = mix_grid if mixing else np.array([base.mix])
+            searched.append(SearchedPenalty(self._penalty_candidates(entry, penalty), mixes, mixing))
+        return searched
+
+    def _penalty_candidates(self, entry, penalty):
+        """The settings searched for one entry: the penalty with each combination of ``penalty_grid``, or itself."""
         if self.penalty_grid is None:
-            return [self.penalty]
+            return [entry]
         unknown = sorted(set(self.penalty_grid) - set(penalty.get_params()))
         if unknown:
             raise ValueError(
@@ -301,6 +358,14 @@ class _CVMixin:
             make_penalty(candidate, mix=None)  # validates each candidate's parameters
         return candidates
 
+    def _alpha_grid(self, base, entry, problems):
+        """The α grid of one searched penalty (decreasing): ``alphas`` as given, or its own default grid."""
+        if not isinstance(self.alphas, numbers.Integral):
+            return _checked_alphas(self.alphas)
+        estimator = clone(base).set_params(penalty=entry.settings[0])
+        eps = default_eps(entry) if self.eps is None else self.eps
+        return _default_alpha_grid(estimator, problems, self.alphas, eps)
+
     def fit(
         self,
         X: MatrixLike,
@@ -309,7 +374,7 @@ class _CVMixin:
         sample_weight: ArrayLike | None = None,
         groups: ArrayLike | None = None,
     ) -> Self:
-        """Choose α (and mix, and the penalty's parameters) by cross-validation, then refit on all the data.
+        """Choose the penalty, α and mix (and the penalty's parameters) by cross-validation, then refit on all the data.
 
         Parameters
         ----------
@@ -332,41 +397,31 @@ class _CVMixin:
         self._validate_params()
         dtype = model_dtype(X, self.task_column)
         base = self._base_estimator()
-        mixes = self._mix_grid()
-        penalties = self._penalty_candidates()
+        searched = self._searched_penalties()
         X, y, tasks, sample_weight, problems = self._validated_input(base, X, y, tasks, sample_weight)
-        if isinstance(self.alphas, numbers.Integral):
-            alphas = _default_alpha_grid(base, problems, self.alphas, self.eps)
-        else:
-            alphas = _checked_alphas(self.alphas)
+        grids = [self._alpha_grid(base, entry, problems) for entry in searched]
         folds = _folds(self.cv, X, y, tasks, groups, classifier=is_classifier(self))
         scoring = self._default_scoring if self.scoring is None else self.scoring
         scorer = check_scoring(base, scoring)
+        n_folds = len(folds)
         fold_scores = Parallel(n_jobs=self.n_jobs)(
             delayed(_fold_scores)(
-                base, X, y, tasks, sample_weight, train, test, penalties, alphas, mixes, scorer, (k, len(folds))
+                base, X, y, tasks, sample_weight, train, test, entry.settings, grid, entry.mixes, scorer, (k, n_folds)
             )
             for k, (train, test) in enumerate(folds, start=1)
+            for entry, grid in zip(searched, grids, strict=True)
         )
-        scores = np.stack(fold_scores, axis=-1)
-        mean_scores = scores.mean(axis=-1)
-        best_penalty, best_mix, best_alpha = np.unravel_index(np.argmax(mean_scores), mean_scores.shape)
-        self.alphas_ = alphas
-        self.alpha_ = float(alphas[best_alpha])
+        scores = _grid_scores(fold_scores, searched, n_folds)
+        best_candidate, best_mix, best_alpha = chosen_point(scores, self.selection)
+        self._store_choice(searched, grids, scores, (best_candidate, best_mix, best_alpha))
         if self.verbose:
             print(
-                f"[cv] {len(folds)} folds done: best alpha {self.alpha_:.4g}, mix {mixes[best_mix]:g}, "
-                f"penalty {penalties[best_penalty]!r}, mean test score "
-                f"{mean_scores[best_penalty, best_mix, best_alpha]:.6g}; refitting on all data"
+                f"[cv] {len(folds)} folds done: {self.selection} alpha {self.alpha_:.4g}, mix {self.mix_}, "
+                f"penalty {self.penalty_!r}, mean test score "
+                f"{np.mean(scores[best_candidate, best_mix, best_alpha]):.6g}; refitting on all data"
             )
-        mix = float(mixes[best_mix])
-        if takes_mix(self.penalty):
-            self.mix_ = mix
-        if self.penalty_grid is not None:
-            self.penalty_ = penalties[best_penalty]
-        scores = scores if self.penalty_grid is not None else scores[0]
-        self.scores_ = scores if self.mixes is not None else scores[..., 0, :, :]
-        refit = clone(base).set_params(alpha=self.alpha_, mix=mix, penalty=penalties[best_penalty])
+        mix = base.mix if self.mix_ is None else self.mix_
+        refit = clone(base).set_params(alpha=self.alpha_, mix=mix, penalty=self.penalty_)
         refit.fit(X, y, tasks=tasks, sample_weight=sample_weight)
         # The refit saw the features without the task column: n_features_in_ and
         # feature_names_in_ stay those recorded from the X given to this fit.
@@ -376,6 +431,63 @@ class _CVMixin:
                 setattr(self, name, value)
         self.coef_, self.intercept_ = as_model_dtype(dtype, self.coef_, self.intercept_)
         return self
+
+    def _store_choice(self, searched, grids, scores, index):
+        """Record the chosen point, the grids and scores, and warn when α or mix is an end of its grid."""
+        candidate, mix_index, alpha_index = index
+        entry_index, setting = _candidate_at(searched, candidate)
+        entry, alphas = searched[entry_index], grids[entry_index]
+        self.penalty_ = setting
+        self.alpha_ = float(alphas[alpha_index])
+        self.mix_ = float(entry.mixes[mix_index]) if entry.takes_mix else None
+        several = self.penalty is None or isinstance(self.penalty, (list, tuple))
+        self.alphas_ = np.stack(grids) if several else alphas
+        if not several:
+            scores = scores if self.penalty_grid is not None else scores[0]
+            scores = scores if entry.takes_mix else scores[..., 0, :, :]
+        self.scores_ = scores
+        self.on_grid_edge_ = grid_edges(alphas, self.alpha_, entry.mixes if entry.takes_mix else None, self.mix_)
+        for name, edge in self.on_grid_edge_.items():
+            if edge is not None:
+                value = getattr(self, f"{name}_")
+                end = "largest" if edge == "upper" else "smallest"
+                warnings.warn(
+                    f"{type(self).__name__} chose {name}={value:.4g}, the {end} value of its grid for "
+                    f"penalty {setting!r}: the best {name} may lie beyond it. Widen the grid "
+                    f"({'alphas=..., eps=...' if name == 'alpha' else 'mixes=...'}).",
+                    GridEdgeWarning,
+                    stacklevel=3,
+                )
+
+
+def _grid_scores(fold_scores, searched, n_folds):
+    """The fold scores of every searched penalty in one array (n_candidates, n_mixes, n_alphas, n_folds).
+
+    ``fold_scores`` holds the output of :func:`_fold_scores` fold by fold,
+    each fold searched penalty by penalty.  A penalty that takes no mix has
+    one score per α, the same at every mix (its model does not depend on
+    mix).
+    """
+    n_candidates = sum(len(entry.settings) for entry in searched)
+    n_mixes = max(len(entry.mixes) for entry in searched)
+    scores = np.empty((n_candidates, n_mixes, fold_scores[0].shape[-1], n_folds))
+    blocks = iter(fold_scores)
+    for fold in range(n_folds):
+        start = 0
+        for _ in searched:
+            block = next(blocks)
+            scores[start : start + block.shape[0], :, :, fold] = block
+            start += block.shape[0]
+    return scores
+
+
+def _candidate_at(searched, candidate):
+    """(index of the searched penalty, setting) of a candidate index of the score array."""
+    for entry_index, entry in enumerate(searched):
+        if candidate < len(entry.settings):
+            return entry_index, entry.settings[candidate]
+        candidate -= len(entry.settings)
+    raise IndexError(candidate)
 
 
 def _folds(cv, X, y, tasks, groups, *, classifier):
@@ -412,23 +524,30 @@ def _folds(cv, X, y, tasks, groups, *, classifier):
 
 
 _CV_PARAMETERS_DOC = """
-    alphas : int or array-like, default=100
+    alphas : int or array-like, default=30
         The grid of α: an int gives that many values on a geometric grid from
-        the top α down to ``eps`` times it (see :func:`multitask_path`:
-        :func:`alpha_max` for penalties with a dual norm, a data scale for
-        the others); an array is used as it is (in decreasing order).
-    eps : float in (0, 1], default=1e-3
-        Ratio of the smallest to the largest α of the default grid.
+        the top α down to ``eps`` times it, for each penalty searched (see
+        :func:`multitask_path`: :func:`alpha_max` for penalties with a dual
+        norm, a data scale for the others); an array is used as it is (in
+        decreasing order) for every penalty.
+    eps : float in (0, 1] or None, default=None
+        Ratio of the smallest to the largest α of the default grid.  None:
+        1e-3 (as ``LassoCV``), and 1e-6 for a penalty searched over
+        ``mixes``, whose task deviations cost α/(1 − mix): its best α moves
+        down as mix nears 1.
     mixes : array-like of floats in [0, 1] or None, default=None
-        For ``penalty="mean"`` or ``"relationship"``: the grid of ``mix``
-        values searched with α.
-        None: only mix = 0.5.
+        The grid of ``mix`` values searched with α for each penalty given by
+        a name that takes a mix (``"mean"``).  None:
+        :data:`~mtlearn.model_selection.DEFAULT_MIXES` = (0, 0.5, 0.9, 0.99,
+        0.999, 0.9999, 1): from independent tasks (0) to one pooled model
+        (1), the deviations from the shared model costing ``1/(1 − mix)``.
     penalty_grid : dict or None, default=None
         The penalty's own parameters searched with α, as lists of values by
         name (every combination, as ``ParameterGrid``): e.g.
         ``{"l1_ratio": [0.1, 0.3]}`` for ``"dirty"``, ``{"n_clusters": [2, 3]}``
         for ``"cluster"``, ``{"ridge": [...], "l1": [...]}`` for a
         :class:`~mtlearn.GraphPenalty`.  Each candidate has its own paths.
+        Only with a single ``penalty``.
     cv : int, cross-validation generator or iterable, default=None
         None or an int: that many folds (5 for None) stratified by task (and
         by class for classifiers), so that every task is in every training
@@ -437,9 +556,26 @@ _CV_PARAMETERS_DOC = """
         Tasks absent from a training fold need ``handle_unknown="shared"``.
     scoring : str, callable or None, default=None
         Test score to maximise, computed with each test row's task.
+    selection : {"best", "one_se"}, default="best"
+        How the grid point is chosen from the mean test scores over the
+        splits.  ``"best"``: the highest.  ``"one_se"`` (the "one standard
+        error" rule, glmnet's ``lambda.1se``): for the penalty and mix of
+        the best point, the largest α whose mean score is at least the best
+        mean minus its standard error ``sd / √n_splits`` (sample standard
+        deviation of the best point's split scores) — the most regularised
+        model that cross-validation cannot tell apart from the best.
     n_jobs : int or None, default=None
-        Number of folds computed in parallel (joblib).
-{loss}    penalty, fit_intercept, task_column, task_weights, handle_unknown, tol, max_iter, verbose
+        Number of (fold, penalty) paths computed in parallel (joblib).
+{loss}    penalty : str, penalty object, list of them or None, default=None
+        The penalty, or the penalties searched (each with its own α grid,
+        and with ``mixes`` when it takes a mix); ``penalty_`` is the winner.
+        None: :data:`~mtlearn.model_selection.DEFAULT_PENALTIES`,
+        ``("mean", "l21")`` — ``"mean"`` over the mix grid, whose ends are
+        independent per-task models (mix = 0) and one pooled model
+        (mix = 1), and ``"l21"`` (shared feature selection) — keeping those
+        a solver takes with the loss (for ``loss="hinge"``: ``"mean"``).
+        The user guide page "Model selection" gives the cost of this grid.
+    fit_intercept, task_column, task_weights, handle_unknown, tol, max_iter, verbose
         As in the underlying estimator (``alpha`` and ``mix`` are chosen;
         every path is warm-started, or solved exactly from one
         eigendecomposition per task and fold for the squared loss with
@@ -448,17 +584,28 @@ _CV_PARAMETERS_DOC = """
 
 _CV_ATTRIBUTES_DOC = """
     alpha_ : float
-        The α with the best mean test score over the folds.
-    mix_ : float
-        The chosen mix (``penalty="mean"`` or ``"relationship"`` only).
-    penalty_ : penalty object
-        The chosen candidate (when ``penalty_grid`` is given).
-    alphas_ : ndarray of shape (n_alphas,)
-        The grid of α, decreasing.
-    scores_ : ndarray of shape ([n_candidates,] [n_mixes,] n_alphas, n_folds)
-        Test score of every fold along the grid (higher is better); the
-        candidate axis is there when ``penalty_grid`` is given, the mix axis
-        when ``mixes`` is.
+        The chosen α (by ``selection``).
+    mix_ : float or None
+        The chosen mix (None when the chosen penalty takes no mix).
+    penalty_ : str or penalty object
+        The chosen penalty: an entry of ``penalty``, or the chosen candidate
+        of ``penalty_grid``.
+    alphas_ : ndarray of shape (n_alphas,) or (n_penalties, n_alphas)
+        The grid of α, decreasing; one row per penalty searched when
+        ``penalty`` is a list or None.
+    scores_ : ndarray of shape ([n_candidates,] [n_mixes,] n_alphas, n_splits)
+        Test score of every split along the grid (higher is better).  With
+        a single ``penalty``, the candidate axis is there when
+        ``penalty_grid`` is given and the mix axis when the penalty takes a
+        mix.  When ``penalty`` is a list or None both axes are there (the
+        candidates in the order of ``penalty``); a penalty that takes no mix
+        has the same scores at every mix (its model does not depend on it).
+    on_grid_edge_ : dict
+        ``{"alpha": edge, "mix": edge}``, each "upper" or "lower" when the
+        chosen value is the largest or smallest of its grid (of at least two
+        values), else None; a :class:`~mtlearn.model_selection.GridEdgeWarning`
+        is raised for each edge.  ``mix`` = 0 and 1 (independent and pooled
+        tasks) end the range of mix and are never an edge.
     coef_, intercept_, tasks_, shared_coef_, shared_intercept_, n_iter_, certificate_, objective_, penalty_info_
         Those of the estimator refitted on all the data with ``alpha_`` (and ``mix_``).
 """
@@ -478,14 +625,15 @@ def _cv_doc(template, loss):
 
 def _cv_constraints(base_class):
     shared = {k: v for k, v in base_class._parameter_constraints.items() if k not in ("alpha", "mix", "warm_start")}
-    return {**shared, **_CV_CONSTRAINTS}
+    penalty = [None, list, tuple, *COMMON_PARAMETER_CONSTRAINTS["penalty"]]
+    return {**shared, "penalty": penalty, **_CV_CONSTRAINTS}
 
 
 @_cv_doc(
-    r"""Multi-task regression with α (and mix) chosen by cross-validation, as ``LassoCV``.
+    r"""Multi-task regression with the penalty, α and mix chosen by cross-validation, as ``LassoCV``.
 
-    For each fold and each mix it follows a path over the decreasing α grid
-    of :class:`~mtlearn.MultiTaskRegressor`'s objective
+    For each fold, each penalty searched and each mix it follows a path over
+    the decreasing α grid of :class:`~mtlearn.MultiTaskRegressor`'s objective
 
     .. math::
 
@@ -493,11 +641,14 @@ def _cv_constraints(base_class):
         + \alpha \, \Omega(W),
 
     scores each fit on the fold's test rows (default: mean squared error),
-    picks the (mix, α) with the best mean score and refits on all the data.
-    With ``penalty="mean"`` or ``"ridge"`` every fit is exact: the per-task
-    eigendecompositions of a fold's training rows depend on neither α nor
-    mix, so they are computed once per fold and each (mix, α) costs one
-    p × p solve (the refit is the estimator's own fit, certified).  Other
+    picks the (penalty, mix, α) with the best mean score (or by the one
+    standard error rule, ``selection="one_se"``) and refits on all the data.
+    With no parameters it searches ``"mean"`` from independent (mix = 0) to
+    pooled (mix = 1) tasks and ``"l21"``, so that the independent and the
+    pooled ridge models are points of its grid.  With ``penalty="mean"`` or
+    ``"ridge"`` every fit is exact: the per-task eigendecompositions of a
+    fold's training rows depend on neither α nor mix, so they are computed
+    once per fold and each (mix, α) costs one p × p solve (the refit is the estimator's own fit, certified).  Other
     penalties follow a warm-started path.
 {tasks}
     Parameters
@@ -513,9 +664,9 @@ def _cv_constraints(base_class):
     >>> from mtlearn.datasets import make_multitask_regression
     >>> from mtlearn.model_selection import MultiTaskRegressorCV
     >>> X, y, tasks, _ = make_multitask_regression(n_tasks=3, n_samples=30, n_features=5, random_state=0)
-    >>> model = MultiTaskRegressorCV(alphas=[1.0, 0.1, 0.01], cv=3).fit(X, y, tasks=tasks)
-    >>> model.scores_.shape
-    (3, 3)
+    >>> model = MultiTaskRegressorCV(penalty="mean", mixes=[0.0, 1.0], alphas=[1.0, 0.1, 0.01], cv=3)
+    >>> model.fit(X, y, tasks=tasks).scores_.shape  # (mix, alpha, fold)
+    (2, 3, 3)
     """,
     loss=(
         '    loss : {"squared_error", "huber"} or Loss, default="squared_error"\n        The loss ℓ.\n'
@@ -531,16 +682,17 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
     def __init__(
         self,
         *,
-        alphas=100,
-        eps=1e-3,
+        alphas=30,
+        eps=None,
         mixes=None,
         penalty_grid=None,
         cv=None,
         scoring=None,
+        selection="best",
         n_jobs=None,
         loss="squared_error",
         epsilon=1.35,
-        penalty="mean",
+        penalty=None,
         fit_intercept=True,
         task_column=None,
         task_weights=None,
@@ -555,6 +707,7 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
         self.penalty_grid = penalty_grid
         self.cv = cv
         self.scoring = scoring
+        self.selection = selection
         self.n_jobs = n_jobs
         self.loss = loss
         self.epsilon = epsilon
@@ -584,18 +737,24 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
 
 
 @_cv_doc(
-    r"""Multi-task classification with α (and mix) chosen by cross-validation, as ``LogisticRegressionCV``.
+    r"""Multi-task classification with the penalty, α and mix chosen by cross-validation, as ``LogisticRegressionCV``.
 
-    For each fold and each mix it follows a warm-started path over the
-    decreasing α grid of :class:`~mtlearn.MultiTaskClassifier`'s objective
+    For each fold, each penalty searched and each mix it follows a
+    warm-started path over the decreasing α grid of
+    :class:`~mtlearn.MultiTaskClassifier`'s objective
 
     .. math::
 
         \sum_t \rho_t \frac{1}{n_t} \sum_{i \in t} s_i \, \ell(y_i, x_i^\top w_t + b_t)
         + \alpha \, \Omega(W),
 
-    scores each fit on the fold's test rows (default: accuracy), picks the
-    (mix, α) with the best mean score and refits on all the data.
+    scores each fit on the fold's test rows (default: the log-loss for the
+    logistic loss, the balanced accuracy for the hinge losses: accuracy would
+    choose the intercept-only model on rare positives), picks the
+    (penalty, mix, α) with the best mean score (or by the one standard error
+    rule, ``selection="one_se"``) and refits on all the data.  With no
+    parameters it searches ``"mean"`` from independent (mix = 0) to pooled
+    (mix = 1) tasks and ``"l21"``.
 {tasks}
     Parameters
     ----------
@@ -614,7 +773,8 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
     >>> from mtlearn.datasets import make_multitask_classification
     >>> from mtlearn.model_selection import MultiTaskClassifierCV
     >>> X, y, tasks, _ = make_multitask_classification(n_tasks=3, n_samples=40, n_features=4, random_state=0)
-    >>> model = MultiTaskClassifierCV(alphas=[0.1, 0.01], mixes=[0.5, 0.9], cv=3).fit(X, y, tasks=tasks)
+    >>> model = MultiTaskClassifierCV(penalty="mean", alphas=[0.1, 0.01], mixes=[0.5, 0.9], cv=3)
+    >>> model = model.fit(X, y, tasks=tasks)
     >>> model.scores_.shape
     (2, 2, 3)
     >>> model.mix_ in (0.5, 0.9)
@@ -625,20 +785,30 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
 class MultiTaskClassifierCV(_CVMixin, MultiTaskClassifier):
     _parameter_constraints = _cv_constraints(MultiTaskClassifier)
     _base_class = MultiTaskClassifier
-    _default_scoring = None
+
+    @property
+    def _default_scoring(self):
+        """The test score with ``scoring=None``: the log-loss for the logistic loss, else the balanced accuracy.
+
+        Both score the intercept-only (null) model below any model with skill
+        on rare positives, where accuracy prefers it (benchmarks/RESULTS.md,
+        "Default grids of the CV estimators").
+        """
+        return "neg_log_loss" if self._base_estimator()._has_probabilities() else "balanced_accuracy"
 
     def __init__(
         self,
         *,
-        alphas=100,
-        eps=1e-3,
+        alphas=30,
+        eps=None,
         mixes=None,
         penalty_grid=None,
         cv=None,
         scoring=None,
+        selection="best",
         n_jobs=None,
         loss="logistic",
-        penalty="mean",
+        penalty=None,
         fit_intercept=True,
         task_column=None,
         task_weights=None,
@@ -654,6 +824,7 @@ class MultiTaskClassifierCV(_CVMixin, MultiTaskClassifier):
         self.penalty_grid = penalty_grid
         self.cv = cv
         self.scoring = scoring
+        self.selection = selection
         self.n_jobs = n_jobs
         self.loss = loss
         self.penalty = penalty

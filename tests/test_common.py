@@ -43,9 +43,10 @@ DEFAULT_ESTIMATORS = [
     SharedRepresentationRegressor(),
 ]
 
-# A 3-value α grid and 2 folds keep the checks fast (each CV fit is 2 paths of 3 fits and a
-# refit); eps=0.1 keeps the smallest α of the grid from slowing the iterative logistic fits.
-SMALL_GRID = {"alphas": 3, "eps": 0.1, "cv": 2}
+# A 3-value α grid, two mixes (independent and pooled) and 2 folds keep the checks of the default
+# penalty list fast (each CV fit is 2 folds × 3 paths — two mixes of "mean", one "l21" — of 3 fits
+# and a refit); eps=0.1 keeps the smallest α of the grid from slowing the iterative logistic fits.
+SMALL_GRID = {"alphas": 3, "eps": 0.1, "cv": 2, "mixes": [0.0, 1.0]}
 CV_ESTIMATORS = [MultiTaskRegressorCV(**SMALL_GRID), MultiTaskClassifierCV(**SMALL_GRID)]
 
 TIGHT_HINGE_ESTIMATORS = [

@@ -7,7 +7,7 @@ from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedK
 
 from mtlearn import MultiTaskClassifier, MultiTaskClassifierCV, MultiTaskRegressor, MultiTaskRegressorCV
 from mtlearn.datasets import make_multitask_classification, make_multitask_regression
-from mtlearn.model_selection import alpha_max, multitask_path
+from mtlearn.model_selection import DEFAULT_MIXES, DEFAULT_PENALTIES, alpha_max, multitask_path
 from mtlearn.penalties import PENALTIES, ClusterPenalty, GraphPenalty
 
 
@@ -71,7 +71,7 @@ def test_cv_matches_grid_search(data):
     alphas = np.geomspace(1.0, 1e-3, 8)
     mixes = [0.2, 0.6, 0.9]
     folds = KFold(4, shuffle=True, random_state=0)
-    cv = MultiTaskRegressorCV(alphas=alphas, mixes=mixes, cv=folds, task_column=-1).fit(Xc, y)
+    cv = MultiTaskRegressorCV(penalty="mean", alphas=alphas, mixes=mixes, cv=folds, task_column=-1).fit(Xc, y)
     search = GridSearchCV(
         MultiTaskRegressor(task_column=-1),
         {"alpha": alphas, "mix": mixes},
@@ -93,10 +93,11 @@ def test_cv_with_tasks_equals_task_column(data):
     folds = KFold(3, shuffle=True, random_state=1)
     by_column = MultiTaskRegressorCV(alphas=5, cv=folds, task_column=0).fit(np.column_stack([tasks, X]), y)
     by_labels = MultiTaskRegressorCV(alphas=5, cv=folds).fit(X, y, tasks=tasks)
+    assert by_column.penalty_ == by_labels.penalty_ and by_column.mix_ == by_labels.mix_
     assert by_column.alpha_ == by_labels.alpha_
     np.testing.assert_allclose(by_column.scores_, by_labels.scores_, rtol=1e-12)
     np.testing.assert_allclose(by_column.coef_, by_labels.coef_)
-    assert by_labels.scores_.shape == (5, 3)
+    assert by_labels.scores_.shape == (len(DEFAULT_PENALTIES), len(DEFAULT_MIXES), 5, 3)  # penalty, mix, alpha, fold
 
 
 def test_cv_group_folds_and_parallel(data):
@@ -105,7 +106,7 @@ def test_cv_group_folds_and_parallel(data):
     with parallel_config(backend="threading"):
         model = MultiTaskRegressorCV(alphas=[1.0, 0.1], cv=GroupKFold(3), n_jobs=2)
         model.fit(X, y, tasks=tasks, groups=groups)
-    assert model.scores_.shape == (2, 3)
+    assert model.scores_.shape == (len(DEFAULT_PENALTIES), len(DEFAULT_MIXES), 2, 3)  # penalty, mix, alpha, fold
     assert model.alpha_ in (1.0, 0.1)
     # Whole tasks held out: their rows are predicted by the shared model.
     held_out = MultiTaskRegressorCV(alphas=[1.0, 0.1], cv=GroupKFold(2), handle_unknown="shared")
@@ -117,9 +118,13 @@ def test_classifier_cv(data):
     X, y, tasks = data
     labels = np.where(y > np.median(y), "high", "low")
     model = MultiTaskClassifierCV(
-        alphas=[1.0, 0.1, 0.01], cv=StratifiedKFold(3, shuffle=True, random_state=0), scoring="roc_auc"
+        penalty="mean",
+        mixes=[0.5],
+        alphas=[1.0, 0.1, 0.01],
+        cv=StratifiedKFold(3, shuffle=True, random_state=0),
+        scoring="roc_auc",
     ).fit(X, labels, tasks=tasks)
-    assert model.scores_.shape == (3, 3)
+    assert model.scores_.shape == (1, 3, 3)
     assert set(model.classes_) == {"high", "low"}
     assert model.predict_proba(X, tasks=tasks).shape == (len(y), 2)
     refit = MultiTaskClassifier(alpha=model.alpha_, mix=model.mix_).fit(X, labels, tasks=tasks)
@@ -128,7 +133,7 @@ def test_classifier_cv(data):
 
 def test_mixes_only_for_mean_penalty(data):
     X, y, tasks = data
-    with pytest.raises(ValueError, match="mixes applies to penalty='mean'"):
+    with pytest.raises(ValueError, match="mixes applies to penalties that take a mix.*penalty='ridge'"):
         MultiTaskRegressorCV(penalty="ridge", mixes=[0.1, 0.5]).fit(X, y, tasks=tasks)
     with pytest.raises(ValueError, match="alphas"):
         multitask_path(MultiTaskRegressor(), X, y, tasks=tasks, alphas=[1.0, -1.0])
@@ -157,13 +162,20 @@ WEIGHT_CASES = {
         MultiTaskRegressorCV,
         MultiTaskRegressor,
         lambda: make_multitask_regression(n_tasks=3, n_samples=12, n_features=4, noise=2.0, random_state=0)[:3],
-        {"alphas": np.geomspace(3.0, 1e-3, 8), "mixes": [0.3, 0.9]},
+        {"penalty": "mean", "alphas": np.geomspace(3.0, 1e-3, 8), "mixes": [0.3, 0.9]},
     ),
     "classifier": (
         MultiTaskClassifierCV,
         MultiTaskClassifier,
         lambda: make_multitask_classification(n_tasks=3, n_samples=16, n_features=4, flip_y=0.1, random_state=0)[:3],
-        {"alphas": np.geomspace(1.0, 1e-2, 5), "scoring": "neg_log_loss", "tol": 1e-8, "max_iter": 20000},
+        {
+            "penalty": "mean",
+            "mixes": [0.5],
+            "alphas": np.geomspace(1.0, 1e-2, 5),
+            "scoring": "neg_log_loss",
+            "tol": 1e-8,
+            "max_iter": 20000,
+        },
     ),
 }
 
@@ -276,7 +288,7 @@ def test_exact_fold_scores_on_a_shared_design(count_fits):
     Y = np.column_stack([y, 0.5 * y + X[:, 0], X @ np.arange(5.0)])  # three targets on the same rows
     alphas, mixes = [1.0, 0.1, 0.01], [0.0, 0.7]
     folds = list(KFold(4, shuffle=True, random_state=0).split(X))
-    cv = MultiTaskRegressorCV(alphas=alphas, mixes=mixes, cv=folds).fit(X, Y)
+    cv = MultiTaskRegressorCV(penalty="mean", alphas=alphas, mixes=mixes, cv=folds).fit(X, Y)
     assert count_fits == [MultiTaskRegressor]
     for k, (train, test) in enumerate(folds):
         for i, mix in enumerate(mixes):

@@ -114,7 +114,7 @@ def test_path_and_cv_report_progress(capsys):
     multitask_path(MultiTaskRegressor(verbose=1), X, y, tasks=tasks, alphas=[1.0, 0.1, 0.01])
     path_lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[path]")]
     assert [line.split()[2] for line in path_lines] == ["1/3", "2/3", "3/3"]
-    MultiTaskRegressorCV(alphas=[1.0, 0.1], cv=3, verbose=1).fit(X, y, tasks=tasks)
+    MultiTaskRegressorCV(penalty="mean", mixes=[0.5], alphas=[1.0, 0.1], cv=3, verbose=1).fit(X, y, tasks=tasks)
     cv_lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[cv]")]
     assert len(cv_lines) == 3 * 2 + 1
     assert "3 folds done" in cv_lines[-1]
@@ -130,7 +130,7 @@ def test_cv_lines_give_the_fold_and_the_time_into_it(capsys):
     from mtlearn.datasets import make_multitask_classification
 
     X, y, tasks, _ = make_multitask_classification(n_tasks=3, n_samples=30, n_features=4, random_state=0)
-    MultiTaskClassifierCV(alphas=[0.1, 0.01], cv=3, verbose=1).fit(X, y, tasks=tasks)
+    MultiTaskClassifierCV(penalty="mean", mixes=[0.5], alphas=[0.1, 0.01], cv=3, verbose=1).fit(X, y, tasks=tasks)
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[cv] fold")]
     rows = [CV_LINE.match(line) for line in lines]
     assert all(rows), lines

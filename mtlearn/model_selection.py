@@ -26,7 +26,7 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, StratifiedKFold, check_cv
-from sklearn.utils import _safe_indexing
+from sklearn.utils import _safe_indexing, indexable
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.metadata_routing import get_routing_for_object
 from sklearn.utils.validation import check_array
@@ -234,7 +234,7 @@ class _TestRowScorer:
 
     def __init__(self, cv_estimator, base, scoring, X, tasks):
         self.scorer = check_scoring(base, get_scorer(scoring))
-        self.X = X
+        self.X = indexable(X)[0]
         self.task_column = cv_estimator.task_column
         self.n_features_in_ = cv_estimator.n_features_in_
         self.feature_names_in_ = getattr(cv_estimator, "feature_names_in_", None)

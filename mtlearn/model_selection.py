@@ -508,7 +508,9 @@ _CV_PARAMETERS_DOC = """
         As in the underlying estimator (``alpha`` and ``mix`` are chosen;
         every path is warm-started, or solved exactly from one
         eigendecomposition per task and fold for the squared loss with
-        ``"mean"`` or ``"ridge"``).
+        ``"mean"`` or ``"ridge"``).  A known task graph is
+        ``penalty=GraphPenalty(adjacency=...)``: the name
+        ``"graph"`` alone is refused (it has no graph).
 """
 
 _CV_ATTRIBUTES_DOC = """

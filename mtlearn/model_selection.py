@@ -501,7 +501,16 @@ _CV_PARAMETERS_DOC = """
         splitter (``GroupKFold``, ...) gets ``groups`` from ``fit``.
         Tasks absent from a training fold need ``handle_unknown="shared"``.
     scoring : str, callable or None, default=None
-        Test score to maximise, computed with each test row's task.
+        Test score to maximise: a scikit-learn scorer name, a per-task name
+        of :data:`mtlearn.metrics.PER_TASK_SCORERS` (``"roc_auc_per_task"``:
+        the metric on each task's test rows, averaged over the tasks), or a
+        callable ``scorer(estimator, X, y)``.  It is called with a fitted
+        estimator of the underlying class, with this estimator's
+        ``task_column``, on the test rows of the X given to ``fit`` (task
+        column included).  With ``fit(tasks=...)``, a scorer that takes
+        ``tasks`` (the default, the per-task scorers, one requesting them by
+        metadata routing) gets the rows' ``tasks=``; any other gets the model
+        with the rows' tasks bound to its prediction methods.
     n_jobs : int or None, default=None
         Number of folds computed in parallel (joblib).
 {loss}    penalty, fit_intercept, task_column, task_weights, handle_unknown, tol, max_iter, verbose

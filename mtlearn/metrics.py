@@ -23,11 +23,13 @@ It finds each row's task
 
 - in ``X``, from the estimator's ``task_column`` (the task travels with the
   row, no metadata routing needed); or
-- from ``tasks=`` given to the scorer: routed by scikit-learn's metadata
-  routing (the scorer requests ``tasks`` by default; the estimator must
-  request ``tasks`` in ``fit`` and in its response method, e.g.
-  ``set_fit_request(tasks=True).set_predict_proba_request(tasks=True)``), or
-  passed by mtlearn's CV estimators fitted with ``tasks=``; or
+- from ``tasks=`` given to the scorer, which passes them on to the
+  estimator's response method: routed by scikit-learn's metadata routing
+  (the scorer requests ``tasks`` by default; the estimator requests them in
+  ``fit``, ``set_fit_request(tasks=True)``, and inside a ``Pipeline`` also in
+  its response method, ``set_decision_function_request(tasks=True)`` or
+  ``set_predict_proba_request(tasks=True)``), or passed by mtlearn's CV
+  estimators fitted with ``tasks=``; or
 - for a shared design (2-D ``y``, no task labels): each column of ``y`` is a task.
 """
 

@@ -181,6 +181,16 @@ def test_in_cross_validate_with_routed_tasks(classification):
         fitted = MultiTaskClassifier(alpha=0.03).fit(X[train], y[train], tasks=tasks[train])
         assert routed[k] == pytest.approx(_auc_by_hand(fitted, X[test], y[test], tasks[test]), rel=1e-12)
     assert search.cv_results_["split0_test_score"][1] == pytest.approx(routed[0], rel=1e-12)
+    # In a pipeline the last step requests the tasks in its response method too.
+    with sklearn.config_context(enable_metadata_routing=True):
+        step = MultiTaskClassifier(alpha=0.03).set_fit_request(tasks=True).set_decision_function_request(tasks=True)
+        pipeline = make_pipeline(StandardScaler(), step)
+        in_pipeline = cross_validate(pipeline, X, y, params={"tasks": tasks}, cv=folds, scoring=scorer)["test_score"]
+    for k, (train, test) in enumerate(folds):
+        scaler = StandardScaler().fit(X[train])
+        fitted = MultiTaskClassifier(alpha=0.03).fit(scaler.transform(X[train]), y[train], tasks=tasks[train])
+        expected = _auc_by_hand(fitted, scaler.transform(X[test]), y[test], tasks[test])
+        assert in_pipeline[k] == pytest.approx(expected, rel=1e-12)
 
 
 def test_without_tasks_the_scorer_says_how_to_give_them(classification):

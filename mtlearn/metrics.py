@@ -280,6 +280,8 @@ class PerTaskScorer:
         if name == "predict" or classes is None or len(classes) != 2:
             return name, response
         positive = self.metric_kwargs.get("pos_label", classes[1])
+        if positive not in classes:
+            raise ValueError(f"pos_label={positive!r} is not one of the estimator's classes {classes.tolist()}.")
         if name == "decision_function":
             return name, response if positive == classes[1] else -response
         return name, response[..., np.flatnonzero(classes == positive)[0]]

@@ -86,6 +86,10 @@ def test_probability_of_the_positive_class_and_labels_of_the_model(classificatio
         lambda yt, pt: average_precision_score(yt, pt, pos_label="no"), lambda rows: 1 - proba[rows], labels, tasks
     )
     assert precision(model, X, labels, tasks=tasks) == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ValueError, match=r"pos_label='maybe' is not one of the estimator's classes \['no', 'yes'\]"):
+        per_task_scorer(average_precision_score, response_method="predict_proba", pos_label="maybe")(
+            model, X, labels, tasks=tasks
+        )
     # Log loss of a task whose rows hold one class: scored against the model's two classes.
     one_class = (tasks != tasks[0]) | (labels == "no")
     scorer = get_scorer("neg_log_loss_per_task")

@@ -16,6 +16,7 @@ PUBLIC_MODULES = (
     "mtlearn",
     "mtlearn.penalties",
     "mtlearn.model_selection",
+    "mtlearn.metrics",
     "mtlearn.transfer",
     "mtlearn.datasets",
     "mtlearn.plotting",

@@ -27,7 +27,9 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, StratifiedKFold, check_cv
+from sklearn.utils import _safe_indexing, indexable
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metadata_routing import get_routing_for_object
 from sklearn.utils.validation import check_array
 
 from ._base import COMMON_PARAMETER_CONSTRAINTS, FittedPath
@@ -47,6 +49,7 @@ from ._tasks import check_rows_for_folds, check_sample_weight, encode_tasks, spl
 from ._typing import ArrayLike, MatrixLike, Self
 from .estimators import _TASK_INPUT_DOC, MultiTaskClassifier, MultiTaskRegressor
 from .losses import SquaredLoss
+from .metrics import get_scorer
 from .penalties import make_penalty, takes_mix
 from .solvers import CompositeProblem, zero_coef_gradient
 
@@ -191,7 +194,12 @@ def multitask_path(estimator, X, y, tasks=None, sample_weight=None, *, alphas=No
 
 # ------------------------------------------------------------------------ CV
 class _WithTasks:
-    """A fitted estimator as a scorer sees it, with the test rows' task labels bound."""
+    """A fitted estimator with the test rows' task labels bound, for a scorer that cannot take ``tasks=``.
+
+    Only a scikit-learn scorer name such as ``"roc_auc"``, a ``make_scorer``
+    object or a callable that requests no ``tasks``, on a CV estimator fitted
+    with ``tasks=``, sees this view (see :class:`_TestRowScorer`).
+    """
 
     _BOUND = ("predict", "predict_proba", "predict_log_proba", "decision_function", "score")
 
@@ -214,18 +222,76 @@ class _WithTasks:
         return with_tasks
 
 
+class _TestRowScorer:
+    """How a CV estimator scores its fold models: on the user's rows, with a public fitted estimator.
+
+    Each fold model (from :meth:`FittedPath.fitted`, fitted on the features
+    without the task column) is configured as the estimator the user
+    configured: its ``task_column``, and the ``n_features_in_`` and
+    ``feature_names_in_`` of the X given to the CV estimator's ``fit``.  The
+    scorer is then called as ``scorer(model, X_rows, y_rows)`` on the rows of
+    that X (task column included).  With the tasks given as ``fit(tasks=...)``
+    it is called with ``tasks=`` when it takes them: the default scoring (the
+    estimator's ``score``), a :class:`~mtlearn.metrics.PerTaskScorer` (the
+    ``*_per_task`` names), or a scorer that requests ``tasks`` through
+    scikit-learn's metadata routing; any other scorer (a scikit-learn name such
+    as ``"roc_auc"``) gets the model with the rows' tasks bound (:class:`_WithTasks`).
+
+    Parameters
+    ----------
+    cv_estimator : MultiTaskRegressorCV or MultiTaskClassifierCV
+        After the validation of ``fit``'s input (``n_features_in_`` recorded).
+    base : MultiTaskLinearModel
+        The estimator fitted along the paths (for the default scoring).
+    scoring : str, callable or None
+        The ``scoring`` parameter (or the estimator's default).
+    X : array-like, sparse matrix or DataFrame
+        The X given to ``fit``.
+    tasks : ndarray of shape (n_samples,) or None
+        The validated task labels of the rows.
+    """
+
+    def __init__(self, cv_estimator, base, scoring, X, tasks):
+        self.scorer = check_scoring(base, get_scorer(scoring))
+        self.X = indexable(X)[0]
+        self.task_column = cv_estimator.task_column
+        self.n_features_in_ = cv_estimator.n_features_in_
+        self.feature_names_in_ = getattr(cv_estimator, "feature_names_in_", None)
+        if self.task_column is not None:
+            tasks = None  # they are in X, where the model reads them
+        takes_tasks = scoring is None or get_routing_for_object(self.scorer).consumes("score", ["tasks"])
+        self.routed_tasks = tasks if takes_tasks else None
+        self.bound_tasks = None if takes_tasks else tasks
+
+    def on_rows(self, test, y_test):
+        """The score of a fold model on the rows ``test`` (their targets ``y_test``), as a function of the model."""
+        X_test = _safe_indexing(self.X, test)
+        routed = {} if self.routed_tasks is None else {"tasks": self.routed_tasks[test]}
+        bound = None if self.bound_tasks is None else self.bound_tasks[test]
+
+        def score(model):
+            model.task_column = self.task_column
+            model.n_features_in_ = self.n_features_in_
+            if self.feature_names_in_ is not None:
+                model.feature_names_in_ = self.feature_names_in_
+            scored = model if bound is None else _WithTasks(model, bound)
+            return self.scorer(scored, X_test, y_test, **routed)
+
+        return score
+
+
 def _fold_scores(base, X, y, tasks, sample_weight, train, test, penalties, alphas, mixes, scorer, fold):
     """Test scores of one fold, shape (n_penalties, n_mixes, n_alphas), from the fold's path solvers.
 
     X, y, tasks and sample_weight are the validated arrays of :meth:`_CVMixin.fit`
-    (tasks and sample_weight may be None); ``penalties`` are the candidate
+    (tasks and sample_weight may be None); ``scorer`` the :class:`_TestRowScorer`
+    that scores each fold model on the test rows; ``penalties`` are the candidate
     penalties (one path solver each); ``fold`` is (this fold's number, the
     number of folds), for the ``verbose`` output.
     """
     started = time.perf_counter()
-    X_test, y_test = X[test], y[test]
+    score_on_test = scorer.on_rows(test, y[test])
     tasks_train = None if tasks is None else tasks[train]
-    tasks_test = None if tasks is None else tasks[test]
     weight_train = None if sample_weight is None else sample_weight[train]
     scores = np.empty((len(penalties), len(mixes), len(alphas)))
     path = FittedPath(base, X[train], y[train], tasks_train, weight_train)
@@ -234,7 +300,7 @@ def _fold_scores(base, X, y, tasks, sample_weight, train, test, penalties, alpha
             path.restart()
             for j, alpha in enumerate(alphas):
                 model = path.fitted(penalty=penalty, mix=mix, alpha=alpha, certify=False)
-                scores[k, i, j] = scorer(_WithTasks(model, tasks_test), X_test, y_test)
+                scores[k, i, j] = score_on_test(model)
                 if base.verbose:
                     print(
                         f"[cv] fold {fold[0]}/{fold[1]}  penalty {k + 1}/{len(penalties)}  mix {mix:g}  "
@@ -398,11 +464,12 @@ class _CVMixin:
         dtype = model_dtype(X, self.task_column)
         base = self._base_estimator()
         searched = self._searched_penalties()
+        X_given = X
         X, y, tasks, sample_weight, problems = self._validated_input(base, X, y, tasks, sample_weight)
         grids = [self._alpha_grid(base, entry, problems) for entry in searched]
         folds = _folds(self.cv, X, y, tasks, groups, classifier=is_classifier(self))
         scoring = self._default_scoring if self.scoring is None else self.scoring
-        scorer = check_scoring(base, scoring)
+        scorer = _TestRowScorer(self, base, scoring, X_given, tasks)
         n_folds = len(folds)
         fold_scores = Parallel(n_jobs=self.n_jobs)(
             delayed(_fold_scores)(
@@ -555,7 +622,16 @@ _CV_PARAMETERS_DOC = """
         splitter (``GroupKFold``, ...) gets ``groups`` from ``fit``.
         Tasks absent from a training fold need ``handle_unknown="shared"``.
     scoring : str, callable or None, default=None
-        Test score to maximise, computed with each test row's task.
+        Test score to maximise: a scikit-learn scorer name, a per-task name
+        of :data:`mtlearn.metrics.PER_TASK_SCORERS` (``"roc_auc_per_task"``:
+        the metric on each task's test rows, averaged over the tasks), or a
+        callable ``scorer(estimator, X, y)``.  It is called with a fitted
+        estimator of the underlying class, with this estimator's
+        ``task_column``, on the test rows of the X given to ``fit`` (task
+        column included).  With ``fit(tasks=...)``, a scorer that takes
+        ``tasks`` (the default, the per-task scorers, one requesting them by
+        metadata routing) gets the rows' ``tasks=``; any other gets the model
+        with the rows' tasks bound to its prediction methods.
     selection : {"best", "one_se"}, default="best"
         How the grid point is chosen from the mean test scores over the
         splits.  ``"best"``: the highest.  ``"one_se"`` (the "one standard
@@ -579,7 +655,9 @@ _CV_PARAMETERS_DOC = """
         As in the underlying estimator (``alpha`` and ``mix`` are chosen;
         every path is warm-started, or solved exactly from one
         eigendecomposition per task and fold for the squared loss with
-        ``"mean"`` or ``"ridge"``).
+        ``"mean"`` or ``"ridge"``).  A known task graph is
+        ``penalty=GraphPenalty(adjacency=...)``: the name
+        ``"graph"`` alone is refused (it has no graph).
 """
 
 _CV_ATTRIBUTES_DOC = """

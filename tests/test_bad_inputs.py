@@ -503,6 +503,14 @@ PARAMETER_CASES = [
         "'penalty' parameter .* Got 'elastic'",
     ),
     (
+        # Refused at parameter validation: before the data (whose y has the wrong length) are looked at.
+        "penalty_graph_without_its_graph",
+        ("penalty",),
+        lambda m, d: m(penalty="graph").fit(d.X, d.y[:3], tasks=d.tasks),
+        ValueError,
+        r"penalty='graph' cannot know: pass penalty=GraphPenalty\(adjacency=\.\.\.\)",
+    ),
+    (
         "penalty_not_a_penalty",
         ("penalty",),
         lambda m, d: m(penalty=object()).fit(d.X, d.y, tasks=d.tasks),
@@ -776,10 +784,11 @@ def test_bad_task_graph(kind, adjacency, match):
         ESTIMATORS[kind](penalty=GraphPenalty(adjacency=adjacency, ridge=1.0)).fit(data.X, data.y, tasks=data.tasks)
 
 
-def test_graph_penalty_by_name_needs_its_graph():
-    data = make_data("regressor")
-    with pytest.raises(ValueError, match="adjacency"):
-        MultiTaskRegressor(penalty="graph").fit(data.X, data.y, tasks=data.tasks)
+@pytest.mark.parametrize("kind", [kind for kind in ESTIMATORS if "penalty" in features(kind)])
+def test_penalty_docstrings_say_how_to_give_a_task_graph(kind):
+    """The name "graph" alone is refused (case penalty_graph_without_its_graph): the docstrings say what to pass."""
+    doc = type(ESTIMATORS[kind]()).__doc__
+    assert "GraphPenalty(adjacency=" in doc and '``"graph"`` alone is refused' in doc
 
 
 # ---------------------------------------------------------------------------- cluster penalty

@@ -63,7 +63,8 @@ _KERNEL_PARAMETERS_DOC = """
     penalty : {"mean", "ridge"} or quadratic penalty object, default="mean"
         The task coupling ``Ω = ½ Σ_{s,t} M_st ⟨f_s, f_t⟩``: ``"mean"``
         (Evgeniou–Pontil, with ``mix``), ``"ridge"`` (independent tasks), or
-        ``GraphPenalty(adjacency=..., ridge > 0)`` for a known task graph.
+        ``GraphPenalty(adjacency=..., ridge > 0)`` for a known task graph (the
+        name ``"graph"`` alone is refused: it has no graph).
     mix : float in [0, 1], default=0.5
         For ``penalty="mean"``: 0 independent tasks, 1 one pooled model.
     fit_intercept : bool, default=True

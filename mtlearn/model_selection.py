@@ -497,10 +497,21 @@ def _cv_constraints(base_class):
     mix, so they are computed once per fold and each (mix, α) costs one
     p × p solve (the refit is the estimator's own fit, certified).  Other
     penalties follow a warm-started path.
+
+    With ``normalize_y=True`` every fit (of each fold, and the refit) is
+    made on the targets standardised per task with the statistics of *its
+    own training rows* (the fold's, never the test rows'), and mapped back to
+    the units of y before it is scored: the test scores are in the units of
+    y, so the default score (the mean squared error over all test rows) is
+    dominated by the tasks with the largest units.
 {tasks}
     Parameters
     ----------
-{parameters}
+{parameters}    normalize_y : bool, default=False
+        Fit on each task's standardised targets, as
+        :class:`~mtlearn.MultiTaskRegressor` (``normalize_y``): the coupling
+        does not depend on the unit of any task's target.
+
     Attributes
     ----------
 {attributes}    mse_path_ : ndarray, shape of ``scores_``
@@ -546,6 +557,7 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
         tol=1e-4,
         max_iter=1000,
         verbose=0,
+        normalize_y=False,
     ):
         self.alphas = alphas
         self.eps = eps
@@ -564,6 +576,7 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
         self.tol = tol
         self.max_iter = max_iter
         self.verbose = verbose
+        self.normalize_y = normalize_y
 
     def fit(
         self,

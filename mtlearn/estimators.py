@@ -191,6 +191,10 @@ def _docstring(template):
     ----------
     coef_ : ndarray of shape (n_tasks, n_features)
     intercept_ : ndarray of shape (n_tasks,)
+    target_mean_ : ndarray of shape (n_tasks,)
+        m_t subtracted from each task's targets (zeros unless ``normalize_y``).
+    target_scale_ : ndarray of shape (n_tasks,)
+        σ_t dividing them (ones unless ``normalize_y``).
 {attributes}
     Examples
     --------
@@ -285,7 +289,8 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         starts = super()._warm_starts(n_problems)
         for start in starts:
             if start is not None:
-                start.coef, start.intercept = self._target_scaling.standardised_coef(start.coef, start.intercept)
+                previous = TargetScaling(self.target_mean_, self.target_scale_)
+                start.coef, start.intercept = previous.standardised_coef(start.coef, start.intercept)
         return starts
 
     def _store(self, results, penalty, data):
@@ -296,7 +301,7 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         self.shared_coef_, self.shared_intercept_ = scaling.shared_original_units(
             self.shared_coef_, self.shared_intercept_
         )
-        self._target_scaling = scaling
+        self.target_mean_, self.target_scale_ = scaling.mean, scaling.scale
 
     def fit(
         self, X: MatrixLike, y: ArrayLike, tasks: ArrayLike | None = None, sample_weight: ArrayLike | None = None

@@ -172,7 +172,7 @@ def test_constant_task_targets_keep_unit_scale():
     y[tasks == 0] = 0.1  # its computed spread is round-off, not zero
     y[tasks == 1] = 0.0
     model = MultiTaskRegressor(penalty="l21", normalize_y=True, **TIGHT).fit(X, y, tasks=tasks)
-    np.testing.assert_array_equal(model._target_scaling.scale[:2], 1.0)
+    np.testing.assert_array_equal(model.target_scale_[:2], 1.0)
     assert np.all(np.isfinite(model.coef_))
     _assert_close(model.predict(X[tasks == 0], tasks=tasks[tasks == 0]), np.full((tasks == 0).sum(), 0.1), atol=1e-6)
 

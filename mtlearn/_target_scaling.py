@@ -2,27 +2,27 @@
 
 With ``normalize_y=True`` a regressor fits, for each task t, the targets
 
-    y'_i = (y_i − m_t) / s_t,   i in task t,
+    y'_i = (y_i − m_t) / σ_t,   i in task t,
 
 with, for sample weights s_i (S_t = Σ_{i in t} s_i),
 
-    m_t = Σ_{i in t} s_i y_i / S_t,     s_t² = Σ_{i in t} s_i (y_i − m_t)² / S_t
+    m_t = Σ_{i in t} s_i y_i / S_t,     σ_t² = Σ_{i in t} s_i (y_i − m_t)² / S_t
 
 when the intercepts are fitted (the weighted mean and standard deviation of
-the task's targets), and m_t = 0, s_t² = Σ s_i y_i² / S_t without intercepts
+the task's targets), and m_t = 0, σ_t² = Σ s_i y_i² / S_t without intercepts
 (the scale about the intercept-free model's zero).  A task whose targets are
-constant (s_t ≤ 10 ε |m_t|, ε the machine epsilon: zero up to round-off) keeps
-s_t = 1.  The solution (w'_t, b'_t) of the standardised problem is returned in
-the units of y,
+constant (σ_t ≤ 10 ε |m_t|, ε the machine epsilon: zero up to round-off)
+keeps σ_t = 1.  The solution (w'_t, b'_t) of the standardised problem is
+returned in the units of y,
 
-    w_t = s_t w'_t,   b_t = s_t b'_t + m_t,
+    w_t = σ_t w'_t,   b_t = σ_t b'_t + m_t,
 
-so x·w_t + b_t = s_t (x·w'_t + b'_t) + m_t.  The shared model (for tasks
+so x·w_t + b_t = σ_t (x·w'_t + b'_t) + m_t.  The shared model (for tasks
 not seen in fit) is mapped back with the pooled scale and mean, each task
-counting once as in ``shared_intercept_``: s̄ = (mean_t s_t²)^½, m̄ = mean_t m_t.
+counting once as in ``shared_intercept_``: σ̄ = (mean_t σ_t²)^½, m̄ = mean_t m_t.
 
 Every loss term of the standardised problem is the original one divided by
-s_t², so the coupling penalty compares the tasks' weights in units of their
+σ_t², so the coupling penalty compares the tasks' weights in units of their
 own spread, and F₀ of a task with fitted intercept is ρ_t / 2.
 """
 
@@ -40,21 +40,21 @@ _CONSTANT_SPREAD = 10 * np.finfo(np.float64).eps
 
 
 def _checked_scale(mean_square, mean):
-    """s_t = √(mean square), 1 for the tasks whose spread is round-off of a constant target."""
+    """σ_t = √(mean square), 1 for the tasks whose spread is round-off of a constant target."""
     scale = np.sqrt(np.maximum(mean_square, 0.0))
     return np.where(scale > _CONSTANT_SPREAD * np.abs(mean), scale, 1.0)
 
 
 @dataclass
 class TargetScaling:
-    """Per-task target means m_t and scales s_t, and the maps between the two sets of units.
+    """Per-task target means m_t and scales σ_t, and the maps between the two sets of units.
 
     Attributes
     ----------
     mean : ndarray of shape (n_tasks,)
         m_t, subtracted from task t's targets (0 without intercepts).
     scale : ndarray of shape (n_tasks,)
-        s_t > 0, dividing them.
+        σ_t > 0, dividing them.
     """
 
     mean: np.ndarray
@@ -62,7 +62,7 @@ class TargetScaling:
 
     @classmethod
     def identity(cls, n_tasks):
-        """No standardisation: m_t = 0, s_t = 1 (the maps are exact no-ops)."""
+        """No standardisation: m_t = 0, σ_t = 1 (the maps are exact no-ops)."""
         return cls(np.zeros(n_tasks), np.ones(n_tasks))
 
     @classmethod
@@ -86,14 +86,14 @@ class TargetScaling:
         return cls(np.zeros_like(y_mean), _checked_scale(centred + y_mean * y_mean, np.zeros_like(y_mean)))
 
     def standardised_design(self, design):
-        """A shallow copy of ``design`` with every entry target standardised by its task's (m_t, s_t)."""
+        """A shallow copy of ``design`` with every entry target standardised by its task's (m_t, σ_t)."""
         task = design.task_of_entries()
         return with_targets(design, (design.y - self.mean[task]) / self.scale[task])
 
     def standardised_statistics(self, statistics):
         """The sufficient statistics of the standardised targets (x̄_t and C_t unchanged).
 
-        ȳ'_t = (ȳ_t − m_t) / s_t,  c'_t = c_t / s_t,  q'_t = q_t / s_t².
+        ȳ'_t = (ȳ_t − m_t) / σ_t,  c'_t = c_t / σ_t,  q'_t = q_t / σ_t².
         """
         return TaskStatistics(
             statistics.tasks,
@@ -107,16 +107,16 @@ class TargetScaling:
         )
 
     def standardised_coef(self, coef, intercept):
-        """(W, b) in the user's units as variables of the standardised problem: w_t / s_t, (b_t − m_t) / s_t."""
+        """(W, b) in the user's units as variables of the standardised problem: w_t / σ_t, (b_t − m_t) / σ_t."""
         return coef / self.scale[:, None], (intercept - self.mean) / self.scale
 
     def original_units(self, coef, intercept):
-        """The standardised solution (W', b') in the user's units: w_t = s_t w'_t, b_t = s_t b'_t + m_t."""
+        """The standardised solution (W', b') in the user's units: w_t = σ_t w'_t, b_t = σ_t b'_t + m_t."""
         scale = self.scale.astype(coef.dtype, copy=False)
         mean = self.mean.astype(intercept.dtype, copy=False)
         return coef * scale[:, None], intercept * scale + mean
 
     def shared_original_units(self, shared_coef, shared_intercept):
-        """The shared model in the user's units, with the pooled scale s̄ = (mean s_t²)^½ and mean m̄ = mean m_t."""
+        """The shared model in the user's units, with the pooled scale σ̄ = (mean σ_t²)^½ and mean m̄ = mean m_t."""
         pooled_scale = float(np.sqrt(np.mean(self.scale**2)))
         return shared_coef * pooled_scale, shared_intercept * pooled_scale + float(np.mean(self.mean))

@@ -287,10 +287,11 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
     def _warm_starts(self, n_problems):
         """The previous solution in the standardised units it was solved in (see ``normalize_y``)."""
         starts = super()._warm_starts(n_problems)
+        if starts[0] is None:  # no previous solution: all None
+            return starts
+        scaling = TargetScaling(self.target_mean_, self.target_scale_)
         for start in starts:
-            if start is not None:
-                previous = TargetScaling(self.target_mean_, self.target_scale_)
-                start.coef, start.intercept = previous.standardised_coef(start.coef, start.intercept)
+            start.coef, start.intercept = scaling.standardised_coef(start.coef, start.intercept)
         return starts
 
     def _store(self, results, penalty, data):

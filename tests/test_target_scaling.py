@@ -78,8 +78,9 @@ def test_rescaling_one_task_scales_its_coefficients_and_leaves_the_others(penalt
     assert np.max(np.abs(scaled.coef_[others] - base.coef_[others])) > 1e-5 * np.max(np.abs(base.coef_))
 
 
-@pytest.mark.parametrize("penalty", PENALTIES)
-@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize(
+    ("penalty", "fit_intercept"), [*((penalty, True) for penalty in PENALTIES), ("mean", False), ("trace", False)]
+)
 def test_equals_the_fit_of_hand_standardised_targets_mapped_back(penalty, fit_intercept):
     X, y, tasks, sample_weight = _data(seed=1)
     mean, scale = _hand_statistics(y, tasks, sample_weight, centre=fit_intercept)
@@ -87,6 +88,8 @@ def test_equals_the_fit_of_hand_standardised_targets_mapped_back(penalty, fit_in
     params = dict(penalty=penalty, fit_intercept=fit_intercept, **TIGHT)
     by_hand = MultiTaskRegressor(**params).fit(X, y_standardised, tasks=tasks, sample_weight=sample_weight)
     model = MultiTaskRegressor(normalize_y=True, **params).fit(X, y, tasks=tasks, sample_weight=sample_weight)
+    np.testing.assert_allclose(model.target_mean_, mean, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(model.target_scale_, scale, rtol=1e-12)
     _assert_close(model.coef_, scale[:, None] * by_hand.coef_)
     _assert_close(model.intercept_, scale * by_hand.intercept_ + mean)
     np.testing.assert_allclose(model.objective_, by_hand.objective_, rtol=1e-9)

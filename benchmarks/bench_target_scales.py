@@ -27,7 +27,8 @@ Data sets:
 - School (``load_school``): 75 % / 25 % random split within each school;
 - computer survey (``load_computer_survey``): random 12 / 4 split of each
   person's 16 training profiles (the bundled test subset has 4 rows per
-  person, too few for Var_t).
+  person, too few for Var_t); the splits are those of
+  ``reproduce_school.split_within_tasks``.
 
 Features are standardised with the training rows' statistics.  Grids: 20 α
 per path (``alphas=20``; for ``"mean"`` also ``mixes=(0, 0.5, 0.9, 0.99)``),
@@ -50,6 +51,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from _common import standardise
+from reproduce_school import split_within_tasks
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import RidgeCV
 from threadpoolctl import threadpool_limits
@@ -83,28 +86,16 @@ def synthetic_split(n_train, spread, seed):
         n_tasks=n_tasks, n_samples=n_train + N_TEST, n_features=20, structure="mean", noise=1.0, random_state=seed
     )
     y = y * spread_scales(n_tasks, spread, rng)[tasks]
-    test = np.zeros(len(y), dtype=bool)
-    for t in range(n_tasks):
-        rows = np.flatnonzero(tasks == t)
-        test[rng.choice(rows, size=N_TEST, replace=False)] = True
+    return _split(X, y, tasks, split_within_tasks(tasks, N_TEST / (n_train + N_TEST), rng))
+
+
+def real_split(X, y, tasks, seed):
+    """A random quarter of each task's rows held out."""
+    return _split(X, y, tasks, split_within_tasks(tasks, 0.25, np.random.default_rng(seed)))
+
+
+def _split(X, y, tasks, test):
     return X[~test], y[~test], tasks[~test], X[test], y[test], tasks[test]
-
-
-def within_task_split(X, y, tasks, test_size, seed):
-    """A random split of each task's rows: ``test_size`` (a fraction, or a count) of them held out."""
-    rng = np.random.default_rng(seed)
-    test = np.zeros(len(y), dtype=bool)
-    for t in np.unique(tasks):
-        rows = np.flatnonzero(tasks == t)
-        n_test = test_size if isinstance(test_size, int) else int(np.ceil(test_size * rows.size))
-        test[rng.choice(rows, size=n_test, replace=False)] = True
-    return X[~test], y[~test], tasks[~test], X[test], y[test], tasks[test]
-
-
-def standardised_features(X_train, X_test):
-    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
-    std = np.where(std > 0, std, 1.0)
-    return (X_train - mean) / std, (X_test - mean) / std
 
 
 def normalised_mse(y_test, y_pred, t_test, y_train, t_train):
@@ -140,7 +131,7 @@ def multitask_cv(penalty, normalize_y, cv, n_alphas):
 def evaluate(split, cv, n_alphas):
     """nMSE of RidgeCV and of every (penalty, normalize_y) on one split; CPU seconds of the multi-task fits."""
     X_train, y_train, t_train, X_test, y_test, t_test = split
-    X_train, X_test = standardised_features(X_train, X_test)
+    X_train, X_test = standardise(X_train, X_test)
     scores = {
         "RidgeCV per task": normalised_mse(
             y_test, independent_ridge(X_train, y_train, t_train, X_test, t_test), t_test, y_train, t_train
@@ -183,9 +174,9 @@ def data_sets(args):
         return sets
     real_seeds = range(min(args.seeds, 3))
     X, y, tasks = load_school(return_X_y=True)
-    sets.append(("School", [within_task_split(X, y, tasks, 0.25, seed) for seed in real_seeds], 3))
+    sets.append(("School", [real_split(X, y, tasks, seed) for seed in real_seeds], 3))
     X, y, tasks = load_computer_survey(subset="train", return_X_y=True)
-    sets.append(("computer survey", [within_task_split(X, y, tasks, 4, seed) for seed in real_seeds], 5))
+    sets.append(("computer survey", [real_split(X, y, tasks, seed) for seed in real_seeds], 5))
     return sets
 
 

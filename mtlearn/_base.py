@@ -45,11 +45,12 @@ COMMON_PARAMETER_CONSTRAINTS = {
 class FitData:
     """A validated training set: the design and what the estimator records of it."""
 
-    def __init__(self, design, tasks, shared_design, dtype=np.float64):
+    def __init__(self, design, tasks, shared_design, dtype=np.float64, target_scaling=None):
         self.design = design
         self.tasks = tasks
         self.shared_design = shared_design
         self.dtype = dtype  # of the fitted model: see mtlearn._dtypes
+        self.target_scaling = target_scaling  # regressors: mtlearn._target_scaling.TargetScaling of design.y
 
 
 class MultiTaskLinearModel(BaseEstimator):

@@ -19,6 +19,7 @@ from ._labels import checked_class_labels
 from ._statistics import LeastSquaresForm
 from ._streaming import chunk_statistics, previous_coef_on
 from ._subspace import SharedSubspaceMixin
+from ._target_scaling import TargetScaling
 from ._tasks import check_task_totals, is_dask_collection
 from ._typing import ArrayLike, MatrixLike, Self
 from .losses import Loss, get_loss
@@ -160,7 +161,27 @@ def _docstring(template):
     replaced by Huber's ``H_ε(r) = ½ r²`` for ``|r| ≤ ε`` and
     ``ε |r| − ½ ε²`` beyond: robust to gross outliers.  The threshold ε
     (``epsilon``) is in the units of y — the scale is fixed, not estimated
-    as in ``HuberRegressor``; standardise y, or choose ε from its spread.
+    as in ``HuberRegressor``; standardise y (``normalize_y=True``), or choose
+    ε from its spread.
+
+    With ``normalize_y=True`` the problem solved is the same objective on each
+    task's standardised targets,
+
+    .. math::
+
+        \sum_t \rho_t \frac{1}{n_t} \sum_{i \in t} s_i \tfrac12
+        \Big(\frac{y_i - m_t}{\sigma_t} - x_i^\top w'_t - b'_t\Big)^2 + \alpha \, \Omega(W'),
+
+    with m_t and σ_t the weighted mean and standard deviation of task t's
+    targets (with ``fit_intercept=False``: m_t = 0 and σ_t² the weighted mean
+    of y_i²; σ_t = 1 for constant targets), and its solution is returned in
+    the units of y: ``coef_[t] = σ_t w'_t``, ``intercept_[t] = σ_t b'_t + m_t``.
+    Each task's loss is its original one divided by σ_t², so the coupling
+    penalty compares weights measured in each task's own spread and the fit
+    does not depend on the unit of any task's target: multiplying task t's
+    targets by c > 0 (and shifting them) multiplies ``coef_[t]`` by c and
+    leaves the other tasks unchanged.  ``objective_`` and ``certificate_``
+    refer to this standardised problem (Huber's ε is then in units of σ_t).
 {tasks}
     Parameters
     ----------
@@ -172,11 +193,21 @@ def _docstring(template):
         scikit-learn's ``HuberRegressor`` and ``SGDRegressor``.
 {penalty}    alpha : float > 0, default=1.0
         Strength α of the penalty.
-{parameters}
+{parameters}    normalize_y : bool, default=False
+        Fit on each task's standardised targets (y − m_t) / σ_t, weighted by
+        ``sample_weight``, and map the model back to the units of y (see
+        above), as ``GaussianProcessRegressor(normalize_y=True)`` does for one
+        target.  Tasks not seen in fit (``handle_unknown="shared"``) are
+        predicted in the pooled units: σ̄ = (mean_t σ_t²)^½ and m̄ = mean_t m_t.
+
     Attributes
     ----------
     coef_ : ndarray of shape (n_tasks, n_features)
     intercept_ : ndarray of shape (n_tasks,)
+    target_mean_ : ndarray of shape (n_tasks,)
+        m_t subtracted from each task's targets (zeros unless ``normalize_y``).
+    target_scale_ : ndarray of shape (n_tasks,)
+        σ_t dividing them (ones unless ``normalize_y``).
 {attributes}
     Examples
     --------
@@ -197,6 +228,7 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         **MultiTaskLinearModel._parameter_constraints,
         "loss": [StrOptions({"squared_error", "huber"}), Loss],
         "epsilon": [Interval(numbers.Real, 0, None, closed="neither")],
+        "normalize_y": ["boolean"],
     }
 
     def __init__(
@@ -215,6 +247,7 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         max_iter=1000,
         warm_start=False,
         verbose=0,
+        normalize_y=False,
     ):
         self.loss = loss
         self.epsilon = epsilon
@@ -229,6 +262,7 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         self.max_iter = max_iter
         self.warm_start = warm_start
         self.verbose = verbose
+        self.normalize_y = normalize_y
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -237,6 +271,10 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
 
     def _alpha(self):
         return self.alpha
+
+    def _normalizes_targets(self):
+        """Whether the fit standardises each task's targets (``normalize_y``)."""
+        return self.normalize_y
 
     def _loss(self):
         loss = get_loss(self.loss, epsilon=self.epsilon)
@@ -250,8 +288,34 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         """The validated training set, no classes, and the one problem ``fit`` solves."""
         data = self._validated_fit_data(X, y, tasks, sample_weight, y_dtype=np.float64)
         n_tasks = data.design.n_tasks
+        if self._normalizes_targets():
+            scaling = TargetScaling.of_design(data.design, centre=self.fit_intercept)
+        else:
+            scaling = TargetScaling.identity(n_tasks)
+        design = scaling.standardised_design(data.design)
+        data = FitData(design, data.tasks, data.shared_design, data.dtype, target_scaling=scaling)
         intercepts = Intercepts.all_free(n_tasks) if self.fit_intercept else Intercepts.none(n_tasks)
-        return data, None, [Problem(data.design, self._loss(), self._penalty(), self._alpha(), intercepts)]
+        return data, None, [Problem(design, self._loss(), self._penalty(), self._alpha(), intercepts)]
+
+    def _warm_starts(self, n_problems):
+        """The previous solution in the standardised units it was solved in (see ``normalize_y``)."""
+        starts = super()._warm_starts(n_problems)
+        if starts[0] is None:  # no previous solution: all None
+            return starts
+        scaling = TargetScaling(self.target_mean_, self.target_scale_)
+        for start in starts:
+            start.coef, start.intercept = scaling.standardised_coef(start.coef, start.intercept)
+        return starts
+
+    def _store(self, results, penalty, data):
+        """The fitted attributes, with the model of the standardised targets mapped back to the units of y."""
+        super()._store(results, penalty, data)
+        scaling = data.target_scaling
+        self.coef_, self.intercept_ = scaling.original_units(self.coef_, self.intercept_)
+        self.shared_coef_, self.shared_intercept_ = scaling.shared_original_units(
+            self.shared_coef_, self.shared_intercept_
+        )
+        self.target_mean_, self.target_scale_ = scaling.mean, scaling.scale
 
     def fit(
         self, X: MatrixLike, y: ArrayLike, tasks: ArrayLike | None = None, sample_weight: ArrayLike | None = None
@@ -321,7 +385,13 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
                 f"squared loss needs; loss={self.loss!r} needs the rows: use fit on them."
             )
         check_task_totals(statistics.tasks, statistics.weight_sum)
-        form = LeastSquaresForm(statistics, self._task_weight_vector(statistics.tasks), self.fit_intercept)
+        if self._normalizes_targets():
+            scaling = TargetScaling.of_statistics(statistics, centre=self.fit_intercept)
+        else:
+            scaling = TargetScaling.identity(statistics.n_tasks)
+        form = LeastSquaresForm(
+            scaling.standardised_statistics(statistics), self._task_weight_vector(statistics.tasks), self.fit_intercept
+        )
         problem = Problem(
             form.design,
             loss,
@@ -331,12 +401,17 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
             zero_objective=form.zero_objective,
             gradient_scale=form.gradient_scale,
         )
-        previous = None if start is None else SolverResult(*start, 0, np.nan, False, np.nan)
+        # The start (W, b) is in the units of y; the compact problem has no intercepts.
+        previous = (
+            None
+            if start is None
+            else SolverResult(start[0] / scaling.scale[:, None], start[1], 0, np.nan, False, np.nan)
+        )
         result = solve(problem, start=previous, tol=self.tol, max_iter=self.max_iter, verbose=self.verbose)
         result.intercept = form.intercepts(result.coef)
         result.objective += form.objective_offset
         self._warn_if_not_converged(result)
-        self._store([result], problem.penalty, FitData(form.design, statistics.tasks, False))
+        self._store([result], problem.penalty, FitData(form.design, statistics.tasks, False, target_scaling=scaling))
         return self
 
     def predict(self, X: MatrixLike, tasks: ArrayLike | None = None) -> np.ndarray:

@@ -221,6 +221,10 @@ class SharedRepresentationRegressor(MultiTaskRegressor):
     def _fits_low_rank(self):
         return True
 
+    def _normalizes_targets(self):
+        """The factor model fits the targets as given (it has no ``normalize_y``; used by ``partial_fit``)."""
+        return False
+
     def _loss(self):
         return get_loss("squared_error")
 

@@ -88,3 +88,25 @@ def test_distributed_benchmark_fits_equal_the_in_memory_ones(tmp_path):
     for *_, difference, certificate in rows:
         assert float(difference) < 1e-8
         assert float(certificate) < 1e-4
+
+
+def test_target_scale_spreads_are_exact():
+    import bench_target_scales
+
+    rng = np.random.default_rng(0)
+    for spread in bench_target_scales.SPREADS:
+        scales = bench_target_scales.spread_scales(8, spread, rng)
+        assert scales.min() == pytest.approx(1.0) and scales.max() / scales.min() == pytest.approx(spread)
+
+
+@pytest.mark.slow
+def test_target_scales_benchmark_writes_both_settings_per_penalty(tmp_path):
+    import bench_target_scales
+
+    text = bench_target_scales.main(["--quick", "--output-dir", str(tmp_path)])
+    assert (tmp_path / "target_scales.md").read_text(encoding="utf-8") == text
+    rows = [line for line in text.splitlines() if line.startswith("| synthetic")]
+    assert len(rows) == len(bench_target_scales.SPREADS) * (1 + len(bench_target_scales.PENALTIES))
+    for row in rows:
+        cells = [cell.strip("* ") for cell in row.strip("|").split("|")]
+        assert all(np.isfinite(float(cell)) for cell in cells[2:] if cell)

@@ -73,7 +73,7 @@ def test_cv_matches_grid_search(data):
     folds = KFold(4, shuffle=True, random_state=0)
     cv = MultiTaskRegressorCV(penalty="mean", alphas=alphas, mixes=mixes, cv=folds, task_column=-1).fit(Xc, y)
     search = GridSearchCV(
-        MultiTaskRegressor(task_column=-1),
+        MultiTaskRegressor(task_column=-1, normalize_y=True),  # the CV estimator's default
         {"alpha": alphas, "mix": mixes},
         cv=folds,
         scoring="neg_mean_squared_error",
@@ -162,7 +162,7 @@ WEIGHT_CASES = {
         MultiTaskRegressorCV,
         MultiTaskRegressor,
         lambda: make_multitask_regression(n_tasks=3, n_samples=12, n_features=4, noise=2.0, random_state=0)[:3],
-        {"penalty": "mean", "alphas": np.geomspace(3.0, 1e-3, 8), "mixes": [0.3, 0.9]},
+        {"penalty": "mean", "alphas": np.geomspace(3.0, 1e-3, 8), "mixes": [0.3, 0.9], "normalize_y": True},
     ),
     "classifier": (
         MultiTaskClassifierCV,
@@ -277,7 +277,9 @@ def test_exact_fold_scores_equal_the_scores_of_fitted_models(case, count_fits):
     for k, (train, test) in enumerate(folds):
         for i, mix in enumerate(mixes):
             for j, alpha in enumerate(alphas):
-                model = MultiTaskRegressor(penalty=params["penalty"], alpha=alpha, mix=mix, task_column=-1)
+                model = MultiTaskRegressor(
+                    penalty=params["penalty"], alpha=alpha, mix=mix, task_column=-1, normalize_y=True
+                )
                 model.fit(Xc[train], y[train], sample_weight=weight[train])
                 expected[i, j, k] = scorer(model, Xc[test], y[test])
     np.testing.assert_allclose(scores, expected, rtol=1e-8)
@@ -293,7 +295,7 @@ def test_exact_fold_scores_on_a_shared_design(count_fits):
     for k, (train, test) in enumerate(folds):
         for i, mix in enumerate(mixes):
             for j, alpha in enumerate(alphas):
-                model = MultiTaskRegressor(alpha=alpha, mix=mix).fit(X[train], Y[train])
+                model = MultiTaskRegressor(alpha=alpha, mix=mix, normalize_y=True).fit(X[train], Y[train])
                 mse = np.mean((model.predict(X[test]) - Y[test]) ** 2)
                 np.testing.assert_allclose(cv.mse_path_[i, j, k], mse, rtol=1e-8)
 
@@ -354,7 +356,7 @@ def test_cv_over_the_penalty_parameters_is_grid_search(data, penalty, penalty_gr
     cv = MultiTaskRegressorCV(
         penalty=penalty, penalty_grid=penalty_grid, alphas=alphas, cv=folds, task_column=-1, **tight
     ).fit(Xc, y)
-    base = MultiTaskRegressor(penalty=penalty, task_column=-1, **tight)
+    base = MultiTaskRegressor(penalty=penalty, task_column=-1, normalize_y=True, **tight)
     grid = {"alpha": alphas, **{f"penalty__{name}": values for name, values in penalty_grid.items()}}
     if isinstance(penalty, str):
         base.set_params(penalty=PENALTIES[penalty](0.5))

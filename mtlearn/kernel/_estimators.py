@@ -208,7 +208,11 @@ class MultiTaskKernelMachine(BaseEstimator):
     alpha : float > 0, default=1.0
         Strength α of the penalty (as ``alpha`` of
         :class:`sklearn.kernel_ridge.KernelRidge`, with the loss averaged per task).
-{parameters}
+{parameters}    normalize_y : bool, default=False
+        Fit on each task's standardised targets and map the model back to the
+        units of y, as :class:`~mtlearn.MultiTaskRegressor` (``normalize_y``):
+        the task coupling then does not depend on the unit of any task's target.
+
     Attributes
     ----------
 {attributes}
@@ -232,6 +236,7 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelMachine):
     _parameter_constraints = {
         **MultiTaskKernelMachine._parameter_constraints,
         "alpha": [Interval(numbers.Real, 0, None, closed="neither")],
+        "normalize_y": ["boolean"],
     }
 
     def __init__(
@@ -254,6 +259,7 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelMachine):
         tol=1e-4,
         max_iter=1000,
         verbose=0,
+        normalize_y=False,
     ):
         self.alpha = alpha
         self.kernel = kernel
@@ -272,6 +278,7 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelMachine):
         self.tol = tol
         self.max_iter = max_iter
         self.verbose = verbose
+        self.normalize_y = normalize_y
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -289,6 +296,7 @@ class MultiTaskKernelRidge(RegressorMixin, MultiTaskKernelMachine):
             tol=self.tol,
             max_iter=self.max_iter,
             verbose=self.verbose,
+            normalize_y=self.normalize_y,
         )
 
     def predict(self, X, tasks=None):

@@ -1,0 +1,226 @@
+"""Tasks on different target scales: ``MultiTaskRegressorCV`` with and without ``normalize_y``.
+
+The coupling penalties compare the tasks' weights, so without standardisation
+a task whose targets are in larger units weighs more in the penalty.  For
+each data set every penalty (``"mean"``, ``"l21"``, ``"trace"``, ``"dirty"``)
+is tuned by ``MultiTaskRegressorCV`` with ``normalize_y=False`` and
+``normalize_y=True``, against independent ``RidgeCV`` per task (leave-one-out
+α on each task's own training rows), all on the same training rows.
+
+The score is the normalised test error averaged over tasks,
+
+    nMSE = mean_t  MSE_t(test) / Var_t(y_train),
+
+each task's test MSE divided by the variance of its own training targets
+(so every task counts alike whatever its unit; tasks with constant training
+targets are left out); the tables give its median
+over the seeds (splits) and the median of the per-seed ratio to ``RidgeCV``
+(below 1: better than independent ridge).
+
+Data sets:
+
+- synthetic: ``make_multitask_regression(n_tasks=8, n_features=20,
+  structure="mean", noise=1)``; each task's targets (training and test alike)
+  multiplied by a scale drawn log-uniformly and rescaled so that max/min is
+  exactly the spread (1×, 10×, 100×); 50 or 100 training rows and 200 test
+  rows per task;
+- School (``load_school``): 75 % / 25 % random split within each school;
+- computer survey (``load_computer_survey``): random 12 / 4 split of each
+  person's 16 training profiles (the bundled test subset has 4 rows per
+  person, too few for Var_t); the splits are those of
+  ``reproduce_school.split_within_tasks``.
+
+Features are standardised with the training rows' statistics.  Grids: 20 α
+per path (``alphas=20``; for ``"mean"`` also ``mixes=(0, 0.5, 0.9, 0.99)``),
+5-fold CV stratified by task (3-fold on School), ``tol=1e-3``.  One BLAS
+thread.
+
+Run::
+
+    python benchmarks/bench_target_scales.py            # 5 seeds (3 on School and the survey)
+    python benchmarks/bench_target_scales.py --quick    # 1 seed, small synthetic data only
+
+writes ``benchmarks/output/target_scales.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from _common import standardise
+from reproduce_school import split_within_tasks
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import RidgeCV
+from threadpoolctl import threadpool_limits
+
+from mtlearn.datasets import load_computer_survey, load_school, make_multitask_regression
+from mtlearn.model_selection import MultiTaskRegressorCV
+
+OUTPUT_DIR = Path(__file__).resolve().parent / "output"
+PENALTIES = ("mean", "l21", "trace", "dirty")
+MEAN_MIXES = (0.0, 0.5, 0.9, 0.99)
+RIDGE_ALPHAS = np.geomspace(1e-3, 1e4, 36)
+SPREADS = (1.0, 10.0, 100.0)
+N_TRAIN = (50, 100)
+N_TEST = 200
+
+
+def spread_scales(n_tasks, spread, rng):
+    """Log-uniform task scales rescaled so that their max / min is exactly ``spread`` (min 1)."""
+    u = rng.uniform(size=n_tasks)
+    if spread == 1.0:
+        return np.ones(n_tasks)
+    u = (u - u.min()) / (u.max() - u.min())
+    return spread**u
+
+
+def synthetic_split(n_train, spread, seed):
+    """Training and test rows of 8 tasks whose targets are multiplied by per-task scales of the given spread."""
+    n_tasks = 8
+    rng = np.random.default_rng(seed)
+    X, y, tasks, _ = make_multitask_regression(
+        n_tasks=n_tasks, n_samples=n_train + N_TEST, n_features=20, structure="mean", noise=1.0, random_state=seed
+    )
+    y = y * spread_scales(n_tasks, spread, rng)[tasks]
+    return _split(X, y, tasks, split_within_tasks(tasks, N_TEST / (n_train + N_TEST), rng))
+
+
+def real_split(X, y, tasks, seed):
+    """A random quarter of each task's rows held out."""
+    return _split(X, y, tasks, split_within_tasks(tasks, 0.25, np.random.default_rng(seed)))
+
+
+def _split(X, y, tasks, test):
+    return X[~test], y[~test], tasks[~test], X[test], y[test], tasks[test]
+
+
+def normalised_mse(y_test, y_pred, t_test, y_train, t_train):
+    """Mean over tasks of the test MSE divided by the variance of the task's training targets.
+
+    Tasks whose training targets are constant (a person giving every profile the same rating) have no
+    scale to divide by and are left out of the mean.
+    """
+    ratios = [
+        np.mean((y_test[t_test == t] - y_pred[t_test == t]) ** 2) / np.var(y_train[t_train == t])
+        for t in np.unique(t_train)
+        if np.var(y_train[t_train == t]) > 0
+    ]
+    return float(np.mean(ratios))
+
+
+def independent_ridge(X_train, y_train, t_train, X_test, t_test):
+    """Predictions of one ``RidgeCV`` per task (leave-one-out α on the task's own rows)."""
+    y_pred = np.empty(X_test.shape[0])
+    for t in np.unique(t_train):
+        model = RidgeCV(alphas=RIDGE_ALPHAS).fit(X_train[t_train == t], y_train[t_train == t])
+        y_pred[t_test == t] = model.predict(X_test[t_test == t])
+    return y_pred
+
+
+def multitask_cv(penalty, normalize_y, cv, n_alphas):
+    mixes = MEAN_MIXES if penalty == "mean" else None
+    return MultiTaskRegressorCV(
+        penalty=penalty, normalize_y=normalize_y, alphas=n_alphas, mixes=mixes, cv=cv, tol=1e-3, max_iter=2000
+    )
+
+
+def evaluate(split, cv, n_alphas):
+    """nMSE of RidgeCV and of every (penalty, normalize_y) on one split; CPU seconds of the multi-task fits."""
+    X_train, y_train, t_train, X_test, y_test, t_test = split
+    X_train, X_test = standardise(X_train, X_test)
+    scores = {
+        "RidgeCV per task": normalised_mse(
+            y_test, independent_ridge(X_train, y_train, t_train, X_test, t_test), t_test, y_train, t_train
+        )
+    }
+    seconds = 0.0
+    for penalty in PENALTIES:
+        for normalize_y in (False, True):
+            started = time.process_time()
+            model = multitask_cv(penalty, normalize_y, cv, n_alphas).fit(X_train, y_train, tasks=t_train)
+            seconds += time.process_time() - started
+            y_pred = model.predict(X_test, tasks=t_test)
+            scores[(penalty, normalize_y)] = normalised_mse(y_test, y_pred, t_test, y_train, t_train)
+    return scores, seconds
+
+
+def summary_rows(name, per_seed):
+    """Table rows of one data set: median nMSE and median ratio to RidgeCV, off / on, per penalty."""
+    ridge = np.array([s["RidgeCV per task"] for s in per_seed])
+    rows = [f"| {name} | RidgeCV per task | {np.median(ridge):.3f} | 1 | | |"]
+    for penalty in PENALTIES:
+        off = np.array([s[(penalty, False)] for s in per_seed])
+        on = np.array([s[(penalty, True)] for s in per_seed])
+        rows.append(
+            f"| {name} | {penalty} | {np.median(off):.3f} | {np.median(off / ridge):.3f} "
+            f"| {np.median(on):.3f} | **{np.median(on / ridge):.3f}** |"
+        )
+    return rows
+
+
+def data_sets(args):
+    """(name, list of splits, cv folds) of every data set measured."""
+    seeds = range(args.seeds)
+    sets = [
+        (f"synthetic, {n} rows/task, spread {spread:g}×", [synthetic_split(n, spread, seed) for seed in seeds], 5)
+        for n in ((50,) if args.quick else N_TRAIN)
+        for spread in SPREADS
+    ]
+    if args.quick:
+        return sets
+    real_seeds = range(min(args.seeds, 3))
+    X, y, tasks = load_school(return_X_y=True)
+    sets.append(("School", [real_split(X, y, tasks, seed) for seed in real_seeds], 3))
+    X, y, tasks = load_computer_survey(subset="train", return_X_y=True)
+    sets.append(("computer survey", [real_split(X, y, tasks, seed) for seed in real_seeds], 5))
+    return sets
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1 seed, 50-row synthetic sets only, 5 alphas")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds (splits) per data set (default 5; ≤ 3 real)")
+    parser.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.seeds = 1
+    n_alphas = 5 if args.quick else 20
+    rows, warned, total_seconds = [], 0, 0.0
+    with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        for name, splits, cv in data_sets(args):
+            per_seed = []
+            for split in splits:
+                scores, seconds = evaluate(split, cv, n_alphas)
+                per_seed.append(scores)
+                total_seconds += seconds
+            rows += summary_rows(name, per_seed)
+            print("\n".join(rows[-len(PENALTIES) - 1 :]), flush=True)
+        warned = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
+    header = [
+        "| data | model | nMSE, normalize_y=False | ratio to RidgeCV | nMSE, normalize_y=True | ratio to RidgeCV |",
+        "|---|---|---|---|---|---|",
+    ]
+    text = "\n".join(
+        [
+            "# Tasks on different target scales",
+            "",
+            *header,
+            *rows,
+            "",
+            f"Medians over {args.seeds} seeds (at most 3 splits of School and the survey); "
+            f"{total_seconds:.0f} s CPU in the multi-task fits; {warned} ConvergenceWarnings.",
+            "",
+        ]
+    )
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    (args.output_dir / "target_scales.md").write_text(text, encoding="utf-8")
+    return text
+
+
+if __name__ == "__main__":
+    main()

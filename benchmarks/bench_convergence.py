@@ -12,7 +12,7 @@ grid up to 100.  Each row reports the number of ``ConvergenceWarning``\\ s
 (one BLAS thread), the iterations summed over the grid's fits and the largest
 certificate; the solver method that fitted the grid is named.
 
-    python benchmarks/bench_convergence.py [--quick] [--seeds 0 1] [--features 9 30] [--eps 1e-3]
+    python benchmarks/bench_convergence.py [--quick] [--seeds 0 1] [--features 9 30] [--eps 1e-3] [--n-alphas 100]
 
 ``--quick`` runs one seed on 9 features with a 20-point grid (for the tests).
 The table goes to ``benchmarks/output/convergence.md`` and is printed.
@@ -114,9 +114,10 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--features", type=int, nargs="+", default=[9, 30])
     parser.add_argument("--eps", type=float, default=1e-3, help="bottom of the α grid, relative to its top")
+    parser.add_argument("--n-alphas", type=int, default=100, help="points of the α grid")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
-    seeds, features, n_alphas = (args.seeds, args.features, 100) if not args.quick else ([0], [9], 20)
+    seeds, features, n_alphas = (args.seeds, args.features, args.n_alphas) if not args.quick else ([0], [9], 20)
     with threadpool_limits(args.threads):
         table = rows(seeds, features, n_alphas, args.eps)
     header = ["data", "loss", "penalty", "method", "warnings", "CPU s", "iterations", "worst certificate", "fits"]

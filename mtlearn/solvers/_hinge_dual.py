@@ -16,7 +16,8 @@ where b⁰ is the fixed intercept of the other tasks.  The primal weights are
 projected gradient ascent with adaptive restart; the projection onto the box
 and the per-task hyperplane is exact, from the sorted breakpoints of each
 task's multiplier equation (:mod:`mtlearn.solvers._box_hyperplane`).  The
-free intercepts are recovered by minimising the primal over b at W(a) (a one-dimensional convex problem per task).
+free intercepts are recovered by minimising the primal over b at W(a) (a
+one-dimensional convex problem per task).
 
 Stopping certificate: the duality gap relative to F₀, the primal objective at
 W = 0 with the intercepts at their optimum: ``(P − D) / F₀``, an upper bound on

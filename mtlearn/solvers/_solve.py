@@ -19,7 +19,7 @@ problem's shape, and fails with the names of what is missing when none applies:
    penalty: accelerated projected gradient on the dual;
 3. :class:`ProximalNewton` — a ``second_order`` classification loss on
    dense per-task rows: proximal Newton steps, each a weighted least-squares
-   problem solved by this same dispatch;
+   model solved on the tasks' Gram matrices (or by this same dispatch);
 4. :class:`WorkingSets` — a smooth loss with a ``feature_separable`` penalty
    and many features: growing working sets of features;
 5. :class:`ProximalGradient` — a smooth loss with any penalty: accelerated
@@ -251,7 +251,8 @@ class ProximalNewton(_PrimalMethod):
     """Logistic or squared-hinge loss with any penalty, on dense per-task rows: proximal Newton.
 
     See :mod:`mtlearn.solvers._newton`; each step's weighted least-squares
-    model is solved by :func:`solve` (exactly for a mean-type penalty).
+    model is solved on the tasks' Gram matrices, or by :func:`solve` (exactly
+    for a mean-type penalty).
     """
 
     name = "proximal Newton"

@@ -17,11 +17,11 @@ problem's shape, and fails with the names of what is missing when none applies:
    one eigendecomposition (or batched solve) per task;
 2. :class:`HingeDual` — the hinge (``piecewise_linear``) with a ``quadratic``
    penalty: accelerated projected gradient on the dual;
-3. :class:`ProximalNewton` — a ``second_order`` classification loss on
+3. :class:`WorkingSets` — a smooth loss with a ``feature_separable`` penalty
+   and many features: growing working sets of features;
+4. :class:`ProximalNewton` — a ``second_order`` classification loss on
    dense per-task rows: proximal Newton steps, each a weighted least-squares
    model solved on the tasks' Gram matrices (or by this same dispatch);
-4. :class:`WorkingSets` — a smooth loss with a ``feature_separable`` penalty
-   and many features: growing working sets of features;
 5. :class:`ProximalGradient` — a smooth loss with any penalty: accelerated
    proximal gradient, on the Gram form of the squared loss when it pays off.
 
@@ -292,7 +292,7 @@ class ProximalGradient(_PrimalMethod):
     solver = staticmethod(solve_directly)
 
 
-METHODS = (ExactSpectral, HingeDual, ProximalNewton, WorkingSets, ProximalGradient)
+METHODS = (ExactSpectral, HingeDual, WorkingSets, ProximalNewton, ProximalGradient)
 
 
 def choose_method(problem):

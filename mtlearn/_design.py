@@ -249,6 +249,24 @@ def with_targets(design, y):
     return _shallow_copy(design, y=np.asarray(y, dtype=np.float64))
 
 
+def with_entry_weights(design, y, weight):
+    """A shallow copy of a :class:`StackedDesign` with entry targets ``y`` and entry weights ``weight``.
+
+    The weights replace the products of sample and task weights: the copy's
+    sample weights are ``weight`` and its task weights are 1.
+    """
+    if not isinstance(design, StackedDesign):
+        raise TypeError(f"Entry weights need a StackedDesign (each entry its own row), got {type(design).__name__}.")
+    weight = np.asarray(weight, dtype=np.float64)
+    return _shallow_copy(
+        design,
+        y=np.asarray(y, dtype=np.float64),
+        sample_weight=weight,
+        task_weights=np.ones(design.n_tasks),
+        weight=weight,
+    )
+
+
 def with_features(design, columns):
     """A shallow copy of ``design`` restricted to the feature columns ``columns`` (a copy of them)."""
     copy = _shallow_copy(design, X=design.X[:, columns], n_features=len(columns))

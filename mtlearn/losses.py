@@ -16,13 +16,17 @@ A loss is a :class:`Loss`: it gives
   is an interval that contains 0 (every loss here is bounded below), which
   the duality gaps of :mod:`mtlearn.solvers` rely on;
 - ``best_intercepts(y, c, task_index, n_tasks)``: per task, the constant
-  ``argmin_b Σ_{i in t} c_i ℓ(y_i, b)`` — the intercept-only model.
+  ``argmin_b Σ_{i in t} c_i ℓ(y_i, b)`` — the intercept-only model;
+- ``second_derivative(y, f, c)``: ``c_i ∂²ℓ/∂f² (y_i, f_i)`` (a generalised
+  second derivative where ℓ' has a kink), for the losses that declare
+  ``second_order`` (proximal Newton needs it).
 
 Declared attributes: ``name``, ``smooth``, ``curvature``,
 ``for_classification``, ``full_dual_domain`` (ℓ* finite everywhere, so
 any dual point is feasible for the loss), ``least_squares`` (ℓ is ½(y − f)²:
-exact linear algebra and the Gram form apply) and ``piecewise_linear`` (the
-hinge: solved in the dual).  Parameters (such as the Huber threshold
+exact linear algebra and the Gram form apply), ``piecewise_linear`` (the
+hinge: solved in the dual) and ``second_order`` (``second_derivative`` is
+given).  Parameters (such as the Huber threshold
 ``epsilon``) are validated when the loss is built, with scikit-learn's
 parameter constraints.  :data:`LOSSES` is the registry the estimators'
 ``loss=`` names come from; ``loss=`` also takes an instance.
@@ -53,6 +57,7 @@ class Loss(ValidatedParameters, ABC):
     full_dual_domain: bool = False
     least_squares: bool = False
     piecewise_linear: bool = False
+    second_order: bool = False
 
     @abstractmethod
     def pointwise(self, y, f):
@@ -73,6 +78,10 @@ class Loss(ValidatedParameters, ABC):
     def value(self, y, f, weight):
         """``Σ_i weight_i ℓ(y_i, f_i)``."""
         return float(np.dot(weight, self.pointwise(y, f)))
+
+    def second_derivative(self, y, f, weight):
+        """``weight_i · ∂²ℓ/∂f² (y_i, f_i)`` for every entry (losses that declare ``second_order``)."""
+        raise NotImplementedError(f"The {self.name!r} loss does not declare second_order.")
 
 
 def _task_sums(values, task_index, n_tasks):
@@ -185,6 +194,7 @@ class LogisticLoss(Loss):
     name = "logistic"
     curvature = 0.25
     for_classification = True
+    second_order = True
 
     def __init__(self):
         super().__init__()
@@ -194,6 +204,11 @@ class LogisticLoss(Loss):
 
     def derivative(self, y, f, weight):
         return -weight * y * expit(-y * f)
+
+    def second_derivative(self, y, f, weight):
+        # ℓ'' = σ(yf) σ(−yf), with σ the logistic function.
+        p = expit(-y * f)
+        return weight * p * (1.0 - p)
 
     def conjugate(self, y, v):
         a = -y * v
@@ -218,6 +233,7 @@ class SquaredHingeLoss(Loss):
     name = "squared_hinge"
     curvature = 2.0
     for_classification = True
+    second_order = True
 
     def __init__(self):
         super().__init__()
@@ -228,6 +244,10 @@ class SquaredHingeLoss(Loss):
 
     def derivative(self, y, f, weight):
         return -2.0 * weight * y * np.maximum(0.0, 1.0 - y * f)
+
+    def second_derivative(self, y, f, weight):
+        # ℓ'' = 2 where the margin y f is below 1, 0 above (the generalised second derivative at 1 is 0).
+        return 2.0 * weight * (y * f < 1.0)
 
     def conjugate(self, y, v):
         a = -y * v

@@ -326,7 +326,7 @@ def test_exact_path_models_are_those_of_a_fit(data):
 
 def test_solver_is_exact_only_for_the_exact_fits(data):
     from mtlearn.solvers import choose_method
-    from mtlearn.solvers._solve import ExactSpectral, HingeDual, ProximalGradient
+    from mtlearn.solvers._solve import ExactSpectral, HingeDual, ProximalGradient, ProximalNewton
 
     X, y, tasks = data
     labels = (y > np.median(y)).astype(int)
@@ -334,7 +334,7 @@ def test_solver_is_exact_only_for_the_exact_fits(data):
         (MultiTaskRegressor(penalty="mean"), y, ExactSpectral),
         (MultiTaskRegressor(penalty="ridge"), y, ExactSpectral),
         (MultiTaskRegressor(penalty=GraphPenalty(adjacency=np.ones((4, 4)))), y, ProximalGradient),
-        (MultiTaskClassifier(penalty="mean"), labels, ProximalGradient),
+        (MultiTaskClassifier(penalty="mean"), labels, ProximalNewton),
         (MultiTaskClassifier(loss="hinge", penalty="mean"), labels, HingeDual),
         (MultiTaskRegressor(penalty="l21"), y, ProximalGradient),
     ]:

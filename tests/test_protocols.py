@@ -60,6 +60,21 @@ def test_curvature_bounds_the_second_derivative(loss):
     assert np.all(second <= loss.curvature * (1 + 1e-4) + 1e-6)
 
 
+def test_second_derivative_matches_numerical_derivative(loss):
+    if not loss.second_order:
+        pytest.skip(f"the {loss.name!r} loss declares no second derivative")
+    rng = np.random.default_rng(3)
+    y, f = _loss_data(loss, rng)
+    weight = rng.uniform(0.5, 2.0, size=f.size)
+    h = 1e-6
+    numerical = (loss.derivative(y, f + h, weight) - loss.derivative(y, f - h, weight)) / (2 * h)
+    # Away from the kink of the squared hinge's derivative (|y f − 1| > 1e-3).
+    smooth_here = np.abs(y * f - 1.0) > 1e-3
+    np.testing.assert_allclose(
+        loss.second_derivative(y, f, weight)[smooth_here], numerical[smooth_here], rtol=1e-6, atol=1e-8
+    )
+
+
 def test_conjugate_satisfies_fenchel_young(loss):
     """ℓ(y, f) + ℓ*(y, v) ≥ v f for every v, with equality at v = ∂ℓ/∂f (y, f)."""
     rng = np.random.default_rng(2)

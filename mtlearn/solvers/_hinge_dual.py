@@ -14,9 +14,10 @@ Dual, over one variable a_i per entry:
 where b⁰ is the fixed intercept of the other tasks.  The primal weights are
 ``W(a) = M⁻¹ G / α``.  D is a concave quadratic maximised by accelerated
 projected gradient ascent with adaptive restart; the projection onto the box
-and the per-task hyperplane is found by a bisection on each task's multiplier,
-vectorised over the tasks.  The free intercepts are recovered by minimising the
-primal over b at W(a) (a one-dimensional convex problem per task).
+and the per-task hyperplane is exact, from the sorted breakpoints of each
+task's multiplier equation (:mod:`mtlearn.solvers._box_hyperplane`).  The
+free intercepts are recovered by minimising the primal over b at W(a) (a
+one-dimensional convex problem per task).
 
 Stopping certificate: the duality gap relative to F₀, the primal objective at
 W = 0 with the intercepts at their optimum: ``(P − D) / F₀``, an upper bound on
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._box_hyperplane import hyperplane_multipliers
 from ._problem import SolverResult
 
 _CHECK_EVERY = 10
@@ -65,19 +67,9 @@ class _Projection:
         a = np.clip(v, 0.0, self.c)
         if not self.any_constraint:
             return a
-        y, c, task = self.y, self.c, self.task
-        span = np.max(np.abs(v)) + np.max(c) + 1.0
-        lo = np.full(self.design.n_tasks, -span)
-        hi = np.full(self.design.n_tasks, span)
-        for _ in range(100):
-            mu = 0.5 * (lo + hi)
-            h = self.design.task_sums(y * np.clip(v + mu[task] * y, 0.0, c))
-            lo = np.where(h < 0, mu, lo)
-            hi = np.where(h < 0, hi, mu)
-            if np.max((hi - lo)[self.free]) <= 1e-15 * span:
-                break
-        mu = np.where(self.free, 0.5 * (lo + hi), 0.0)
-        return np.where(self.constrained, np.clip(v + mu[task] * y, 0.0, c), a)
+        mu = hyperplane_multipliers(v, self.y, self.c, self.task, self.design.n_tasks)
+        mu = np.where(self.free, mu, 0.0)
+        return np.where(self.constrained, np.clip(v + mu[self.task] * self.y, 0.0, self.c), a)
 
 
 def hinge_dual(

@@ -21,7 +21,10 @@ problem's shape, and fails with the names of what is missing when none applies:
    penalty: accelerated projected gradient on the dual;
 3. :class:`WorkingSets` — a smooth loss with a ``feature_separable`` penalty
    and many features: growing working sets of features;
-4. :class:`ProximalGradient` — a smooth loss with any penalty: accelerated
+4. :class:`ProximalNewton` — a ``second_order`` classification loss on
+   dense per-task rows: proximal Newton steps, each a weighted least-squares
+   model solved on the tasks' Gram matrices (or by this same dispatch);
+5. :class:`ProximalGradient` — a smooth loss with any penalty: accelerated
    proximal gradient, on the Gram form of the squared loss when it pays off.
 
 Every method returns a :class:`~mtlearn.solvers.SolverResult` whose
@@ -34,14 +37,17 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 
 from .._design import with_targets
+from ..losses import SquaredLoss
 from ._composite import full_problem, solve_directly
 from ._dual_ridge import DualMeanRegularisedPath, dual_pays_off, solve_dual_mean_regularised_squared
 from ._exact_ridge import MeanRegularisedPath, solve_mean_regularised_squared
 from ._hinge_dual import hinge_dual
+from ._newton import proximal_newton, proximal_newton_applies
 from ._problem import CompositeProblem, Intercepts, SolverResult, best_intercepts
 from ._screening import GapSafeScreening
 from ._working_set import solve_on_working_sets, uses_working_sets
@@ -257,6 +263,30 @@ class _PrimalMethod(Method):
         )
 
 
+def _solve_squared_model(design, penalty, alpha, intercepts, start, *, tol, max_iter, scale, gradient_scale):
+    """:func:`solve` on the squared loss with the given F₀ and gradient scale (a Newton step's model)."""
+    problem = Problem(design, SquaredLoss(), penalty, alpha, intercepts, scale, gradient_scale)
+    return solve(problem, start=start, tol=tol, max_iter=max_iter)
+
+
+class ProximalNewton(_PrimalMethod):
+    """Logistic or squared-hinge loss with any penalty, on dense per-task rows: proximal Newton.
+
+    See :mod:`mtlearn.solvers._newton`; each step's weighted least-squares
+    model is solved on the tasks' Gram matrices, or by :func:`solve` (exactly
+    for a mean-type penalty).
+    """
+
+    name = "proximal Newton"
+    loss_requires = ("smooth", "second_order")
+
+    solver = staticmethod(partial(proximal_newton, solve_model=_solve_squared_model))
+
+    @classmethod
+    def takes(cls, problem):
+        return proximal_newton_applies(problem.design, problem.loss)
+
+
 class WorkingSets(_PrimalMethod):
     """Smooth loss with a feature-separable penalty and many features: growing working sets of features.
 
@@ -284,7 +314,7 @@ class ProximalGradient(_PrimalMethod):
     solver = staticmethod(solve_directly)
 
 
-METHODS = (DualSpectral, ExactSpectral, HingeDual, WorkingSets, ProximalGradient)
+METHODS = (DualSpectral, ExactSpectral, HingeDual, WorkingSets, ProximalNewton, ProximalGradient)
 
 
 def choose_method(problem):

@@ -1,0 +1,243 @@
+r"""Proximal Newton for a twice differentiable classification loss with any proximable penalty.
+
+The problem is that of :mod:`mtlearn.solvers._problem`,
+
+    F(W, b) = Σ_i c_i ℓ(y_i, f_i) + α Ω(W),   f_i = x_iᵀ w_{t_i} + b_{t_i},
+
+with a loss that declares ``second_order`` (logistic, squared hinge).  At the
+iterate, with predictions f_i, data gradient ``u_i = c_i ℓ'(y_i, f_i)`` and
+curvature ``h_i = c_i ℓ''(y_i, f_i)`` (floored at ``_CURVATURE_FLOOR · c_i ·
+curvature`` so that no task loses all its weight), the data term is replaced
+by its second-order model in the predictions f',
+
+    Σ_i u_i (f'_i − f_i) + ½ h_i (f'_i − f_i)²  =  Σ_i ½ h_i (ỹ_i − f'_i)² + const,
+    ỹ_i = f_i − u_i / h_i,
+
+a weighted least-squares problem with the same penalty, α and intercepts
+(the working response of iteratively reweighted least squares).  It is solved
+by :func:`~mtlearn.solvers.solve` — exactly for a mean-type penalty, on its
+Gram form otherwise, so an inner iteration costs O(T p²) and not a pass over
+the data — to a relative duality gap a tenth of the current certificate (an
+inexact Newton step whose accuracy follows the outer one).  The step d to
+its solution is damped by backtracking (Lee, Sun & Saunders, 2014) until
+
+    F(x + s d) ≤ F(x) + σ s Δ,   Δ = ∇f(x)ᵀ d + α Ω(x + d) − α Ω(x) < 0.
+
+Newton steps are scale-free: where rare positives make the tasks (nearly)
+separable, the logistic optimum lies at a large ‖W‖ where the loss is almost
+flat, and proximal gradient — whose step is set by the global curvature bound
+— needs thousands of iterations; the Newton model follows the local
+curvature.
+
+Stopping rule and certificate are those of proximal gradient
+(:mod:`mtlearn.solvers._apg`): the relative duality gap of the problem
+(:meth:`~mtlearn.solvers.CompositeProblem.certify`) and the relative
+proximal-gradient residual at the power-iteration estimate of the Lipschitz
+constant are both at most ``tol``.  ``n_iter`` counts Newton steps; each
+inner solve may take up to ``max_iter`` iterations of its own.  When a step
+does not decrease the objective (a model solved too loosely, round-off) the
+solve is finished by proximal gradient from the current point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._design import StackedDesign, SummedBlocksDesign, with_entry_weights
+from ._composite import full_problem, solve_directly
+from ._gram import gram_pays_off
+from ._problem import SolverResult, best_intercepts
+from ._quadratic_model import TaskGramModel, minimise_model, model_is_compact
+
+# Smallest curvature of an entry, relative to its weight times the loss's curvature bound.
+_CURVATURE_FLOOR = 1e-10
+# Sufficient-decrease fraction σ and the most halvings of the step of the backtracking.
+_DECREASE = 1e-4
+_HALVINGS = 30
+# Relative gap of each quadratic model's solve, relative to the current certificate.
+_FORCING = 0.1
+
+
+def proximal_newton_applies(design, loss):
+    """Whether proximal Newton should solve a problem on ``design`` with ``loss``.
+
+    The loss declares ``second_order`` and is not the squared loss (whose
+    model is the problem itself), and the quadratic models are cheap: each
+    task has rows of its own (entry weights per row) and the Gram form pays
+    off (:func:`~mtlearn.solvers.gram_pays_off`: dense X, more rows than
+    n_tasks × n_features).
+    """
+    own_rows = isinstance(design, StackedDesign)
+    return loss.second_order and not loss.least_squares and own_rows and gram_pays_off(design)
+
+
+def proximal_newton(
+    design,
+    loss,
+    penalty,
+    alpha,
+    intercepts,
+    start,
+    *,
+    solve_model,
+    tol,
+    max_iter,
+    verbose=0,
+    scale=None,
+    gradient_scale=None,
+):
+    """Minimise ``data(W, b) + α Ω(W)`` by proximal Newton steps, from ``start`` (see the module docstring).
+
+    Parameters
+    ----------
+    design : StackedDesign
+    loss : Loss
+        Declares ``second_order``.
+    penalty : Penalty
+    alpha : float
+    intercepts : Intercepts
+    start : (W, b) or None
+        Starting point (the stacked parts for a penalty with several); None: W = 0 and
+        the intercepts at their optimum.
+    solve_model : callable
+        ``solve_model(design, penalty, alpha, intercepts, start, tol=, max_iter=, scale=,
+        gradient_scale=)`` minimises the squared loss on ``design`` from ``start`` (a
+        :class:`SolverResult`) and returns a :class:`SolverResult`.
+    tol, max_iter, verbose, scale, gradient_scale
+        As in :func:`~mtlearn.solvers.solve_directly`.
+
+    Returns
+    -------
+    SolverResult
+        With the penalty's parts in ``components`` when it has several.
+    """
+    problem = full_problem(design, loss, penalty, alpha, intercepts, scale=scale, gradient_scale=gradient_scale)
+    scale, gradient_scale = problem.zero_objective(), problem.gradient_scale()
+    lipschitz = problem.lipschitz_estimate()
+    blocks = problem.design if isinstance(problem.design, SummedBlocksDesign) else None
+    if start is None:
+        b0 = best_intercepts(design, loss, intercepts)
+        x = problem.pack(np.zeros((design.n_tasks, problem.design.n_features)), b0)
+    else:
+        W0, b0 = start
+        if blocks is not None and W0.shape[1] != blocks.n_features:
+            W0 = blocks.lift(W0)
+        x = problem.pack(W0, b0)
+    z = problem.predictions(x)
+    smooth, penalty_value = problem.loss_value(z), problem.penalty_value(x)
+
+    def stopping(x, z):
+        """(done, certificate, relative residual, objective) at x: the rule of proximal gradient."""
+        certificate, objective = problem.certify(x, z)
+        residual = problem.relative_residual(x, problem.loss_gradient(z), lipschitz)
+        return certificate <= tol and residual <= tol, certificate, residual, objective
+
+    done, certificate, residual, objective = stopping(x, z)
+    n_iter = 0
+    while not done and n_iter < max_iter:
+        n_iter += 1
+        forcing = _Forcing(max(_FORCING * certificate, 0.1 * tol), _FORCING * residual * gradient_scale)
+        candidate = _model_solution(problem, x, z, solve_model, forcing, max_iter=max_iter)
+        step = candidate - x
+        z_step = problem.predictions(candidate) - z
+        decrease = float(np.dot(problem.loss_gradient(z), step)) + problem.penalty_value(candidate) - penalty_value
+        accepted = False
+        if decrease < 0.0:
+            s = 1.0
+            for _ in range(_HALVINGS):
+                x_new, z_new = x + s * step, z + s * z_step
+                smooth_new, penalty_new = problem.loss_value(z_new), problem.penalty_value(x_new)
+                if smooth_new + penalty_new <= smooth + penalty_value + _DECREASE * s * decrease:
+                    accepted = True
+                    break
+                s *= 0.5
+        if not accepted:
+            return _finish_by_proximal_gradient(design, problem, x, n_iter, tol=tol, max_iter=max_iter, verbose=verbose)
+        x, z, smooth, penalty_value = x_new, z_new, smooth_new, penalty_new
+        done, certificate, residual, objective = stopping(x, z)
+        if verbose:
+            print(
+                f"[newton] step {n_iter:4d}  size {s:.3g}  objective {objective:.10g}  relative gap {certificate:.3e}"
+            )
+    V, b = problem.unpack(x)
+    W = V if blocks is None else blocks.combine(V)
+    return SolverResult(
+        W.copy(),
+        b,
+        n_iter,
+        float(certificate),
+        done,
+        float(objective),
+        components=None if blocks is None else V.copy(),
+        lipschitz=float(lipschitz),
+    )
+
+
+@dataclass
+class _Forcing:
+    """How accurately a Newton step's model is solved: a relative gap, or a proximal-gradient residual."""
+
+    certificate: float
+    residual: float
+
+
+def _model_solution(problem, x, z, solve_model, forcing, *, max_iter):
+    """The minimiser (packed like x) of the second-order model of the data term at x, plus α Ω.
+
+    On each task's Gram matrix (:mod:`mtlearn.solvers._quadratic_model`) when
+    that form takes the problem and the penalty is not mean-type (whose model
+    ``solve_model`` solves exactly); by ``solve_model`` otherwise.
+    """
+    blocks = problem.design if isinstance(problem.design, SummedBlocksDesign) else None
+    design = problem.design if blocks is None else blocks.design
+    loss, penalty, intercepts = problem.loss, problem.penalty, problem.intercepts
+    f = z[: design.n_entries]
+    u = loss.derivative(design.y, f, design.weight)
+    floor = _CURVATURE_FLOOR * loss.curvature * design.weight
+    h = np.maximum(loss.second_derivative(design.y, f, design.weight), floor)
+    response = f - np.divide(u, h, out=np.zeros_like(u), where=h > 0)
+    model_design = with_entry_weights(design, response, h)
+    V, b = problem.unpack(x)
+    if not penalty.mean_type and model_is_compact(penalty, intercepts):
+        model = TaskGramModel(model_design, fit_intercept=bool(intercepts.free.any()))
+        V, _ = minimise_model(model, penalty, problem.alpha, V, residual_target=forcing.residual, max_iter=max_iter)
+        return problem.pack(V, model.intercepts(V if blocks is None else blocks.combine(V)))
+    W = V if blocks is None else blocks.combine(V)
+    start = SolverResult(W, b, 0, np.nan, False, np.nan, components=None if blocks is None else V)
+    result = solve_model(
+        model_design,
+        penalty,
+        problem.alpha,
+        intercepts,
+        start,
+        tol=forcing.certificate,
+        max_iter=max_iter,
+        scale=problem.zero_objective(),
+        gradient_scale=problem.gradient_scale(),
+    )
+    if blocks is None:
+        return problem.pack(result.coef, result.intercept)
+    parts = blocks.lift(result.coef) if result.components is None else result.components
+    return problem.pack(parts, result.intercept)
+
+
+def _finish_by_proximal_gradient(design, problem, x, n_iter, *, tol, max_iter, verbose):
+    """Proximal gradient on ``problem`` (on ``design``) from x, its iterations added to the ``n_iter`` Newton steps."""
+    V, b = problem.unpack(x)
+    result = solve_directly(
+        design,
+        problem.loss,
+        problem.penalty,
+        problem.alpha,
+        problem.intercepts,
+        (V, b),
+        tol=tol,
+        max_iter=max_iter,
+        verbose=verbose,
+        scale=problem.zero_objective(),
+        gradient_scale=problem.gradient_scale(),
+    )
+    result.n_iter += n_iter
+    return result

@@ -163,13 +163,14 @@ def product_seconds(X, n_tasks, clock, repeats=200):
 
 def size_rows(args, rng, n, p, n_tasks, active, python):
     X, Y, alphas = shared_design(rng, n, p, n_tasks, active)
+    tol_grid = TOLS[::2] if args.quick else TOLS  # decades: fewer fits for the tests
     contenders = {"mtlearn": mtlearn_path, "scikit-learn `lasso_path`": sklearn_path}
     if have_skglm():
         contenders["skglm `MultiTaskLasso`"] = skglm_path
     tols, gaps = {}, {}
     for name, run in contenders.items():
         tols[name], gaps[name] = loosest_tol(
-            lambda tol: run(X, Y, alphas, tol), lambda coefs: largest_gap(X, Y, alphas, coefs), TARGET, TOLS
+            lambda tol: run(X, Y, alphas, tol), lambda coefs: largest_gap(X, Y, alphas, coefs), TARGET, tol_grid
         )
     times = timed_medians(
         {name: (lambda run=run, name=name: run(X, Y, alphas, tols[name])) for name, run in contenders.items()},
@@ -187,7 +188,7 @@ def size_rows(args, rng, n, p, n_tasks, active, python):
             lambda tol: adelie_run(python, X, Y, alphas, tol)[0],
             lambda coefs: largest_gap(X, Y, alphas, coefs),
             TARGET,
-            TOLS,
+            tol_grid,
         )
         times[name] = adelie_run(python, X, Y, alphas, tols[name], repeats=args.repeats)[1]
     fastest_peer = min(seconds for name, seconds in times.items() if name != "mtlearn")

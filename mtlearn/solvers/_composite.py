@@ -82,8 +82,8 @@ def solve_directly(
         (:meth:`CompositeProblem.zero_objective`,
         :meth:`CompositeProblem.gradient_scale`).
     data_lipschitz : float or None
-        An upper estimate of the data term's gradient Lipschitz constant in W,
-        when the caller knows one (see :class:`CompositeProblem`); None: estimated.
+        The data term's gradient Lipschitz constant on this design, when the
+        caller knows it (see :class:`CompositeProblem`); None: estimated here.
 
     Returns
     -------

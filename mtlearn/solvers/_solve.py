@@ -61,8 +61,8 @@ class Problem:
         per-task statistics, which has no intercepts) those of the original
         problem.  None: those of this design (:func:`solve` fills in F₀).
     data_lipschitz : float or None, default=None
-        The data term's gradient Lipschitz constant in W, when known (a
-        :class:`Path` estimates it once for its design); None: the primal
+        The data term's gradient Lipschitz constant on this design, when known
+        (a :class:`Path` estimates it once for its design); None: the primal
         methods estimate it.
     """
 

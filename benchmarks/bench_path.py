@@ -38,7 +38,7 @@ X) times the median time of one product X Wᵀ.  mtlearn solves on the Gram
 form when n ≥ p, where an iteration costs a p × p product instead (plus
 building the Gram matrix once), so its time can be below that limit.
 
-    python benchmarks/bench_path.py [--quick] [--repeats 5] [--adelie]
+    python benchmarks/bench_path.py [--quick] [--repeats 5] [--adelie] [--size all|small|large]
 """
 
 from __future__ import annotations
@@ -215,6 +215,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="one small size, one repeat (for the tests)")
     parser.add_argument("--repeats", type=int, default=None, help="runs per contender (default 5; 1 with --quick)")
     parser.add_argument("--adelie", action="store_true", help="also run adelie (creates its environment once)")
+    parser.add_argument("--size", choices=("all", "small", "large"), default="all", help="which size to run")
     parser.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
     args = parser.parse_args(argv)
     if args.repeats is None:
@@ -224,8 +225,10 @@ def main(argv=None):
     rows, products = [], []
     with threadpool_limits(limits=1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        for size in QUICK_SIZES if args.quick else SIZES:
+        sizes = QUICK_SIZES if args.quick else {"all": SIZES, "small": SIZES[:1], "large": SIZES[1:]}[args.size]
+        for size in sizes:
             size_rows_, product = size_rows(args, rng, *size, python)
+            print(markdown_table(["size", "library", "tol", "gap", "evaluations", "s", "limit", "ratio"], size_rows_))
             rows += size_rows_
             products.append(f"{size[0]} × {size[1]}, {size[2]} tasks: {product * 1e3:.3g} ms")
     table = markdown_table(
@@ -246,7 +249,7 @@ def main(argv=None):
         f"Median of {args.repeats} runs, CPU time, one BLAS thread. limit = gradient evaluations × one X Wᵀ "
         f"product ({'; '.join(products)}).\n\n" + table + "\n"
     )
-    write_output(text, args.output_dir / "path.md")
+    write_output(text, args.output_dir / ("path.md" if args.size == "all" else f"path_{args.size}.md"))
     return rows
 
 

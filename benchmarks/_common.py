@@ -200,6 +200,22 @@ def predict(fitted, spec, X, tasks):
     return fitted.estimator.predict(X[:, fitted.columns], tasks=None if spec.pooled else tasks)
 
 
+def multitask_lasso_gap(X, Y, coef, alpha):
+    """Relative duality gap (P − D) / P of ``MultiTaskLasso``'s objective at ``coef`` (T, p), no intercept.
+
+    P = (1/2n) ‖Y − X Wᵀ‖²_F + α Σ_j ‖W_{:,j}‖₂, and D the dual value at the
+    residual scaled into the dual feasible set ``max_j ‖(Xᵀθ)_j‖₂ ≤ n α``:
+    D = (⟨θ, Y⟩ − ½ ‖θ‖²) / n.
+    """
+    n = X.shape[0]
+    R = Y - X @ coef.T
+    P = 0.5 * np.sum(R * R) / n + alpha * np.sum(np.linalg.norm(coef, axis=0))
+    dual_norm = np.max(np.linalg.norm(X.T @ R, axis=1))
+    theta = R * min(1.0, n * alpha / dual_norm) if dual_norm > 0 else R
+    D = (np.sum(theta * Y) - 0.5 * np.sum(theta * theta)) / n
+    return (P - D) / P
+
+
 def explained_variance(y_true, y_pred):
     """1 − MSE / Var(y_true) on the pooled test rows."""
     return 1.0 - np.mean((y_true - y_pred) ** 2) / np.var(y_true)

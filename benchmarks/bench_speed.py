@@ -48,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from _common import OUTPUT_DIR, markdown_table, write_output
+from _common import OUTPUT_DIR, markdown_table, multitask_lasso_gap, write_output
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import MultiTaskLasso, Ridge
 from sklearn.svm import LinearSVC
@@ -280,18 +280,12 @@ def l21_rows(args, rng):
     target = 1e-6
     tols = [10.0 ** (-k / 2) for k in range(4, 25)]
 
-    def relative_gap(coef):
-        """Relative duality gap of (1/2n)‖Y − X Wᵀ‖² + α Σ_j ‖W_{:,j}‖ (scikit-learn's MultiTaskLasso)."""
-        R = Y - X @ coef.T
-        P = 0.5 * np.sum(R * R) / n + alpha * np.sum(np.linalg.norm(coef, axis=0))
-        dual_norm = np.max(np.linalg.norm(X.T @ R, axis=1))
-        theta = R * min(1.0, n * alpha / dual_norm) if dual_norm > 0 else R
-        D = (np.sum(theta * Y) - 0.5 * np.sum(theta * theta)) / n
-        return (P - D) / P
-
     rows = []
     for divisor in (10, 100):
         alpha = alpha_max / divisor
+
+        def relative_gap(coef, alpha=alpha):
+            return multitask_lasso_gap(X, Y, coef, alpha)
 
         def mtlearn_fit(tol, alpha=alpha):
             return MultiTaskRegressor(penalty="l21", alpha=alpha, fit_intercept=False, tol=tol, max_iter=100_000).fit(

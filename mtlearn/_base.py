@@ -297,6 +297,7 @@ class FittedPath:
         self.template = clone(estimator)
         self.data, self.classes, problems = self.template._training_problems(X, y, tasks, sample_weight)
         self.paths = [Path(problem.design, problem.loss, problem.intercepts) for problem in problems]
+        self._last_penalty = None  # (the parameters other than alpha, the penalty built from them)
 
     def restart(self):
         """Start the next solves from zero (e.g. at the top of the α grid of a new candidate)."""
@@ -310,7 +311,7 @@ class FittedPath:
         model = copy.copy(self.template)
         for name, value in params.items():
             setattr(model, name, value)
-        penalty = model._penalty()
+        penalty = self._penalty(model, params)
         results = [
             path.solve(
                 penalty, model._alpha(), tol=model.tol, max_iter=model.max_iter, verbose=model.verbose, certify=certify
@@ -323,3 +324,13 @@ class FittedPath:
             model.classes_ = self.classes
         model._store(results, penalty, self.data)
         return model
+
+    def _penalty(self, model, params):
+        """``model._penalty()``, built (and validated) once for consecutive calls that change only alpha."""
+        others = [(name, value) for name, value in params.items() if name != "alpha"]
+        last = self._last_penalty
+        same = last is not None and len(last[0]) == len(others)
+        same = same and all(a == b and x is y for (a, x), (b, y) in zip(last[0], others, strict=False))
+        if not same:
+            self._last_penalty = (others, model._penalty())
+        return self._last_penalty[1]

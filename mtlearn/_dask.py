@@ -258,6 +258,8 @@ class DaskStackedDesign:
     task_weights : ndarray of shape (n_tasks,)
     """
 
+    gram_form = False  # as StackedDesign's
+
     def __init__(self, rows, tasks, task_weights):
         self.n_tasks, self.n_features = len(tasks), rows.features.shape[1]
         self.task_weights = np.asarray(task_weights, dtype=np.float64)

@@ -69,6 +69,9 @@ class StackedDesign:
         the objective); when False the weights are used as they are.
     """
 
+    # True for the compact design of a Gram form (mtlearn.solvers.GramDesign): its Gram form is itself.
+    gram_form = False
+
     def __init__(self, X, y, task_index, n_tasks, sample_weight, task_weights, average_per_task=True):
         order = np.argsort(task_index, kind="stable")
         self.order = order
@@ -158,6 +161,9 @@ class SharedDesign:
     average_per_task : bool, default=True
         As in :class:`StackedDesign`.
     """
+
+    # True for the compact design of a Gram form (mtlearn.solvers.GramDesign): its Gram form is itself.
+    gram_form = False
 
     def __init__(self, X, Y, sample_weight, task_weights, average_per_task=True):
         self.X = X

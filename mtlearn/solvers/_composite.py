@@ -23,11 +23,20 @@ from ._gram import GramDesign, gram_pays_off
 from ._problem import CompositeProblem, Intercepts
 
 
-def full_problem(design, loss, penalty, alpha, intercepts, scale=None, gradient_scale=None):
+def full_problem(design, loss, penalty, alpha, intercepts, scale=None, gradient_scale=None, data_lipschitz=None):
     """The :class:`CompositeProblem` on the data, its variables the penalty's parts."""
     if penalty.n_blocks > 1:
         design = SummedBlocksDesign(design, penalty.n_blocks)
-    return CompositeProblem(design, loss, penalty, alpha, intercepts, scale=scale, gradient_scale=gradient_scale)
+    return CompositeProblem(
+        design,
+        loss,
+        penalty,
+        alpha,
+        intercepts,
+        scale=scale,
+        gradient_scale=gradient_scale,
+        data_lipschitz=data_lipschitz,
+    )
 
 
 def uses_gram(design, loss, intercepts):
@@ -38,7 +47,19 @@ def uses_gram(design, loss, intercepts):
 
 
 def solve_directly(
-    design, loss, penalty, alpha, intercepts, start, *, tol, max_iter, verbose=0, scale=None, gradient_scale=None
+    design,
+    loss,
+    penalty,
+    alpha,
+    intercepts,
+    start,
+    *,
+    tol,
+    max_iter,
+    verbose=0,
+    scale=None,
+    gradient_scale=None,
+    data_lipschitz=None,
 ):
     """Minimise ``data(W, b) + α Ω(W)`` by accelerated proximal gradient, from ``start``.
 
@@ -60,6 +81,9 @@ def solve_directly(
         scale of the relative residual; None: those of this problem
         (:meth:`CompositeProblem.zero_objective`,
         :meth:`CompositeProblem.gradient_scale`).
+    data_lipschitz : float or None
+        The data term's gradient Lipschitz constant on this design, when the
+        caller knows it (see :class:`CompositeProblem`); None: estimated here.
 
     Returns
     -------
@@ -70,7 +94,16 @@ def solve_directly(
         GramDesign(design, fit_intercept=bool(intercepts.free.any())) if uses_gram(design, loss, intercepts) else None
     )
     if gram is None:
-        problem = full_problem(design, loss, penalty, alpha, intercepts, scale=scale, gradient_scale=gradient_scale)
+        problem = full_problem(
+            design,
+            loss,
+            penalty,
+            alpha,
+            intercepts,
+            scale=scale,
+            gradient_scale=gradient_scale,
+            data_lipschitz=data_lipschitz,
+        )
     else:
         if scale is None:
             scale = full_problem(design, loss, penalty, alpha, intercepts).zero_objective()
@@ -82,6 +115,7 @@ def solve_directly(
             Intercepts.none(design.n_tasks),
             scale=scale,
             gradient_scale=gram.gradient_scale if gradient_scale is None else gradient_scale,
+            data_lipschitz=data_lipschitz,
         )
     blocks = problem.design if isinstance(problem.design, SummedBlocksDesign) else None
     if start is None:
@@ -97,6 +131,5 @@ def solve_directly(
     if gram is not None:
         result.intercept = gram.intercepts(result.coef)
         # The compact design's data term differs from the original one by a constant.
-        result.objective += loss.value(design.y, design.forward(result.coef, result.intercept), design.weight)
-        result.objective -= loss.value(gram.design.y, gram.design.forward(result.coef, None), gram.design.weight)
+        result.objective += gram.objective_offset
     return result

@@ -43,9 +43,9 @@ def gram_pays_off(design):
 
     Dense X only (centring sparse rows would densify them); a shared design
     needs at least as many rows as features, a stacked one at least as many
-    rows per task on average.
+    rows per task on average.  Never for a design that already is a Gram form.
     """
-    if sp.issparse(design.X):
+    if design.gram_form or sp.issparse(design.X):
         return False
     n, p = design.X.shape
     if isinstance(design, SharedDesign):
@@ -136,7 +136,7 @@ def compact_stacked_design(R, Z, rho):
     ``R`` has shape (T, p, p) and ``Z`` (T, p, 1), as :func:`_square_roots` returns them.
     """
     T, p = R.shape[0], R.shape[2]
-    return StackedDesign(
+    design = StackedDesign(
         R.reshape(T * p, p),
         Z.reshape(T * p),
         np.repeat(np.arange(T), p),
@@ -145,6 +145,8 @@ def compact_stacked_design(R, Z, rho):
         rho,
         average_per_task=False,
     )
+    design.gram_form = True
+    return design
 
 
 class GramDesign:
@@ -165,6 +167,9 @@ class GramDesign:
     gradient_scale : float
         ``‖∇ data(W = 0, b = 0)‖_∞`` of the original problem (intercept
         gradients included when they are free).
+    objective_offset : float
+        The original data term at the best intercepts minus the compact one,
+        ``½ Σ_t ρ_t (q_t − ‖z_t‖²)``: the same for every W.
     """
 
     def __init__(self, design, fit_intercept):
@@ -177,6 +182,7 @@ class GramDesign:
         if shared:
             R, Z = _square_roots(G, C.T[None])
             self.design = SharedDesign(R[0], Z[0], np.ones(design.n_features), rho, average_per_task=False)
+            self.design.gram_form = True
         else:
             self.design = compact_stacked_design(*_square_roots(G, C[:, :, None]), rho)
         # ∇_W at 0 uses the uncentred cross-products c_t + x̄_t Σ_i s_i y_i.
@@ -185,6 +191,13 @@ class GramDesign:
         if fit_intercept:
             scale = max(scale, np.max(np.abs(rho * y_sums), initial=0.0))
         self.gradient_scale = max(scale, np.finfo(float).tiny)
+        self.objective_offset = self._objective_offset(design)
+
+    def _objective_offset(self, design):
+        """``½ Σ_i c_i (y_i − b_t)²`` at W = 0 and the best intercepts, minus ``½ Σ c z²`` of the compact design."""
+        residual = design.y - self.intercepts(np.zeros((design.n_tasks, design.n_features)))[design.task_of_entries()]
+        compact = self.design
+        return 0.5 * float(np.dot(design.weight, residual**2) - np.dot(compact.weight, compact.y**2))
 
     def intercepts(self, W):
         """The optimal intercepts ``b_t = ȳ_t − x̄_tᵀ w_t`` for the weights W."""

@@ -176,9 +176,13 @@ class CompositeProblem:
     the relative residual): for a design that stands in for another problem,
     whose scales the stopping rule must keep (the Gram form of
     :class:`mtlearn.solvers.GramDesign`, a working set's restriction).
+    ``data_lipschitz``, when given, replaces the power-iteration estimate of
+    the data term's gradient Lipschitz constant (``λ_max`` of its Hessian in
+    the model's weights and free intercepts) in :meth:`lipschitz_estimate`:
+    a path estimates it once for its design.
     """
 
-    def __init__(self, design, loss, penalty, alpha, intercepts, scale=None, gradient_scale=None):
+    def __init__(self, design, loss, penalty, alpha, intercepts, scale=None, gradient_scale=None, data_lipschitz=None):
         self.design = design
         self.scale = scale
         self.loss = loss
@@ -190,6 +194,7 @@ class CompositeProblem:
         self.smooth_penalty, self.prox_penalty = penalty.smooth_split(design.n_tasks)
         self._projection = None
         self._gradient_scale = gradient_scale
+        self._data_lipschitz = data_lipschitz
         self._last_gradient = None
         self._gradient_at_zero = None
 
@@ -357,8 +362,15 @@ class CompositeProblem:
         return gap / max(self.zero_objective(), np.finfo(float).tiny), primal
 
     def lipschitz_estimate(self, n_iter=15, seed=0):
-        """Estimate of the smooth part's gradient Lipschitz constant (plus α S's bound)."""
-        estimate = self._data_lipschitz_estimate(n_iter, seed)
+        """Estimate of the smooth part's gradient Lipschitz constant (plus α S's bound).
+
+        With ``data_lipschitz`` given, the data term's part is that constant
+        times the number of the penalty's parts (the data see their sum).
+        """
+        if self._data_lipschitz is None:
+            estimate = self._data_lipschitz_estimate(n_iter, seed)
+        else:
+            estimate = self.penalty.n_blocks * self._data_lipschitz
         if self.smooth_penalty is not None:
             estimate += self.alpha * self.smooth_penalty.lipschitz
         return estimate

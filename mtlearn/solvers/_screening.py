@@ -146,7 +146,7 @@ class GapSafeScreening:
         self.design, self.loss = design, loss
         self._scales = None
 
-    def solve(self, problem, start, solve, *, tol, max_iter, verbose=0):
+    def solve(self, problem, start, solve, solve_restricted, *, tol, max_iter, verbose=0):
         """The :class:`SolverResult` of ``solve(problem, ...)``, on the features the rule keeps.
 
         Parameters
@@ -155,7 +155,11 @@ class GapSafeScreening:
         start : SolverResult or None
             The previous solution on the path (no screening without one).
         solve : callable
-            ``solve(problem, start=..., tol=..., max_iter=..., verbose=...)``: the solver.
+            ``solve(problem, start=..., tol=..., max_iter=..., verbose=...)``: the solver of the
+            whole problem (when no feature is discarded).
+        solve_restricted : callable
+            The same, for the problem restricted to the kept features (a solver that does not
+            rely on anything computed on the whole design).
         tol, max_iter, verbose
             As for ``solve``.
 
@@ -186,7 +190,7 @@ class GapSafeScreening:
             design=with_features(problem.design, keep),
             gradient_scale=whole.gradient_scale() if problem.gradient_scale is None else problem.gradient_scale,
         )
-        inner = solve(restricted, start=restricted_start, tol=tol, max_iter=max_iter, verbose=verbose)
+        inner = solve_restricted(restricted, start=restricted_start, tol=tol, max_iter=max_iter, verbose=verbose)
         parts = np.zeros((problem.design.n_tasks, k * p))
         parts[:, columns] = inner.coef if k == 1 else inner.components
         certificate, objective = whole.certify(whole.pack(parts, inner.intercept))

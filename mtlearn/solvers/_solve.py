@@ -43,9 +43,10 @@ import numpy as np
 
 from .._design import with_targets
 from ..losses import SquaredLoss
-from ._composite import full_problem, solve_directly
+from ._composite import full_problem, solve_directly, uses_gram
 from ._dual_ridge import DualMeanRegularisedPath, dual_pays_off, solve_dual_mean_regularised_squared
 from ._exact_ridge import MeanRegularisedPath, solve_mean_regularised_squared
+from ._gram import GramDesign
 from ._hinge_dual import hinge_dual
 from ._newton import proximal_newton, proximal_newton_applies
 from ._problem import CompositeProblem, Intercepts, SolverResult, best_intercepts
@@ -69,6 +70,10 @@ class Problem:
         design that stands in for the data (the compact least-squares form of
         per-task statistics, which has no intercepts) those of the original
         problem.  None: those of this design (:func:`solve` fills in F₀).
+    data_lipschitz : float or None, default=None
+        The data term's gradient Lipschitz constant on this design, when known
+        (a :class:`Path` estimates it once for its design); None: the primal
+        methods estimate it.
     """
 
     design: object
@@ -78,6 +83,7 @@ class Problem:
     intercepts: Intercepts
     zero_objective: float | None = None
     gradient_scale: float | None = None
+    data_lipschitz: float | None = None
 
     def scales(self):
         """The keyword arguments that carry the original problem's scales to the solvers."""
@@ -259,6 +265,7 @@ class _PrimalMethod(Method):
             tol=tol,
             max_iter=max_iter,
             verbose=verbose,
+            data_lipschitz=problem.data_lipschitz,
             **problem.scales(),
         )
 
@@ -389,7 +396,11 @@ class Path:
     previous solution (any start is valid for a convex problem; the callers
     order the grid so that neighbours are close: from strong to weak α), on
     the features that gap-safe screening from it keeps
-    (:mod:`mtlearn.solvers._screening`).
+    (:mod:`mtlearn.solvers._screening`).  The primal methods share what does
+    not depend on (penalty, α) (:class:`_PrimalForm`): the Gram form of the
+    squared loss when it pays (every solve then runs on it, with the original
+    problem's F₀ and gradient scale, see :class:`Problem`, and never passes
+    over X) and the data term's Lipschitz constant.
 
     Parameters
     ----------
@@ -403,6 +414,7 @@ class Path:
     def __init__(self, design, loss, intercepts, start=None):
         self.design, self.loss, self.intercepts = design, loss, intercepts
         self._spectra = None
+        self._form = None
         self._previous = start
         self._screening = GapSafeScreening(design, loss)
 
@@ -421,13 +433,74 @@ class Path:
         """
         problem = self.problem(penalty, alpha)
         method = choose_method(problem)
-        if issubclass(method, ExactSpectral) and penalty.offset_centre() is None:
+        exact = issubclass(method, ExactSpectral)
+        if exact and penalty.offset_centre() is None:
             if self._spectra is None:
                 self._spectra = method.path_spectra(self.design, bool(self.intercepts.free.all()))
             W, b = self._spectra.solve(alpha, penalty.kernel_coefficients(self.design.n_tasks))
             if certify:
                 return certified(problem, W, b, tol=tol)
             return SolverResult(W, b, 1, np.nan, True, np.nan)
-        result = self._screening.solve(problem, self._previous, solve, tol=tol, max_iter=max_iter, verbose=verbose)
+        solve_whole = solve
+        if not exact and problem.loss.smooth:
+            if self._form is None:
+                self._form = _PrimalForm(problem)
+            solve_whole = self._form.solve
+        result = self._screening.solve(
+            problem, self._previous, solve_whole, solve, tol=tol, max_iter=max_iter, verbose=verbose
+        )
         self._previous = result
+        return result
+
+
+class _PrimalForm:
+    """What the primal solves of a path on one design share, computed at the first of them.
+
+    The design they run on: the Gram form of the data when the squared loss
+    pays for it (:func:`~mtlearn.solvers._composite.uses_gram`; no pass over
+    X after it is built), else the data; and the data term's gradient
+    Lipschitz constant on it (its power-iteration estimate, the same for every
+    penalty and α).
+
+    Parameters
+    ----------
+    problem : Problem
+        The path's first primal problem (its design, loss and intercepts).
+    """
+
+    def __init__(self, problem):
+        design, intercepts = problem.design, problem.intercepts
+        self.gram = None
+        if uses_gram(design, problem.loss, intercepts):
+            self.gram = GramDesign(design, fit_intercept=bool(intercepts.free.any()))
+            design, intercepts = self.gram.design, Intercepts.none(design.n_tasks)
+        self.design, self.intercepts = design, intercepts
+        # α = 0: the data term's constant alone.
+        self.data_lipschitz = CompositeProblem(
+            design, problem.loss, problem.penalty, 0.0, intercepts
+        ).lipschitz_estimate()
+
+    def solve(self, problem, *, start, tol, max_iter, verbose):
+        """:func:`solve` on the shared design, the result mapped back to the data."""
+        if self.gram is None:
+            return solve(
+                replace(problem, data_lipschitz=self.data_lipschitz),
+                start=start,
+                tol=tol,
+                max_iter=max_iter,
+                verbose=verbose,
+            )
+        compact = Problem(
+            self.design,
+            problem.loss,
+            problem.penalty,
+            problem.alpha,
+            self.intercepts,
+            zero_objective=problem.with_zero_objective().zero_objective,
+            gradient_scale=self.gram.gradient_scale,
+            data_lipschitz=self.data_lipschitz,
+        )
+        result = solve(compact, start=start, tol=tol, max_iter=max_iter, verbose=verbose)
+        result.intercept = self.gram.intercepts(result.coef)
+        result.objective += self.gram.objective_offset
         return result

@@ -40,6 +40,9 @@ _MIN_ADDED = 64
 # A dense-looking problem goes to the direct solve when its Gram form costs at most this many
 # gradient passes by operation count (one symmetric product against thin ones: a few passes' time).
 _DIRECT_GRAM_PASSES = 16
+# On a design that is already a Gram form, a gradient pass of fewer multiply-adds than this costs
+# less than a round's bookkeeping: such problems are solved directly.
+_MIN_GRAM_FORM_PASS = 1_000_000
 
 
 def uses_working_sets(penalty, design, loss, intercepts):
@@ -49,9 +52,13 @@ def uses_working_sets(penalty, design, loss, intercepts):
     whole problem has a Gram form, a round (one gradient pass over the data,
     n_entries × p) is weighed against building the Gram matrices once
     (n_rows × p² / 2): working sets are used if a few (4) rounds cost less.
+    On a design that is a Gram form already (a path's), they are used when
+    its gradient pass is large enough to outweigh a round's bookkeeping.
     """
     if not penalty.feature_separable or design.n_features < MIN_FEATURES:
         return False
+    if design.gram_form:
+        return design.n_entries * design.n_features >= _MIN_GRAM_FORM_PASS
     if uses_gram(design, loss, intercepts):
         return 8 * design.n_entries < design.X.shape[0] * design.n_features
     return True
@@ -63,11 +70,25 @@ def _part_columns(features, n_features, n_blocks):
 
 
 def solve_on_working_sets(
-    design, loss, penalty, alpha, intercepts, start, *, tol, max_iter, verbose=0, scale=None, gradient_scale=None
+    design,
+    loss,
+    penalty,
+    alpha,
+    intercepts,
+    start,
+    *,
+    tol,
+    max_iter,
+    verbose=0,
+    scale=None,
+    gradient_scale=None,
+    data_lipschitz=None,
 ):
     """Minimise ``data(W, b) + α Ω(W)`` over growing sets of features (see the module docstring).
 
-    Parameters are those of :func:`solve_directly` (``scale`` and ``gradient_scale`` included);
+    Parameters are those of :func:`solve_directly` (``scale``, ``gradient_scale`` and
+    ``data_lipschitz`` included: that of the whole design, for its direct solves; each
+    restriction to a working set estimates its own);
     ``penalty`` has ``feature_dual_norms``.
 
     Returns
@@ -75,7 +96,16 @@ def solve_on_working_sets(
     SolverResult
         Its certificate is the whole problem's relative duality gap.
     """
-    problem = full_problem(design, loss, penalty, alpha, intercepts, scale=scale, gradient_scale=gradient_scale)
+    problem = full_problem(
+        design,
+        loss,
+        penalty,
+        alpha,
+        intercepts,
+        scale=scale,
+        gradient_scale=gradient_scale,
+        data_lipschitz=data_lipschitz,
+    )
     T, p = design.n_tasks, design.n_features
     n_blocks = penalty.n_blocks
     gradient_at_zero = problem.gradient_at_zero()
@@ -112,6 +142,7 @@ def solve_on_working_sets(
             verbose=verbose,
             scale=scale,
             gradient_scale=gradient_scale,
+            data_lipschitz=data_lipschitz,
         )
     working = np.flatnonzero(np.any(V.reshape(T, n_blocks, p) != 0, axis=(0, 1)))
     gram_passes = design.X.shape[0] * p / (2.0 * design.n_entries)
@@ -138,6 +169,7 @@ def solve_on_working_sets(
                 verbose=verbose,
                 scale=scale,
                 gradient_scale=gradient_scale,
+                data_lipschitz=data_lipschitz,
             )
             result.n_iter += n_iter
             return result

@@ -1,0 +1,134 @@
+"""A path does its (penalty, α)-independent work once, and its fits are those of the data.
+
+:class:`mtlearn.solvers.Path` builds the squared loss's Gram form once and solves
+every (penalty, α) on it, estimates the data term's Lipschitz constant once,
+and :class:`mtlearn._base.FittedPath` builds the penalty once for a run of α.
+The references are independent of the path: scikit-learn's ``MultiTaskLasso``,
+fits from scratch, and the objective written out here.
+"""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import MultiTaskLasso
+
+from mtlearn import MultiTaskClassifier, MultiTaskRegressor
+from mtlearn._base import FittedPath
+from mtlearn._design import StackedDesign
+from mtlearn.model_selection import alpha_max, multitask_path
+from mtlearn.solvers import CompositeProblem, GramDesign, _solve, _working_set
+
+
+def _shared_problem(seed=0, n=120, p=40, n_tasks=4):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) + 0.5
+    W = np.zeros((n_tasks, p))
+    W[:, :6] = rng.standard_normal((n_tasks, 6))
+    Y = X @ W.T + 3.0 + 0.5 * rng.standard_normal((n, n_tasks))
+    return X, Y
+
+
+def _l21_objective(X, Y, coef, intercept, alpha):
+    """``(1/2n) ‖Y − X Wᵀ − b‖²_F + α Σ_j ‖W_{:,j}‖₂``: MultiTaskLasso's objective."""
+    R = Y - X @ coef.T - intercept
+    return 0.5 * np.sum(R * R) / X.shape[0] + alpha * np.sum(np.linalg.norm(coef, axis=0))
+
+
+@pytest.mark.parametrize("working_sets", [False, True], ids=["direct", "working sets"])
+def test_gram_form_path_is_multitask_lasso(monkeypatch, working_sets):
+    # Working sets on the Gram form are used above a size; forcing them covers both branches.
+    if working_sets:
+        monkeypatch.setattr(_working_set, "_MIN_GRAM_FORM_PASS", 0)
+    X, Y = _shared_problem()
+    estimator = MultiTaskRegressor(penalty="l21", tol=1e-10, max_iter=100_000)
+    top = alpha_max(estimator, X, Y)
+    alphas, coefs, intercepts = multitask_path(estimator, X, Y, alphas=np.geomspace(top / 1.5, top / 50, 6))
+    for alpha, coef, intercept in zip(alphas, coefs, intercepts, strict=True):
+        reference = MultiTaskLasso(alpha=alpha, tol=1e-12, max_iter=100_000).fit(X, Y)
+        scale = np.max(np.abs(reference.coef_))
+        np.testing.assert_allclose(coef, reference.coef_, atol=1e-6 * scale)
+        np.testing.assert_allclose(intercept, reference.intercept_, atol=1e-6 * np.max(np.abs(Y)))
+
+
+def test_gram_form_path_objective_and_certificate_are_those_of_the_data():
+    X, Y = _shared_problem(seed=1)
+    estimator = MultiTaskRegressor(penalty="l21", tol=1e-6, max_iter=100_000)
+    top = alpha_max(estimator, X, Y)
+    path = FittedPath(estimator, X, Y)
+    F0 = _l21_objective(X, Y, np.zeros((Y.shape[1], X.shape[1])), Y.mean(axis=0), 0.0)
+    for alpha in np.geomspace(top / 1.2, top / 30, 5):
+        model = path.fitted(alpha=alpha)
+        assert model.objective_ == pytest.approx(_l21_objective(X, Y, model.coef_, model.intercept_, alpha), rel=1e-10)
+        reference = MultiTaskLasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, Y)
+        optimum = _l21_objective(X, Y, reference.coef_, reference.intercept_, alpha)
+        suboptimality = (model.objective_ - optimum) / F0
+        assert model.certificate_ <= 1e-6
+        assert suboptimality <= model.certificate_ + 1e-12
+
+
+def test_gram_form_objective_offset_is_the_constant_between_the_forms():
+    rng = np.random.default_rng(2)
+    n_tasks, p = 3, 5
+    task_index = np.repeat(np.arange(n_tasks), [30, 20, 25])
+    X = rng.standard_normal((task_index.size, p))
+    y = rng.standard_normal(task_index.size) + task_index
+    rho = np.array([1.0, 2.0, 0.5])
+    design = StackedDesign(X, y, task_index, n_tasks, np.ones(task_index.size), rho)
+    gram = GramDesign(design, fit_intercept=True)
+    for _ in range(3):
+        W = rng.standard_normal((n_tasks, p))
+        b = gram.intercepts(W)
+        # The data term written out: Σ_t ρ_t (1/n_t) Σ_{i in t} ½ (y_i − x_iᵀ w_t − b_t)².
+        residual = y - np.einsum("ij,ij->i", X, W[task_index]) - b[task_index]
+        data = sum(rho[t] * 0.5 * np.mean(residual[task_index == t] ** 2) for t in range(n_tasks))
+        compact = 0.5 * np.dot(gram.design.weight, (gram.design.y - gram.design.forward(W, None)) ** 2)
+        assert data - compact == pytest.approx(gram.objective_offset, rel=1e-10, abs=1e-12)
+
+
+def test_path_builds_the_gram_form_once(monkeypatch):
+    built = []
+
+    class CountedGramDesign(GramDesign):
+        def __init__(self, *args, **kwargs):
+            built.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(_solve, "GramDesign", CountedGramDesign)
+    X, Y = _shared_problem(seed=3)
+    for penalty in ("l21", "trace", "dirty"):
+        built.clear()
+        multitask_path(MultiTaskRegressor(penalty=penalty, tol=1e-6), X, Y, n_alphas=8, eps=1e-2)
+        assert len(built) == 1, penalty
+
+
+def test_path_estimates_the_lipschitz_constant_once_and_fits_as_fit(monkeypatch):
+    estimates = []
+    original = CompositeProblem._data_lipschitz_estimate
+
+    def counted(self, n_iter, seed):
+        estimates.append(1)
+        return original(self, n_iter, seed)
+
+    monkeypatch.setattr(CompositeProblem, "_data_lipschitz_estimate", counted)
+    rng = np.random.default_rng(4)
+    task_index = np.repeat(np.arange(3), 40)
+    X = rng.standard_normal((task_index.size, 6))
+    labels = X[:, 0] + 0.5 * task_index + rng.standard_normal(task_index.size) > 0.5
+    estimator = MultiTaskClassifier(penalty="l21", tol=1e-9, max_iter=100_000)
+    alphas, coefs, intercepts = multitask_path(estimator, X, labels, task_index, n_alphas=6, eps=1e-2)
+    assert len(estimates) == 1
+    for alpha, coef, intercept in zip(alphas, coefs, intercepts, strict=True):
+        fresh = MultiTaskClassifier(penalty="l21", alpha=alpha, tol=1e-9, max_iter=100_000).fit(
+            X, labels, tasks=task_index
+        )
+        np.testing.assert_allclose(coef, fresh.coef_, atol=1e-5)
+        np.testing.assert_allclose(intercept, fresh.intercept_, atol=1e-5)
+
+
+def test_fitted_path_rebuilds_the_penalty_when_it_changes():
+    X, Y = _shared_problem(seed=5, p=10)
+    path = FittedPath(MultiTaskRegressor(tol=1e-10, max_iter=100_000), X, Y)
+    for penalty, mix in (("mean", 0.2), ("mean", 0.8), ("ridge", 0.8), ("l21", 0.8)):
+        for alpha in (0.5, 0.05):
+            model = path.fitted(penalty=penalty, mix=mix, alpha=alpha)
+            fresh = MultiTaskRegressor(penalty=penalty, mix=mix, alpha=alpha, tol=1e-10, max_iter=100_000).fit(X, Y)
+            np.testing.assert_allclose(model.coef_, fresh.coef_, atol=1e-7)

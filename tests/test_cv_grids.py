@@ -77,7 +77,8 @@ def test_mix_edge_warning_except_at_independent_and_pooled(noisy):
     X, y, tasks = noisy
     folds = list(KFold(3, shuffle=True, random_state=0).split(X))
     mixes = np.array([0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99, 1.0])
-    common = {"penalty": "mean", "alphas": [0.3], "cv": folds}
+    # targets in their own units: α = 0.3 is the strength this data was built for
+    common = {"penalty": "mean", "alphas": [0.3], "cv": folds, "normalize_y": False}
     full, _ = _fit_recording(MultiTaskRegressorCV(mixes=mixes, **common), X, y, tasks=tasks)
     best = int(np.flatnonzero(mixes == full.mix_)[0])
     assert 1 <= best <= len(mixes) - 2, "the data must have its best mix strictly inside (0, 1)"
@@ -102,9 +103,7 @@ def test_mix_edge_warning_except_at_independent_and_pooled(noisy):
     for sign, mix in [(np.ones(4), 1.0), (np.array([1.0, -1.0, 1.0, -1.0]), 0.0)]:
         y = sign[tasks] * (X @ w) + 0.5 * rng.standard_normal(120)
         grid = [0.0, 0.5] if mix == 0.0 else [0.5, 1.0]
-        model, messages = _fit_recording(
-            MultiTaskRegressorCV(penalty="mean", mixes=grid, alphas=[0.3], cv=folds), X, y, tasks=tasks
-        )
+        model, messages = _fit_recording(MultiTaskRegressorCV(mixes=grid, **{**common, "cv": folds}), X, y, tasks=tasks)
         assert model.mix_ == mix
         assert model.on_grid_edge_ == {"alpha": None, "mix": None}
         assert messages == []
@@ -129,7 +128,7 @@ def test_one_se_rule_takes_the_largest_alpha_within_one_standard_error(noisy):
     assert one_se.mix_ == best.mix_
     assert one_se.alpha_ == expected
     assert one_se.alpha_ > best.alpha_  # the rule matters on these data
-    refit = MultiTaskRegressor(alpha=expected, mix=one_se.mix_).fit(X, y, tasks=tasks)
+    refit = MultiTaskRegressor(alpha=expected, mix=one_se.mix_, normalize_y=True).fit(X, y, tasks=tasks)
     np.testing.assert_allclose(one_se.coef_, refit.coef_, rtol=1e-10)
 
 
@@ -142,7 +141,7 @@ def test_repeated_splitters_score_every_split_as_grid_search(noisy):
     cv = MultiTaskRegressorCV(penalty="mean", alphas=alphas, mixes=mixes, cv=splitter, task_column=-1).fit(Xc, y)
     assert cv.scores_.shape == (3, 6, 6)  # every one of the 6 splits
     search = GridSearchCV(
-        MultiTaskRegressor(task_column=-1),
+        MultiTaskRegressor(task_column=-1, normalize_y=True),
         {"alpha": alphas, "mix": mixes},
         cv=splitter,
         scoring="neg_mean_squared_error",
@@ -182,7 +181,7 @@ def test_penalty_list_is_grid_search_over_penalties(noisy):
         {"penalty": ["l21"], "alpha": cv.alphas_[1]},
     ]
     search = GridSearchCV(
-        MultiTaskRegressor(task_column=-1, **tight), grid, cv=folds, scoring="neg_mean_squared_error"
+        MultiTaskRegressor(task_column=-1, normalize_y=True, **tight), grid, cv=folds, scoring="neg_mean_squared_error"
     ).fit(Xc, y)
     assert cv.penalty_ == search.best_params_["penalty"]
     assert cv.alpha_ == pytest.approx(search.best_params_["alpha"])
@@ -204,11 +203,12 @@ def test_default_grid_holds_independent_and_pooled_ridge():
     At mix = 0 the objective is Σ_t (1/n_t) ½‖y_t − X_t w_t − b_t‖² + (α/2) Σ_t ‖w_t‖²: scikit-learn's
     Ridge(alpha=α n_t) per task.  At mix = 1 all w_t equal one w with penalty (α T / 2)‖w‖² and one
     intercept per task: with n rows in each task, Ridge(alpha=α n T) without intercept on the rows
-    centred within their task.
+    centred within their task.  (With the default ``normalize_y=True`` the same holds on each task's
+    standardised targets; the references here are in the targets' units.)
     """
     X, y, tasks, _ = make_multitask_regression(n_tasks=3, n_samples=20, n_features=4, noise=1.0, random_state=1)
     folds = list(StratifiedKFold(4).split(X, tasks))  # 15 training rows of every task in every fold
-    model = MultiTaskRegressorCV(cv=folds).fit(X, y, tasks=tasks)
+    model = MultiTaskRegressorCV(cv=folds, normalize_y=False).fit(X, y, tasks=tasks)
     assert "mean" in DEFAULT_PENALTIES
     assert DEFAULT_MIXES[0] == 0.0 and DEFAULT_MIXES[-1] == 1.0
     mean_index = list(DEFAULT_PENALTIES).index("mean")

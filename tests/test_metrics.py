@@ -215,7 +215,14 @@ def test_without_tasks_the_scorer_says_how_to_give_them(classification):
 def test_cv_classifier_scores_are_the_per_task_auc(classification, by):
     X, y, tasks = classification
     folds = _task_folds(tasks)
-    params = {"alphas": ALPHAS, "cv": folds, "scoring": "roc_auc_per_task", "tol": 1e-7}
+    params = {
+        "penalty": "mean",
+        "mixes": [0.5],
+        "alphas": ALPHAS,
+        "cv": folds,
+        "scoring": "roc_auc_per_task",
+        "tol": 1e-7,
+    }
     if by == "task_column":
         model = MultiTaskClassifierCV(task_column=-1, **params).fit(np.column_stack([X, tasks]), y)
     else:
@@ -224,7 +231,9 @@ def test_cv_classifier_scores_are_the_per_task_auc(classification, by):
         for j, alpha in enumerate(ALPHAS):
             fitted = MultiTaskClassifier(alpha=alpha, tol=1e-7)
             fitted.fit(X[train], y[train], tasks=tasks[train])
-            assert model.scores_[j, k] == pytest.approx(_auc_by_hand(fitted, X[test], y[test], tasks[test]), rel=1e-9)
+            assert model.scores_[0, j, k] == pytest.approx(
+                _auc_by_hand(fitted, X[test], y[test], tasks[test]), rel=1e-9
+            )
 
 
 @pytest.mark.parametrize("by", ["task_column", "tasks"])
@@ -232,7 +241,7 @@ def test_cv_regressor_scores_are_the_per_task_r2(regression, by):
     X, y, tasks = regression
     folds = _task_folds(tasks)
     mixes = [0.2, 0.9]
-    params = {"alphas": ALPHAS, "mixes": mixes, "cv": folds, "scoring": per_task_scorer(r2_score)}
+    params = {"penalty": "mean", "alphas": ALPHAS, "mixes": mixes, "cv": folds, "scoring": per_task_scorer(r2_score)}
     if by == "task_column":
         model = MultiTaskRegressorCV(task_column=0, **params).fit(np.column_stack([tasks, X]), y)
     else:
@@ -240,7 +249,8 @@ def test_cv_regressor_scores_are_the_per_task_r2(regression, by):
     for k, (train, test) in enumerate(folds):
         for i, mix in enumerate(mixes):
             for j, alpha in enumerate(ALPHAS):
-                fitted = MultiTaskRegressor(alpha=alpha, mix=mix).fit(X[train], y[train], tasks=tasks[train])
+                fitted = MultiTaskRegressor(alpha=alpha, mix=mix, normalize_y=True)
+                fitted.fit(X[train], y[train], tasks=tasks[train])
                 predict = lambda rows, f=fitted, t=test: f.predict(X[t][rows], tasks=tasks[t][rows])  # noqa: E731
                 expected = _by_hand(r2_score, predict, y[test], tasks[test])
                 assert model.scores_[i, j, k] == pytest.approx(expected, rel=1e-8)
@@ -258,13 +268,15 @@ def test_cv_callable_scorer_sees_the_users_columns(regression):
         seen.append((type(estimator), estimator.get_params()["task_column"], X_test))
         return -mean_squared_error(y_test, estimator.predict(X_test))
 
-    model = MultiTaskRegressorCV(alphas=[1.0, 0.1], cv=folds, task_column="school", scoring=scorer).fit(frame, y)
+    model = MultiTaskRegressorCV(
+        penalty="ridge", alphas=[1.0, 0.1], cv=folds, task_column="school", scoring=scorer
+    ).fit(frame, y)
     assert len(seen) == 2 * len(folds)
     for (kind, task_column, X_test), (_, test) in zip(seen, [fold for fold in folds for _ in range(2)], strict=True):
         assert kind is MultiTaskRegressor and task_column == "school"
         assert isinstance(X_test, pd.DataFrame) and list(X_test.columns) == list(frame.columns)
         assert X_test.equals(frame.iloc[test])
-    default = MultiTaskRegressorCV(alphas=[1.0, 0.1], cv=folds, task_column="school").fit(frame, y)
+    default = MultiTaskRegressorCV(penalty="ridge", alphas=[1.0, 0.1], cv=folds, task_column="school").fit(frame, y)
     assert_allclose(model.scores_, default.scores_, rtol=1e-12)
 
 
@@ -284,11 +296,13 @@ def test_cv_scorer_requesting_tasks_gets_them(regression):
             request.score.add_request(param="tasks", alias=True)
             return request
 
-    model = MultiTaskRegressorCV(alphas=[1.0, 0.1], cv=folds, scoring=Recorder()).fit(X, y, tasks=tasks)
+    model = MultiTaskRegressorCV(penalty="ridge", alphas=[1.0, 0.1], cv=folds, scoring=Recorder()).fit(
+        X, y, tasks=tasks
+    )
     assert all(kind is MultiTaskRegressor for kind, _ in seen)
     for (_, seen_tasks), (_, test) in zip(seen, [fold for fold in folds for _ in range(2)], strict=True):
         np.testing.assert_array_equal(seen_tasks, tasks[test])
-    r2 = MultiTaskRegressorCV(alphas=[1.0, 0.1], cv=folds, scoring="r2").fit(X, y, tasks=tasks)
+    r2 = MultiTaskRegressorCV(penalty="ridge", alphas=[1.0, 0.1], cv=folds, scoring="r2").fit(X, y, tasks=tasks)
     assert_allclose(model.scores_, r2.scores_, rtol=1e-12)
 
 

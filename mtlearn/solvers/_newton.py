@@ -87,6 +87,7 @@ def proximal_newton(
     verbose=0,
     scale=None,
     gradient_scale=None,
+    data_lipschitz=None,
 ):
     """Minimise ``data(W, b) + α Ω(W)`` by proximal Newton steps, from ``start`` (see the module docstring).
 
@@ -105,7 +106,7 @@ def proximal_newton(
         ``solve_model(design, penalty, alpha, intercepts, start, tol=, max_iter=, scale=,
         gradient_scale=)`` minimises the squared loss on ``design`` from ``start`` (a
         :class:`SolverResult`) and returns a :class:`SolverResult`.
-    tol, max_iter, verbose, scale, gradient_scale
+    tol, max_iter, verbose, scale, gradient_scale, data_lipschitz
         As in :func:`~mtlearn.solvers.solve_directly`.
 
     Returns
@@ -113,7 +114,16 @@ def proximal_newton(
     SolverResult
         With the penalty's parts in ``components`` when it has several.
     """
-    problem = full_problem(design, loss, penalty, alpha, intercepts, scale=scale, gradient_scale=gradient_scale)
+    problem = full_problem(
+        design,
+        loss,
+        penalty,
+        alpha,
+        intercepts,
+        scale=scale,
+        gradient_scale=gradient_scale,
+        data_lipschitz=data_lipschitz,
+    )
     scale, gradient_scale = problem.zero_objective(), problem.gradient_scale()
     lipschitz = problem.lipschitz_estimate()
     blocks = problem.design if isinstance(problem.design, SummedBlocksDesign) else None
@@ -154,7 +164,9 @@ def proximal_newton(
                     break
                 s *= 0.5
         if not accepted:
-            return _finish_by_proximal_gradient(design, problem, x, n_iter, tol=tol, max_iter=max_iter, verbose=verbose)
+            return _finish_by_proximal_gradient(
+                design, problem, x, n_iter, tol=tol, max_iter=max_iter, verbose=verbose, data_lipschitz=data_lipschitz
+            )
         x, z, smooth, penalty_value = x_new, z_new, smooth_new, penalty_new
         done, certificate, residual, objective = stopping(x, z)
         if verbose:
@@ -223,7 +235,7 @@ def _model_solution(problem, x, z, solve_model, forcing, *, max_iter):
     return problem.pack(parts, result.intercept)
 
 
-def _finish_by_proximal_gradient(design, problem, x, n_iter, *, tol, max_iter, verbose):
+def _finish_by_proximal_gradient(design, problem, x, n_iter, *, tol, max_iter, verbose, data_lipschitz):
     """Proximal gradient on ``problem`` (on ``design``) from x, its iterations added to the ``n_iter`` Newton steps."""
     V, b = problem.unpack(x)
     result = solve_directly(
@@ -238,6 +250,7 @@ def _finish_by_proximal_gradient(design, problem, x, n_iter, *, tol, max_iter, v
         verbose=verbose,
         scale=problem.zero_objective(),
         gradient_scale=problem.gradient_scale(),
+        data_lipschitz=data_lipschitz,
     )
     result.n_iter += n_iter
     return result

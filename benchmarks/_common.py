@@ -158,7 +158,7 @@ class FittedModel:
 def describe_params(estimator):
     """The chosen hyper-parameters as a short string."""
     parts = [f"α={estimator.alpha_:.3g}"]
-    if hasattr(estimator, "mix_"):
+    if estimator.mix_ is not None:
         parts.append(f"mix={estimator.mix_:g}")
     penalty = estimator.penalty
     if not isinstance(penalty, str):

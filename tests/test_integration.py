@@ -134,6 +134,7 @@ def test_warm_start_refit_from_the_solution_takes_almost_no_iterations(model):
     warm = clone(model).set_params(warm_start=True).fit(X, y, tasks=task_index)
     first = warm.n_iter_
     warm.fit(X, y, tasks=task_index)
-    assert cold.n_iter_ == first > 10
+    # n_iter_ counts proximal Newton steps for the smooth losses (a handful), dual passes for the hinge
+    assert cold.n_iter_ == first > 1
     assert warm.n_iter_ <= max(1, first // 20)
     assert_allclose(warm.coef_, cold.coef_, rtol=1e-3, atol=1e-4)

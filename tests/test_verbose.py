@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 import pytest
+from scipy import sparse
 
 from mtlearn import MultiTaskClassifier, MultiTaskLinearSVC, MultiTaskRegressor
 from mtlearn.datasets import make_multitask_classification, make_multitask_regression
@@ -18,6 +19,13 @@ def classification():
     return X, y, tasks
 
 
+@pytest.fixture(scope="module")
+def sparse_classification(classification):
+    """The same rows in CSR: the logistic loss is then solved by proximal gradient (Newton takes dense rows)."""
+    X, y, tasks = classification
+    return sparse.csr_matrix(X), y, tasks
+
+
 def _parse(pattern, text):
     lines = text.strip().splitlines()
     matches = [pattern.match(line) for line in lines]
@@ -26,8 +34,8 @@ def _parse(pattern, text):
 
 
 @pytest.mark.parametrize("verbose, every", [(100, 1), (10, 10), (1, 100)])
-def test_apg_prints_every_100_over_verbose_iterations(classification, capsys, verbose, every):
-    X, y, tasks = classification
+def test_apg_prints_every_100_over_verbose_iterations(sparse_classification, capsys, verbose, every):
+    X, y, tasks = sparse_classification
     model = MultiTaskClassifier(alpha=1e-3, tol=1e-10, max_iter=5000, verbose=verbose).fit(X, y, tasks=tasks)
     printed = capsys.readouterr().out
     assert model.n_iter_ >= 100
@@ -36,8 +44,8 @@ def test_apg_prints_every_100_over_verbose_iterations(classification, capsys, ve
     assert all(np.isfinite(row[1]) and row[2] >= 0 for row in rows)
 
 
-def test_apg_printed_objective_is_the_objective_of_the_iterate(classification, capsys):
-    X, y, tasks = classification
+def test_apg_printed_objective_is_the_objective_of_the_iterate(sparse_classification, capsys):
+    X, y, tasks = sparse_classification
     model = MultiTaskClassifier(alpha=1e-2, tol=1e-8, verbose=100).fit(X, y, tasks=tasks)
     rows = _parse(APG_LINE, capsys.readouterr().out)
     # One line per iteration; the last one is the returned solution.
@@ -68,7 +76,7 @@ def test_dual_solver_prints_primal_and_duality_gap(classification, capsys, estim
 
 def test_one_progress_block_per_one_vs_rest_problem(capsys):
     X, y, tasks, _ = make_multitask_classification(n_tasks=3, n_samples=40, n_features=4, n_classes=3, random_state=0)
-    MultiTaskClassifier(alpha=1e-2, tol=1e-8, verbose=100).fit(X, y, tasks=tasks)
+    MultiTaskClassifier(alpha=1e-2, tol=1e-8, verbose=100).fit(sparse.csr_matrix(X), y, tasks=tasks)
     rows = _parse(APG_LINE, capsys.readouterr().out)
     assert sum(row[0] == 1 for row in rows) == 3
 

@@ -200,6 +200,54 @@ def predict(fitted, spec, X, tasks):
     return fitted.estimator.predict(X[:, fitted.columns], tasks=None if spec.pooled else tasks)
 
 
+def split_within_tasks(tasks, test_size, rng):
+    """Boolean test mask holding round(test_size · n_t) random rows of every task."""
+    test = np.zeros(len(tasks), dtype=bool)
+    for task in np.unique(tasks):
+        rows = np.flatnonzero(tasks == task)
+        test[rng.choice(rows, int(round(test_size * len(rows))), replace=False)] = True
+    return test
+
+
+def score_specs(specs, results, train, test, folds, *, n_jobs, label=""):
+    """Fit every spec on ``train`` = (X, y, tasks) with CV over ``folds``; record its test scores in ``results``.
+
+    ``results[spec.name]`` gets the explained variance ("ev"), the RMSE ("rmse") and the chosen
+    hyper-parameters ("params") on ``test`` = (X, y, tasks); one progress line per spec, after ``label``.
+    """
+    X_train, y_train, t_train = train
+    X_test, y_test, t_test = test
+    for spec in specs:
+        fitted = fit_tuned(spec, X_train, y_train, t_train, folds, n_jobs=n_jobs)
+        y_pred = predict(fitted, spec, X_test, t_test)
+        r = results[spec.name]
+        r["ev"].append(explained_variance(y_test, y_pred))
+        r["rmse"].append(rmse(y_test, y_pred))
+        r["params"].append(fitted.params)
+        print(
+            f"{label}{spec.name:24s} RMSE {r['rmse'][-1]:.3f}  EV {100 * r['ev'][-1]:.1f} %  "
+            f"({fitted.params}; {fitted.seconds:.1f} s)",
+            flush=True,
+        )
+
+
+def random_split_scores(X, y, tasks, specs, n_splits, n_folds, *, n_jobs, test_size=0.25):
+    """:func:`score_specs` over ``n_splits`` random splits within every task (seeds 0, 1, ...).
+
+    Features are standardised on each split's training rows; the CV folds are stratified by task.
+    """
+    results = {spec.name: {"ev": [], "rmse": [], "params": []} for spec in specs}
+    for split in range(n_splits):
+        test = split_within_tasks(tasks, test_size, np.random.default_rng(split))
+        X_train, X_test = standardise(X[~test], X[test])
+        folds = task_folds(tasks[~test], n_folds, random_state=split)
+        train_rows, test_rows = (X_train, y[~test], tasks[~test]), (X_test, y[test], tasks[test])
+        score_specs(
+            specs, results, train_rows, test_rows, folds, n_jobs=n_jobs, label=f"split {split + 1}/{n_splits}  "
+        )
+    return results
+
+
 def multitask_lasso_gap(X, Y, coef, alpha):
     """Relative duality gap (P − D) / P of ``MultiTaskLasso``'s objective at ``coef`` (T, p), no intercept.
 

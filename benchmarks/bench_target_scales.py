@@ -28,7 +28,7 @@ Data sets:
 - computer survey (``load_computer_survey``): random 12 / 4 split of each
   person's 16 training profiles (the bundled test subset has 4 rows per
   person, too few for Var_t); the splits are those of
-  ``reproduce_school.split_within_tasks``.
+  ``_common.split_within_tasks``.
 
 Features are standardised with the training rows' statistics.  Grids: 20 α
 per path (``alphas=20``; for ``"mean"`` also ``mixes=(0, 0.5, 0.9, 0.99)``),
@@ -51,8 +51,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from _common import standardise
-from reproduce_school import split_within_tasks
+from _common import split_within_tasks, standardise
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import RidgeCV
 from threadpoolctl import threadpool_limits

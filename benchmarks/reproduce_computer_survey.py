@@ -26,15 +26,12 @@ import numpy as np
 from _common import (
     base_parser,
     benchmark_session,
-    explained_variance,
     figure_paths,
-    fit_tuned,
     model_specs,
     parse_args,
     plot_scores,
-    predict,
     regression_report,
-    rmse,
+    score_specs,
     standardise,
     task_folds,
     write_output,
@@ -72,18 +69,7 @@ def main(argv=None):
     results = {spec.name: {"ev": [], "rmse": [], "params": []} for spec in specs}
     folds = task_folds(t_train, n_folds, random_state=args.seed)
     with benchmark_session() as session:
-        for spec in specs:
-            fitted = fit_tuned(spec, X_train, y_train, t_train, folds, n_jobs=args.n_jobs)
-            y_pred = predict(fitted, spec, X_test, t_test)
-            r = results[spec.name]
-            r["ev"].append(explained_variance(y_test, y_pred))
-            r["rmse"].append(rmse(y_test, y_pred))
-            r["params"].append(fitted.params)
-            print(
-                f"{spec.name:24s} RMSE {r['rmse'][-1]:.3f}  EV {100 * r['ev'][-1]:.1f} %  "
-                f"({fitted.params}; {fitted.seconds:.1f} s)",
-                flush=True,
-            )
+        score_specs(specs, results, (X_train, y_train, t_train), (X_test, y_test, t_test), folds, n_jobs=args.n_jobs)
     protocol = (
         f"The fixed split: {len(y_train)} training rows (16 profiles per person), {len(y_test)} test rows "
         f"(4 per person), {n_tasks} people; hyper-parameters chosen by {n_folds}-fold CV (stratified by "

@@ -26,18 +26,12 @@ import numpy as np
 from _common import (
     base_parser,
     benchmark_session,
-    explained_variance,
-    fit_tuned,
     model_specs,
     parse_args,
-    predict,
+    random_split_scores,
     regression_report,
-    rmse,
-    standardise,
-    task_folds,
     write_output,
 )
-from reproduce_school import split_within_tasks
 
 from mtlearn.datasets import load_grunfeld
 
@@ -58,25 +52,8 @@ def main(argv=None):
     X, y, tasks = load_grunfeld(return_X_y=True)
     n_splits, n_folds = (1, 2) if args.quick else (args.splits, args.folds)
     specs = model_specs(len(np.unique(tasks)), quick=args.quick)
-    results = {spec.name: {"ev": [], "rmse": [], "params": []} for spec in specs}
     with benchmark_session() as session:
-        for split in range(n_splits):
-            test = split_within_tasks(tasks, 0.25, np.random.default_rng(split))
-            X_train, X_test = standardise(X[~test], X[test])
-            y_train, y_test, t_train, t_test = y[~test], y[test], tasks[~test], tasks[test]
-            folds = task_folds(t_train, n_folds, random_state=split)
-            for spec in specs:
-                fitted = fit_tuned(spec, X_train, y_train, t_train, folds, n_jobs=args.n_jobs)
-                y_pred = predict(fitted, spec, X_test, t_test)
-                r = results[spec.name]
-                r["ev"].append(explained_variance(y_test, y_pred))
-                r["rmse"].append(rmse(y_test, y_pred))
-                r["params"].append(fitted.params)
-                print(
-                    f"split {split + 1}/{n_splits}  {spec.name:24s} RMSE {r['rmse'][-1]:.3f}  "
-                    f"EV {100 * r['ev'][-1]:.1f} %  ({fitted.params}; {fitted.seconds:.1f} s)",
-                    flush=True,
-                )
+        results = random_split_scores(X, y, tasks, specs, n_splits, n_folds, n_jobs=args.n_jobs)
     protocol = (
         f"{n_splits} random 15 / 5 year splits within each of the 11 firms (seeds 0..{n_splits - 1}); "
         f"hyper-parameters chosen by {n_folds}-fold CV (stratified by firm) on the training rows only; "

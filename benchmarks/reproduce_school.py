@@ -25,17 +25,12 @@ import numpy as np
 from _common import (
     base_parser,
     benchmark_session,
-    explained_variance,
     figure_paths,
-    fit_tuned,
     model_specs,
     parse_args,
     plot_scores,
-    predict,
+    random_split_scores,
     regression_report,
-    rmse,
-    standardise,
-    task_folds,
     write_output,
 )
 
@@ -58,15 +53,6 @@ PUBLISHED = [
 PUBLISHED_RMSE = [("GO-MTL 9.87", 9.87), ("MTFL 9.92", 9.92), ("single-task 10.34", 10.34)]
 
 
-def split_within_tasks(tasks, test_size, rng):
-    """Boolean test mask holding round(test_size · n_t) random rows of every task."""
-    test = np.zeros(len(tasks), dtype=bool)
-    for task in np.unique(tasks):
-        rows = np.flatnonzero(tasks == task)
-        test[rng.choice(rows, int(round(test_size * len(rows))), replace=False)] = True
-    return test
-
-
 def main(argv=None):
     parser = base_parser(__doc__.splitlines()[0])
     parser.add_argument("--splits", type=int, default=10, help="number of random splits (default 10)")
@@ -79,26 +65,8 @@ def main(argv=None):
         X, y, tasks = X[keep], y[keep], tasks[keep]
         n_splits, n_folds = 1, 2
     specs = model_specs(len(np.unique(tasks)), quick=args.quick)
-    results = {spec.name: {"ev": [], "rmse": [], "params": []} for spec in specs}
     with benchmark_session() as session:
-        for split in range(n_splits):
-            rng = np.random.default_rng(split)
-            test = split_within_tasks(tasks, 0.25, rng)
-            X_train, X_test = standardise(X[~test], X[test])
-            y_train, y_test, t_train, t_test = y[~test], y[test], tasks[~test], tasks[test]
-            folds = task_folds(t_train, n_folds, random_state=split)
-            for spec in specs:
-                fitted = fit_tuned(spec, X_train, y_train, t_train, folds, n_jobs=args.n_jobs)
-                y_pred = predict(fitted, spec, X_test, t_test)
-                r = results[spec.name]
-                r["ev"].append(explained_variance(y_test, y_pred))
-                r["rmse"].append(rmse(y_test, y_pred))
-                r["params"].append(fitted.params)
-                print(
-                    f"split {split + 1}/{n_splits}  {spec.name:24s} RMSE {r['rmse'][-1]:.3f}  "
-                    f"EV {100 * r['ev'][-1]:.1f} %  ({fitted.params}; {fitted.seconds:.1f} s)",
-                    flush=True,
-                )
+        results = random_split_scores(X, y, tasks, specs, n_splits, n_folds, n_jobs=args.n_jobs)
     protocol = (
         f"{n_splits} random 75 % / 25 % splits within each of the {len(np.unique(tasks))} schools "
         f"(seeds 0..{n_splits - 1}); hyper-parameters chosen by {n_folds}-fold CV (stratified by school) "

@@ -17,7 +17,7 @@ BENCHMARKS = ROOT / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 import _common  # noqa: E402
-from reproduce_school import split_within_tasks  # noqa: E402
+from _common import split_within_tasks  # noqa: E402
 
 # Table rows expected for the penalties available now (graph needs a known task graph: recovery only).
 ROW_NAMES = {"ridge": "independent ridge", "mean": "mean (Evgeniou–Pontil)"}

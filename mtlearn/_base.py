@@ -210,8 +210,7 @@ class MultiTaskLinearModel(BaseEstimator):
         self.shared_coef_ = shared[0] if single else shared
         info = [penalty.describe(r.coef if r.components is None else r.components) for r in results]
         self.penalty_info_ = info[0] if single else info
-        for name in getattr(self, "_penalty_attributes", ()):  # a previous fit's, maybe with another penalty
-            delattr(self, name)
+        self._forget_penalty_attributes()
         extra = [penalty.fitted_attributes(r.coef) for r in results]
         for name in extra[0]:  # one per problem: stacked over the classes of a one-vs-rest fit
             setattr(self, name, extra[0][name] if single else np.stack([e[name] for e in extra]))
@@ -225,6 +224,13 @@ class MultiTaskLinearModel(BaseEstimator):
         self.objective_ = float(sum(r.objective for r in results))
         duals = [r.dual for r in results]
         self._duals = duals if any(d is not None for d in duals) else None
+
+    def _forget_penalty_attributes(self):
+        """Remove the attributes a previous fit's penalty set (``Penalty.fitted_attributes``)."""
+        for name in getattr(self, "_penalty_attributes", ()):
+            if name in vars(self):
+                delattr(self, name)
+        self._penalty_attributes = ()
 
     # ------------------------------------------------------------ predicting
     def _row_tasks(self, X, tasks):

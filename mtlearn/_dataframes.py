@@ -4,7 +4,7 @@ As in scikit-learn (``sklearn.utils._dataframe``), a DataFrame is recognised
 by ``isinstance`` against the library's class only when the library is already
 imported (``sys.modules``): the NumPy path never imports an optional
 dependency.  Each library is described by a :class:`FrameLibrary` that names
-the two operations the task input needs.
+the operations the task input needs.
 """
 
 from __future__ import annotations
@@ -28,21 +28,43 @@ class FrameLibrary:
         One column, by name.
     drop : callable ``(frame, name) -> DataFrame``
         The frame without that column.
+    append : callable ``(frame, name, values) -> DataFrame``
+        A new frame: the columns of ``frame``, then ``values`` as a column
+        ``name`` (``frame`` is not modified).
     """
 
     name: str
     column: Callable
     drop: Callable
+    append: Callable
 
     def is_frame(self, X):
         module = sys.modules.get(self.name)
         return module is not None and isinstance(X, module.DataFrame)
 
 
+def _pandas_append(frame, name, values):
+    frame = frame.copy(deep=False)  # a new frame sharing the columns' data; the new column is its own
+    frame[name] = values
+    return frame
+
+
+def _polars_append(frame, name, values):
+    return frame.with_columns(sys.modules["polars"].Series(name, values))
+
+
 FRAME_LIBRARIES = (
-    FrameLibrary("pandas", column=lambda frame, name: frame[name], drop=lambda frame, name: frame.drop(columns=[name])),
     FrameLibrary(
-        "polars", column=lambda frame, name: frame.get_column(name), drop=lambda frame, name: frame.drop(name)
+        "pandas",
+        column=lambda frame, name: frame[name],
+        drop=lambda frame, name: frame.drop(columns=[name]),
+        append=_pandas_append,
+    ),
+    FrameLibrary(
+        "polars",
+        column=lambda frame, name: frame.get_column(name),
+        drop=lambda frame, name: frame.drop(name),
+        append=_polars_append,
     ),
 )
 

@@ -17,15 +17,16 @@
 
 from __future__ import annotations
 
-import functools
 import numbers
 import time
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone, is_classifier
-from sklearn.metrics import check_scoring
+from sklearn.metrics import balanced_accuracy_score, check_scoring, log_loss, mean_squared_error
 from sklearn.model_selection import ParameterGrid, StratifiedKFold, check_cv
 from sklearn.utils import _safe_indexing, indexable
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -33,6 +34,7 @@ from sklearn.utils.metadata_routing import get_routing_for_object
 from sklearn.utils.validation import check_array
 
 from ._base import COMMON_PARAMETER_CONSTRAINTS, FittedPath
+from ._dataframes import frame_library
 from ._dtypes import as_model_dtype, model_dtype
 from ._grid_search import (
     DEFAULT_MIXES,
@@ -193,35 +195,6 @@ def multitask_path(estimator, X, y, tasks=None, sample_weight=None, *, alphas=No
 
 
 # ------------------------------------------------------------------------ CV
-class _WithTasks:
-    """A fitted estimator with the test rows' task labels bound, for a scorer that cannot take ``tasks=``.
-
-    Only a scikit-learn scorer name such as ``"roc_auc"``, a ``make_scorer``
-    object or a callable that requests no ``tasks``, on a CV estimator fitted
-    with ``tasks=``, sees this view (see :class:`_TestRowScorer`).
-    """
-
-    _BOUND = ("predict", "predict_proba", "predict_log_proba", "decision_function", "score")
-
-    def __init__(self, estimator, tasks):
-        self.estimator = estimator
-        self.tasks = tasks
-
-    def __sklearn_tags__(self):
-        return self.estimator.__sklearn_tags__()
-
-    def __getattr__(self, name):
-        attribute = getattr(self.estimator, name)
-        if name not in self._BOUND:
-            return attribute
-
-        @functools.wraps(attribute)
-        def with_tasks(*args, **kwargs):
-            return attribute(*args, tasks=self.tasks, **kwargs)
-
-        return with_tasks
-
-
 class _TestRowScorer:
     """How a CV estimator scores its fold models: on the user's rows, with a public fitted estimator.
 
@@ -230,12 +203,16 @@ class _TestRowScorer:
     configured: its ``task_column``, and the ``n_features_in_`` and
     ``feature_names_in_`` of the X given to the CV estimator's ``fit``.  The
     scorer is then called as ``scorer(model, X_rows, y_rows)`` on the rows of
-    that X (task column included).  With the tasks given as ``fit(tasks=...)``
-    it is called with ``tasks=`` when it takes them: the default scoring (the
-    estimator's ``score``), a :class:`~mtlearn.metrics.PerTaskScorer` (the
-    ``*_per_task`` names), or a scorer that requests ``tasks`` through
-    scikit-learn's metadata routing; any other scorer (a scikit-learn name such
-    as ``"roc_auc"``) gets the model with the rows' tasks bound (:class:`_WithTasks`).
+    that X (task column included).  With the tasks given as ``fit(tasks=...)``:
+
+    - the default scoring (:class:`_DefaultScore`) and a scorer that takes
+      ``tasks`` (a :class:`~mtlearn.metrics.PerTaskScorer`, the ``*_per_task``
+      names, or one that requests ``tasks`` through scikit-learn's metadata
+      routing) are called with ``tasks=`` the rows' labels;
+    - any other (a scikit-learn name such as ``"roc_auc"``, a ``make_scorer``
+      object, a plain function) gets X with the rows' tasks appended as its
+      last column (:func:`_with_task_column`) and the model with
+      ``task_column`` set to that column.
 
     Parameters
     ----------
@@ -243,7 +220,7 @@ class _TestRowScorer:
         After the validation of ``fit``'s input (``n_features_in_`` recorded).
     base : MultiTaskLinearModel
         The estimator fitted along the paths (for the default scoring).
-    scoring : str, callable or None
+    scoring : str or callable
         The ``scoring`` parameter (or the estimator's default).
     X : array-like, sparse matrix or DataFrame
         The X given to ``fit``.
@@ -252,32 +229,119 @@ class _TestRowScorer:
     """
 
     def __init__(self, cv_estimator, base, scoring, X, tasks):
-        self.scorer = check_scoring(base, get_scorer(scoring))
+        default = cv_estimator.scoring is None
+        self.scorer = _DefaultScore.named(scoring) if default else check_scoring(base, get_scorer(scoring))
         self.X = indexable(X)[0]
         self.task_column = cv_estimator.task_column
         self.n_features_in_ = cv_estimator.n_features_in_
         self.feature_names_in_ = getattr(cv_estimator, "feature_names_in_", None)
-        if self.task_column is not None:
-            tasks = None  # they are in X, where the model reads them
-        takes_tasks = scoring is None or get_routing_for_object(self.scorer).consumes("score", ["tasks"])
-        self.routed_tasks = tasks if takes_tasks else None
-        self.bound_tasks = None if takes_tasks else tasks
+        self.routed_tasks = None
+        self.task_numbers = None  # the sorted labels, when the appended column holds their positions
+        if self.task_column is not None or tasks is None:
+            return  # the tasks are in X, where the model reads them, or there are none
+        if default or get_routing_for_object(self.scorer).consumes("score", ["tasks"]):
+            self.routed_tasks = tasks
+            return
+        appended = _with_task_column(self.X, tasks, self.feature_names_in_)
+        self.X, self.task_column, self.task_numbers = appended.X, appended.task_column, appended.task_numbers
+        self.n_features_in_ += 1
+        if self.feature_names_in_ is not None:
+            self.feature_names_in_ = np.append(self.feature_names_in_, appended.task_column).astype(object)
 
     def on_rows(self, test, y_test):
         """The score of a fold model on the rows ``test`` (their targets ``y_test``), as a function of the model."""
         X_test = _safe_indexing(self.X, test)
         routed = {} if self.routed_tasks is None else {"tasks": self.routed_tasks[test]}
-        bound = None if self.bound_tasks is None else self.bound_tasks[test]
 
         def score(model):
             model.task_column = self.task_column
             model.n_features_in_ = self.n_features_in_
             if self.feature_names_in_ is not None:
                 model.feature_names_in_ = self.feature_names_in_
-            scored = model if bound is None else _WithTasks(model, bound)
-            return self.scorer(scored, X_test, y_test, **routed)
+            if self.task_numbers is not None:
+                model.tasks_ = np.searchsorted(self.task_numbers, model.tasks_)
+            return self.scorer(model, X_test, y_test, **routed)
 
         return score
+
+
+@dataclass(frozen=True)
+class _DefaultScore:
+    """The default test score of the CV estimators, computed with the rows' tasks.
+
+    ``sign · metric(y, response)`` over all the test rows, the response of
+    each row from its task's model: scikit-learn's scorer of the same name,
+    without splitting a task column off X at every grid point.
+    """
+
+    metric: object
+    response_method: str
+    greater_is_better: bool
+
+    @classmethod
+    def named(cls, name):
+        """The default score of that scikit-learn name (the CV estimators' ``_default_scoring``)."""
+        metric, response_method, greater_is_better = _DEFAULT_SCORES[name]
+        return cls(metric, response_method, greater_is_better)
+
+    def __call__(self, estimator, X, y_true, *, tasks=None):
+        response = getattr(estimator, self.response_method)(X, tasks=tasks)
+        labels = {"labels": estimator.classes_} if self.response_method == "predict_proba" else {}
+        score = float(self.metric(y_true, response, **labels))
+        return score if self.greater_is_better else -score
+
+
+_DEFAULT_SCORES = {
+    "neg_mean_squared_error": (mean_squared_error, "predict", False),
+    "neg_log_loss": (log_loss, "predict_proba", False),
+    "balanced_accuracy": (balanced_accuracy_score, "predict", True),
+}
+
+_APPENDED_TASK_COLUMN = "tasks"
+
+
+@dataclass(frozen=True)
+class _TaskColumnView:
+    """X with the rows' tasks as its last column: ``X``, the model's ``task_column`` and the label numbering."""
+
+    X: object
+    task_column: object
+    task_numbers: object
+
+
+def _with_task_column(X, tasks, feature_names):
+    """X with the task labels appended as a last column, for a scorer that takes no ``tasks=``.
+
+    A pandas or polars DataFrame gets a column of the labels named ``"tasks"``
+    (underscores prepended until no column has the name); a DataFrame whose
+    column names are not strings, the first integer from ``n_columns`` up that
+    is not a column name.  An array or sparse matrix gets the labels when they
+    are numbers (or booleans), else each row's task number, the position of its
+    label in the sorted labels (``task_numbers``: the fold models' ``tasks_``
+    are then renumbered the same way); its task column is -1.
+    """
+    library = frame_library(X)
+    if library is not None:
+        columns = list(X.columns)
+        if feature_names is not None or library.name == "polars":
+            name = _APPENDED_TASK_COLUMN
+            while name in columns:
+                name = "_" + name
+        else:
+            name = len(columns)
+            while name in columns:
+                name += 1
+        return _TaskColumnView(library.append(X, name, tasks), name, None)
+    numbers = None
+    values = tasks
+    if tasks.dtype.kind not in "biuf":
+        numbers, values = encode_tasks(tasks)
+    column = values.reshape(-1, 1)
+    if sp.issparse(X):
+        appended = sp.hstack([X, sp.csr_matrix(column)], format="csr")
+    else:
+        appended = np.hstack([np.asarray(X), column])
+    return _TaskColumnView(appended, -1, numbers)
 
 
 def _fold_scores(base, X, y, tasks, sample_weight, train, test, penalties, alphas, mixes, scorer, fold):
@@ -493,6 +557,7 @@ class _CVMixin:
         # The refit saw the features without the task column: n_features_in_ and
         # feature_names_in_ stay those recorded from the X given to this fit.
         kept = set(refit.get_params(deep=False)) | {"n_features_in_", "feature_names_in_"}
+        self._forget_penalty_attributes()  # the refit's penalty sets its own
         for name, value in vars(refit).items():
             if name not in kept:
                 setattr(self, name, value)
@@ -628,10 +693,15 @@ _CV_PARAMETERS_DOC = """
         callable ``scorer(estimator, X, y)``.  It is called with a fitted
         estimator of the underlying class, with this estimator's
         ``task_column``, on the test rows of the X given to ``fit`` (task
-        column included).  With ``fit(tasks=...)``, a scorer that takes
-        ``tasks`` (the default, the per-task scorers, one requesting them by
-        metadata routing) gets the rows' ``tasks=``; any other gets the model
-        with the rows' tasks bound to its prediction methods.
+        column included).  With ``fit(tasks=...)``, the default and a scorer
+        that takes ``tasks`` (the per-task scorers, one requesting them by
+        metadata routing) get the rows' ``tasks=``; any other (a
+        scikit-learn name, ``make_scorer``, a function) gets the test rows
+        with their tasks appended as a last column and a model whose
+        ``task_column`` is that column: ``"tasks"`` in a DataFrame; -1 in an
+        array or sparse matrix, holding the labels when they are numbers,
+        else each row's task number (the position of its label among the
+        sorted labels, the model's ``tasks_`` renumbered alike).
     selection : {"best", "one_se"}, default="best"
         How the grid point is chosen from the mean test scores over the
         splits.  ``"best"``: the highest.  ``"one_se"`` (the "one standard
@@ -847,7 +917,10 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
 
     scores each fit on the fold's test rows (default: the log-loss for the
     logistic loss, the balanced accuracy for the hinge losses: accuracy would
-    choose the intercept-only model on rare positives), picks the
+    choose the intercept-only model on rare positives; the log-loss chooses
+    models at least as good on per-task test AUC as the per-task AUC itself,
+    at a third of its cost, and takes any number of classes — user guide,
+    "Model selection"), picks the
     (penalty, mix, α) with the best mean score (or by the one standard error
     rule, ``selection="one_se"``) and refits on all the data.  With no
     parameters it searches ``"mean"`` from independent (mix = 0) to pooled
@@ -889,7 +962,10 @@ class MultiTaskClassifierCV(_CVMixin, MultiTaskClassifier):
 
         Both score the intercept-only (null) model below any model with skill
         on rare positives, where accuracy prefers it (benchmarks/RESULTS.md,
-        "Default grids of the CV estimators").
+        "Default grids of the CV estimators"); the log-loss's choices score as
+        well as those of ``"roc_auc_per_task"`` on per-task test AUC, which
+        is binary only (benchmarks/RESULTS.md, "Default scoring of the
+        classifier CV estimator").
         """
         return "neg_log_loss" if self._base_estimator()._has_probabilities() else "balanced_accuracy"
 

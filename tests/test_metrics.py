@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse
 import sklearn
 from numpy.testing import assert_allclose
 from sklearn.exceptions import UndefinedMetricWarning
@@ -304,6 +305,105 @@ def test_cv_scorer_requesting_tasks_gets_them(regression):
         np.testing.assert_array_equal(seen_tasks, tasks[test])
     r2 = MultiTaskRegressorCV(penalty="ridge", alphas=[1.0, 0.1], cv=folds, scoring="r2").fit(X, y, tasks=tasks)
     assert_allclose(model.scores_, r2.scores_, rtol=1e-12)
+
+
+def _appended(X, labels, container):
+    """X in the container of ``container`` (the tasks are given as fit(tasks=labels))."""
+    if container == "sparse":
+        return scipy.sparse.csr_matrix(X)
+    if container in ("pandas", "polars"):
+        frame = pytest.importorskip(container).DataFrame({f"x{j}": X[:, j] for j in range(X.shape[1])})
+        return frame
+    return X
+
+
+@pytest.mark.parametrize(
+    "container, text_labels",
+    [("array", False), ("array", True), ("sparse", False), ("sparse", True), ("pandas", True), ("polars", True)],
+)
+def test_cv_callable_scorer_with_routed_tasks_gets_them_as_a_last_column(regression, container, text_labels):
+    """fit(tasks=...) and a scorer that takes no tasks: a public model whose task_column is an appended column."""
+    X, y, tasks = regression
+    labels = np.array(["north", "east", "south", "west"])[tasks] if text_labels else 10 * tasks + 3
+    X_given = _appended(X, labels, container)
+    folds = _task_folds(tasks)
+    seen = []
+
+    def scorer(estimator, X_test, y_test):
+        seen.append((estimator, X_test))
+        return -mean_squared_error(y_test, estimator.predict(X_test))
+
+    model = MultiTaskRegressorCV(penalty="ridge", alphas=ALPHAS, cv=folds, scoring=scorer).fit(X_given, y, tasks=labels)
+    sorted_labels = np.unique(labels)
+    assert len(seen) == len(ALPHAS) * len(folds)
+    for (estimator, X_test), (_, test) in zip(seen, [fold for fold in folds for _ in ALPHAS], strict=True):
+        assert type(estimator) is MultiTaskRegressor
+        if container in ("pandas", "polars"):
+            assert type(X_test) is type(X_given) and estimator.task_column == "tasks"
+            assert list(X_test.columns) == [*X_given.columns, "tasks"]
+            assert list(estimator.feature_names_in_) == list(X_test.columns)
+            np.testing.assert_array_equal(np.asarray(X_test["tasks"]), labels[test])
+            assert_allclose(np.asarray(X_test[list(X_given.columns)], dtype=float), X[test])
+            np.testing.assert_array_equal(estimator.tasks_, sorted_labels)
+            continue
+        assert estimator.task_column == -1 and estimator.n_features_in_ == X.shape[1] + 1
+        dense = X_test.toarray() if container == "sparse" else X_test
+        assert scipy.sparse.issparse(X_test) == (container == "sparse")
+        assert_allclose(dense[:, :-1], X[test])
+        if text_labels:  # an array holds numbers: each row's task is the position of its label
+            np.testing.assert_array_equal(dense[:, -1], np.searchsorted(sorted_labels, labels[test]))
+            np.testing.assert_array_equal(estimator.tasks_, np.arange(len(sorted_labels)))
+        else:
+            np.testing.assert_array_equal(dense[:, -1], labels[test])
+            np.testing.assert_array_equal(estimator.tasks_, sorted_labels)
+    # The scores are those of models fitted by hand on each fold, predicting with the tasks.
+    expected = np.empty((len(ALPHAS), len(folds)))
+    for k, (train, test) in enumerate(folds):
+        for j, alpha in enumerate(ALPHAS):
+            fitted = MultiTaskRegressor(penalty="ridge", alpha=alpha, normalize_y=True)
+            fitted.fit(X[train], y[train], tasks=labels[train])
+            expected[j, k] = -mean_squared_error(y[test], fitted.predict(X[test], tasks=labels[test]))
+    assert_allclose(model.scores_, expected, rtol=1e-8)
+    # The default scoring (the mean squared error) scores the same models; the user's X is not changed.
+    default = MultiTaskRegressorCV(penalty="ridge", alphas=ALPHAS, cv=folds).fit(X_given, y, tasks=labels)
+    assert_allclose(default.scores_, expected, rtol=1e-8)
+    if container in ("pandas", "polars"):
+        assert list(X_given.columns) == [f"x{j}" for j in range(X.shape[1])]
+
+
+def test_cv_sklearn_scorer_name_with_routed_text_tasks_on_sparse_rows(classification):
+    """scoring="roc_auc" with fit(tasks=...) scores the pooled rows of each fold with each row's own task's model."""
+    X, y, tasks = classification
+    labels = np.array(["a", "b", "c", "d"])[tasks]
+    folds = _task_folds(tasks)
+    params = {"penalty": "mean", "mixes": [0.5], "alphas": ALPHAS, "cv": folds, "tol": 1e-7}
+    model = MultiTaskClassifierCV(scoring="roc_auc", **params).fit(scipy.sparse.csr_matrix(X), y, tasks=labels)
+    for k, (train, test) in enumerate(folds):
+        for j, alpha in enumerate(ALPHAS):
+            fitted = MultiTaskClassifier(alpha=alpha, mix=0.5, tol=1e-7).fit(X[train], y[train], tasks=labels[train])
+            expected = roc_auc_score(y[test], fitted.decision_function(X[test], tasks=labels[test]))
+            assert model.scores_[0, j, k] == pytest.approx(expected, rel=1e-9)  # (mix, alpha, fold)
+
+
+def test_grid_search_callable_scorer_with_routed_tasks_is_told_to_use_task_column(regression):
+    """GridSearchCV gives a scorer the user's X: without the tasks the model says how to give them."""
+    X, y, tasks = regression
+
+    def scorer(estimator, X_test, y_test):
+        return -mean_squared_error(y_test, estimator.predict(X_test))
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = GridSearchCV(
+            MultiTaskRegressor().set_fit_request(tasks=True),
+            {"alpha": [0.1]},
+            cv=_task_folds(tasks),
+            scoring=scorer,
+            error_score="raise",
+        )
+        with pytest.raises(
+            ValueError, match=r"fitted on 4 tasks: give the task of each row with tasks= \(or task_column=\)"
+        ):
+            search.fit(X, y, tasks=tasks)
 
 
 # ------------------------------------------------------------------------------------ names and errors

@@ -8,7 +8,7 @@ from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedK
 from mtlearn import MultiTaskClassifier, MultiTaskClassifierCV, MultiTaskRegressor, MultiTaskRegressorCV
 from mtlearn.datasets import make_multitask_classification, make_multitask_regression
 from mtlearn.model_selection import DEFAULT_MIXES, DEFAULT_PENALTIES, alpha_max, multitask_path
-from mtlearn.penalties import PENALTIES, ClusterPenalty, GraphPenalty
+from mtlearn.penalties import PENALTIES, ClusterPenalty, GraphPenalty, RelationshipPenalty
 
 
 @pytest.fixture(scope="module")
@@ -377,3 +377,18 @@ def test_penalty_grid_names_only_the_penalty_parameters(data):
         MultiTaskRegressorCV(penalty="dirty", penalty_grid={"l2": [1.0]}, alphas=3).fit(X, y, tasks=tasks)
     with pytest.raises(ValueError, match="n_clusters"):
         MultiTaskRegressorCV(penalty="cluster", penalty_grid={"n_clusters": [0]}, alphas=3).fit(X, y, tasks=tasks)
+
+
+@pytest.mark.parametrize("estimator", [MultiTaskRegressorCV, MultiTaskClassifierCV])
+def test_cv_refit_with_another_penalty_drops_the_task_covariance(data, estimator):
+    """The relationship penalty's fitted attributes are those of the refit; a refit with another penalty has none."""
+    X, y, tasks = data
+    regression = estimator is MultiTaskRegressorCV
+    target = y if regression else (y > np.median(y)).astype(int)
+    units = {"normalize_y": False} if regression else {}  # coef_ in the units the penalty saw
+    model = estimator(penalty="relationship", mixes=[0.5], alphas=[0.1], cv=3, **units).fit(X, target, tasks=tasks)
+    expected = RelationshipPenalty(mix=0.5).fitted_attributes(model.coef_)
+    np.testing.assert_allclose(model.task_covariance_, expected["task_covariance_"], atol=1e-12)
+    np.testing.assert_allclose(model.task_similarity_, expected["task_similarity_"], atol=1e-12)
+    model.set_params(penalty="ridge", mixes=None).fit(X, target, tasks=tasks)
+    assert not hasattr(model, "task_covariance_") and not hasattr(model, "task_similarity_")

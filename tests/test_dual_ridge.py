@@ -289,7 +289,7 @@ def test_dual_conjugate_gradients_certificate_bounds_the_distance_to_the_optimum
 
 
 def test_dual_conjugate_gradients_start_from_a_previous_dual():
-    """From the dual variables of a converged solve at the same α the iterations stop at once; at a nearby α, no later."""
+    """From the dual of a converged solve at the same α the iterations stop at once; at a nearby α, no later."""
     design = _design("equal rows, far fewer", True)
     penalty = MeanPenalty(0.5)
     F0 = _zero_objective(design, True)
@@ -322,13 +322,13 @@ def test_dual_conjugate_gradients_warn_when_out_of_iterations():
 @pytest.mark.parametrize(("name", "sparse"), CASES)
 def test_the_dispatch_takes_the_dual_conjugate_gradients(name, sparse):
     """Sparse stacked rows with n_t < p: mean-type single fits by CG (DualSpectral delegates); the graph
-    penalty with ridge > 0 by CG whenever n_t < p; without ridge (M singular: no kernel) not."""
+    penalty with ridge > 0 by CG on sparse rows with n_t < p; without ridge (M singular: no kernel) not."""
     design = _design(name, sparse)
     T = design.n_tasks
     intercepts = Intercepts.all_free(T)
     fewer = dual_pays_off(design)
     graph = Problem(design, SquaredLoss(), _graph_penalty(T, seed=2), 0.1, intercepts)
-    assert (choose_method(graph) is DualConjugateGradients) is fewer
+    assert (choose_method(graph) is DualConjugateGradients) is (fewer and sparse)
     singular = Problem(design, SquaredLoss(), GraphPenalty(adjacency=np.ones((T, T))), 0.1, intercepts)
     assert choose_method(singular) is not DualConjugateGradients
     mean = solve(Problem(design, SquaredLoss(), MeanPenalty(0.5), 0.1, intercepts), tol=1e-4, max_iter=100)

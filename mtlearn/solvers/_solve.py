@@ -19,9 +19,9 @@ problem's shape, and fails with the names of what is missing when none applies:
    every task has fewer rows than features — except a single fit on sparse
    rows of their own per task, which is :class:`DualConjugateGradients`;
 2. :class:`DualConjugateGradients` — squared loss with a ``quadratic``
-   penalty that has a task kernel (no ``null_space``), every task with fewer
-   rows than features: conjugate gradients on the dual's n × n kernel
-   system, stopped by its duality gap;
+   penalty that has a task kernel (no ``null_space``), sparse rows, every
+   task with fewer rows than features: conjugate gradients on the dual's
+   n × n kernel system, stopped by its duality gap;
 3. :class:`HingeDual` — the hinge (``piecewise_linear``) with a ``quadratic``
    penalty: accelerated projected gradient on the dual;
 4. :class:`WorkingSets` — a smooth loss with a ``feature_separable`` penalty
@@ -197,11 +197,12 @@ class DualSpectral(ExactSpectral):
 
 
 class DualConjugateGradients(Method):
-    """Squared loss with a quadratic penalty that has a task kernel, n_t < p: conjugate gradients on the dual.
+    """Squared loss with a quadratic penalty that has a task kernel, sparse rows, n_t < p: CG on the dual.
 
     See :mod:`mtlearn.solvers._dual_cg`: the n × n kernel system, stopped by
     its duality gap (half its squared residual); warm-started from a previous
-    result's dual variables.
+    result's dual variables.  Sparse rows only: dense ones keep the exact
+    solve of a mean-type penalty and proximal gradient for the others.
     """
 
     name = "dual conjugate gradients"
@@ -214,6 +215,7 @@ class DualConjugateGradients(Method):
         return (
             ExactSpectral.takes(problem)
             and problem.penalty.null_space(n_tasks) is None
+            and sp.issparse(problem.design.X)
             and dual_pays_off(problem.design)
         )
 

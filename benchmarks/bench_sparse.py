@@ -11,11 +11,16 @@ Rows of the tables (intercepts fitted, one α per model, as in the issue):
 
 - ``ridge``: ``MultiTaskRegressor(penalty="ridge")`` against a loop of
   ``sklearn.linear_model.Ridge(alpha=n_t α)`` on each task's sparse rows (the
-  same model: agreement is the relative coefficient difference), at its
-  default tol=1e-4 (its sparse solver, conjugate gradients, stops there) and
-  at tol=1e-10 (as exact as mtlearn's direct solve);
+  same model: agreement is the relative coefficient difference), both at
+  their default tol=1e-4, and ``Ridge(tol=1e-10)`` against mtlearn at
+  tol=1e-20 (the same stopping point: Ridge's conjugate gradients stop at a
+  relative residual ‖r‖ ≤ tol ‖b‖, mtlearn's at a relative duality gap
+  ½‖r‖² / F₀ ≤ tol of the same kind of system);
 - ``mean``: ``MultiTaskRegressor(penalty="mean", mix=0.5)`` against the same
   loop (a different model: the independent-task baseline);
+- ``graph``: ``MultiTaskRegressor(penalty=GraphPenalty(ring, ridge=1))`` (each
+  task tied to its two neighbours on a ring) against the same loop (a
+  different model);
 - ``logistic l21``: ``MultiTaskClassifier(penalty="l21")`` against a loop of
   ``LogisticRegression(l1_ratio=1, solver="liblinear", C=1/(n_t α))`` (the
   per-task ℓ1 model of the same scaling; a different model), both at tol=1e-4
@@ -28,7 +33,7 @@ same process; ratio = mtlearn / peer.  The peak memory of one mtlearn fit
 (``tracemalloc``, a separate run) is reported as its excess over 2 × size(X),
 in units of n_tasks × n_features floats (the target: O(1)).
 
-    python benchmarks/bench_sparse.py [--quick] [--repeats 5]
+    python benchmarks/bench_sparse.py [--quick] [--repeats 5] [--workloads ridge mean graph logistic]
 """
 
 from __future__ import annotations
@@ -47,12 +52,14 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from threadpoolctl import threadpool_limits
 
 from mtlearn import MultiTaskClassifier, MultiTaskRegressor
+from mtlearn.penalties import GraphPenalty
 
 # (n_tasks, rows per task, n_features, density): the issue's small shapes, then the text-like one.
 SHAPES = [(3, 20, 2000, 0.01), (3, 20, 8000, 0.01), (3, 20, 20000, 0.01), (20, 200, 50000, 0.005)]
 QUICK_SHAPES = [(3, 20, 2000, 0.01), (4, 40, 5000, 0.005)]
 ALPHA_RIDGE = 1e-2
 ALPHA_L21_FRACTION = 0.1  # α = α_max / 10 for the sparse models
+WORKLOADS = ("ridge", "mean", "graph", "logistic")
 
 
 def text_like_tasks(n_tasks, n_rows, n_features, density, seed=0):
@@ -109,38 +116,52 @@ class TaskLoop:
         return self
 
 
-def workloads(X, y, labels, tasks):
-    """(name, mtlearn fit, peer name, peer fit, same model) of one shape."""
+def ring(n_tasks):
+    """Adjacency of the ring over the tasks: each one tied to its two neighbours."""
+    A = np.zeros((n_tasks, n_tasks))
+    t = np.arange(n_tasks)
+    A[t, (t + 1) % n_tasks] = A[(t + 1) % n_tasks, t] = 1.0
+    return A
+
+
+def workloads(X, y, labels, tasks, selected=WORKLOADS):
+    """(name, mtlearn fit, peer name, peer fit, same model) of one shape, for the selected workloads."""
     n_t = np.bincount(tasks)[0]
-    alpha_l21 = ALPHA_L21_FRACTION * l21_alpha_max(X, labels, tasks)
     ridge_loop = TaskLoop(lambda: Ridge(alpha=n_t * ALPHA_RIDGE), tasks)
-    return [
-        ("ridge", MultiTaskRegressor(penalty="ridge", alpha=ALPHA_RIDGE), y, "loop of `Ridge`", ridge_loop, True),
-        (
-            "ridge",
-            MultiTaskRegressor(penalty="ridge", alpha=ALPHA_RIDGE),
-            y,
-            "loop of `Ridge(tol=1e-10)`",
-            TaskLoop(lambda: Ridge(alpha=n_t * ALPHA_RIDGE, tol=1e-10), tasks),
-            True,
-        ),
-        (
-            "mean (mix=0.5)",
-            MultiTaskRegressor(penalty="mean", alpha=ALPHA_RIDGE),
-            y,
-            "loop of `Ridge`",
-            ridge_loop,
-            False,
-        ),
-        (
-            "logistic l21, α_max/10",
-            MultiTaskClassifier(penalty="l21", alpha=alpha_l21, tol=1e-4, max_iter=20_000),
-            labels,
-            "loop of `LogisticRegression(l1)`",
-            TaskLoop(lambda: LogisticRegression(l1_ratio=1.0, solver="liblinear", C=1.0 / (n_t * alpha_l21)), tasks),
-            False,
-        ),
-    ]
+    rows = []
+    if "ridge" in selected:
+        rows += [
+            ("ridge", MultiTaskRegressor(penalty="ridge", alpha=ALPHA_RIDGE), y, "loop of `Ridge`", ridge_loop, True),
+            (
+                "ridge, tol=1e-20",
+                MultiTaskRegressor(penalty="ridge", alpha=ALPHA_RIDGE, tol=1e-20),
+                y,
+                "loop of `Ridge(tol=1e-10)`",
+                TaskLoop(lambda: Ridge(alpha=n_t * ALPHA_RIDGE, tol=1e-10), tasks),
+                True,
+            ),
+        ]
+    if "mean" in selected:
+        mean = MultiTaskRegressor(penalty="mean", alpha=ALPHA_RIDGE)
+        rows.append(("mean (mix=0.5)", mean, y, "loop of `Ridge`", ridge_loop, False))
+    if "graph" in selected:
+        graph = MultiTaskRegressor(penalty=GraphPenalty(adjacency=ring(tasks.max() + 1), ridge=1.0), alpha=ALPHA_RIDGE)
+        rows.append(("graph (ring, ridge=1)", graph, y, "loop of `Ridge`", ridge_loop, False))
+    if "logistic" in selected:
+        alpha_l21 = ALPHA_L21_FRACTION * l21_alpha_max(X, labels, tasks)
+        rows.append(
+            (
+                "logistic l21, α_max/10",
+                MultiTaskClassifier(penalty="l21", alpha=alpha_l21, tol=1e-4, max_iter=20_000),
+                labels,
+                "loop of `LogisticRegression(l1)`",
+                TaskLoop(
+                    lambda: LogisticRegression(l1_ratio=1.0, solver="liblinear", C=1.0 / (n_t * alpha_l21)), tasks
+                ),
+                False,
+            )
+        )
+    return rows
 
 
 def _cpu_time(fit):
@@ -161,20 +182,22 @@ def _peak_excess(fit, X):
     return peak - 2 * size
 
 
-def run_shape(shape, repeats):
+def run_shape(shape, repeats, selected=WORKLOADS):
     n_tasks, n_rows, n_features, density = shape
     X, y, labels, tasks = text_like_tasks(*shape)
     rows = []
-    for name, ours, target, peer_name, peer, same_model in workloads(X, y, labels, tasks):
+    for name, ours, target, peer_name, peer, same_model in workloads(X, y, labels, tasks, selected):
         times_ours, times_peer = [], []
         for _ in range(repeats):
             times_ours.append(_cpu_time(lambda: ours.fit(X, target, tasks=tasks)))  # noqa: B023
             times_peer.append(_cpu_time(lambda: peer.fit(X, target)))  # noqa: B023
         t_ours, t_peer = float(np.median(times_ours)), float(np.median(times_peer))
+        certificate = f"certificate {ours.certificate_:.1e}"
         if same_model:
-            agreement = f"{np.max(np.abs(ours.coef_ - peer.coef_)) / np.max(np.abs(peer.coef_)):.1e}"
+            difference = np.max(np.abs(ours.coef_ - peer.coef_)) / np.max(np.abs(peer.coef_))
+            agreement = f"{difference:.1e} ({certificate})"
         else:
-            agreement = f"different model (certificate {ours.certificate_:.1e})"
+            agreement = f"different model ({certificate})"
         excess = _peak_excess(lambda: ours.fit(X, target, tasks=tasks), X)  # noqa: B023
         rows.append(
             (
@@ -196,13 +219,16 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small shapes and one repeat (for the tests)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--output-dir", default=str(OUTPUT_DIR))
+    parser.add_argument(
+        "--workloads", nargs="+", choices=WORKLOADS, default=list(WORKLOADS), help="the rows to run (default: all)"
+    )
     args = parser.parse_args(argv)
     shapes, repeats = (QUICK_SHAPES, 1) if args.quick else (SHAPES, args.repeats)
     rows = []
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the certificate column says whether a fit converged
         for shape in shapes:
-            rows += run_shape(shape, repeats)
+            rows += run_shape(shape, repeats, args.workloads)
     header = [
         "workload",
         "tasks × rows × features (density)",

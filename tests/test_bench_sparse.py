@@ -1,8 +1,9 @@
 """The sparse benchmark runs end to end (``--quick``) and compares like with like.
 
-Timings are not asserted.  What is: the ridge rows agree with scikit-learn's
-``Ridge`` at tol=1e-10 on the same sparse rows, every mtlearn fit reached
-its tol, and the peak memory stays within 2 × size(X) plus a few T × p arrays.
+Timings are not asserted.  What is: the ridge rows at tol=1e-20 agree with
+scikit-learn's ``Ridge`` at tol=1e-10 on the same sparse rows, every mtlearn
+fit reached its tol, and the peak memory stays within 2 × size(X) plus a few
+T × p arrays; ``--workloads`` selects rows.
 """
 
 import re
@@ -18,12 +19,17 @@ import bench_sparse  # noqa: E402
 def test_sparse_benchmark_compares_equal_solutions(tmp_path):
     rows = bench_sparse.main(["--quick", "--output-dir", str(tmp_path)])
     assert (tmp_path / "sparse.md").exists()
+    assert {row[0].split(" ")[0].rstrip(",") for row in rows} == set(bench_sparse.WORKLOADS)
     exact_ridge = [row for row in rows if row[2] == "loop of `Ridge(tol=1e-10)`"]
     assert len(exact_ridge) == len(bench_sparse.QUICK_SHAPES)
     for row in exact_ridge:
-        assert float(row[-1]) < 1e-8
+        assert float(row[-1].split(" ")[0]) < 1e-8
+        assert float(re.search(r"certificate ([0-9.e+-]+)", row[-1]).group(1)) <= 1e-20
     for row in rows:
-        certificate = re.search(r"certificate ([0-9.e+-]+)", row[-1])
-        if certificate:
-            assert float(certificate.group(1)) <= 1e-4
+        assert float(re.search(r"certificate ([0-9.e+-]+)", row[-1]).group(1)) <= 1e-4
         assert float(row[6]) < 16.0
+
+
+def test_sparse_benchmark_runs_the_selected_workloads(tmp_path):
+    rows = bench_sparse.main(["--quick", "--workloads", "graph", "--output-dir", str(tmp_path)])
+    assert [row[0] for row in rows] == ["graph (ring, ridge=1)"] * len(bench_sparse.QUICK_SHAPES)

@@ -226,7 +226,8 @@ class GraphPenalty(Penalty):
                 f"use GraphPenalty with ridge > 0 and l1 = 0 (got ridge={self.ridge!r}, l1={self.l1!r})."
             )
         lam, U = self._spectrum(G.shape[0])
-        return U @ ((U.T @ G) / lam[:, None])
+        # M⁻¹ formed (T × T): one product with G instead of two (G has n_features columns).
+        return ((U / lam) @ U.T) @ G
 
     def dual_term(self, G, alpha):
         """``(1, ⟨G, M⁺ G⟩ / (2α))``; +∞ when G is not in the range of a singular M (the graph part alone).

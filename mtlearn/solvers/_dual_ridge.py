@@ -44,7 +44,11 @@ squares the condition number: eigenvalues of K_t below its round-off level
 (``n_t ε λ_max``; among them the one the centring leaves at 0) are dropped.
 One fit (:func:`solve_dual_mean_regularised_squared`) factorises
 ``a ρ_t K_t + α I`` by Cholesky instead, a fraction of the cost (nothing is
-dropped: the centring's null vector √s of K_t is annihilated by B_tᵀ).
+dropped: the centring's null vector √s of K_t is annihilated by B_tᵀ); the
+dispatch takes it for dense rows and shared designs, whose Gram matrices are
+BLAS products: a single fit on sparse rows of their own per task is
+conjugate gradients on the dual instead (:mod:`mtlearn.solvers._dual_cg`),
+which needs a few passes over X where the sparse Gram products cost more.
 Memory: the data, the T × p weights and means, and Σ_t n_t² for the Gram
 matrices — no n × p or p × p array (sparse rows: the columns present in more
 than 1/8 of a task's rows, at most p / n_t of them, are densified for one

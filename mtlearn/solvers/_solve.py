@@ -16,15 +16,20 @@ problem's shape, and fails with the names of what is missing when none applies:
    whose task kernel is ``aI + b11ᵀ`` (``mean_type``): exact linear algebra,
    one eigendecomposition (or batched solve) per task; taken in its dual
    form, :class:`DualSpectral` (the tasks' n_t × n_t Gram matrices), when
-   every task has fewer rows than features;
-2. :class:`HingeDual` — the hinge (``piecewise_linear``) with a ``quadratic``
+   every task has fewer rows than features — except a single fit on sparse
+   rows of their own per task, which is :class:`DualConjugateGradients`;
+2. :class:`DualConjugateGradients` — squared loss with a ``quadratic``
+   penalty that has a task kernel (no ``null_space``), sparse rows, every
+   task with fewer rows than features: conjugate gradients on the dual's
+   n × n kernel system, stopped by its duality gap;
+3. :class:`HingeDual` — the hinge (``piecewise_linear``) with a ``quadratic``
    penalty: accelerated projected gradient on the dual;
-3. :class:`WorkingSets` — a smooth loss with a ``feature_separable`` penalty
+4. :class:`WorkingSets` — a smooth loss with a ``feature_separable`` penalty
    and many features: growing working sets of features;
-4. :class:`ProximalNewton` — a ``second_order`` classification loss on
+5. :class:`ProximalNewton` — a ``second_order`` classification loss on
    dense per-task rows: proximal Newton steps, each a weighted least-squares
    model solved on the tasks' Gram matrices (or by this same dispatch);
-5. :class:`ProximalGradient` — a smooth loss with any penalty: accelerated
+6. :class:`ProximalGradient` — a smooth loss with any penalty: accelerated
    proximal gradient, on the Gram form of the squared loss when it pays off.
 
 Every method returns a :class:`~mtlearn.solvers.SolverResult` whose
@@ -40,10 +45,12 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
+import scipy.sparse as sp
 
-from .._design import with_targets
+from .._design import StackedDesign, with_targets
 from ..losses import SquaredLoss
 from ._composite import full_problem, solve_directly, uses_gram
+from ._dual_cg import dual_conjugate_gradients
 from ._dual_ridge import DualMeanRegularisedPath, dual_pays_off, solve_dual_mean_regularised_squared
 from ._exact_ridge import MeanRegularisedPath, solve_mean_regularised_squared
 from ._gram import GramDesign
@@ -156,11 +163,21 @@ class ExactSpectral(Method):
         return certified(problem, W if centre is None else W + centre, b, tol=tol)
 
 
+def _dual_start(start, design):
+    """The dual variables of a previous result, when they fit the design's entries; else None."""
+    if start is None or start.dual is None or start.dual.shape != design.y.shape:
+        return None
+    return start.dual
+
+
 class DualSpectral(ExactSpectral):
     """:class:`ExactSpectral` in the dual form, for fewer rows per task than features (sparse X stays sparse).
 
     See :mod:`mtlearn.solvers._dual_ridge`: the n_t × n_t Gram matrices of
-    the tasks instead of p × p ones.
+    the tasks instead of p × p ones (a path's spectra; a single fit on dense
+    rows or on a shared design).  A single fit on sparse rows of their own
+    per task is :class:`DualConjugateGradients`: its sparse Gram products
+    would cost more than the few passes over X that conjugate gradients need.
     """
 
     name = "dual spectral solve"
@@ -170,6 +187,56 @@ class DualSpectral(ExactSpectral):
     @classmethod
     def takes(cls, problem):
         return super().takes(problem) and dual_pays_off(problem.design)
+
+    @classmethod
+    def run(cls, problem, start, *, tol, max_iter, verbose):
+        design = problem.design
+        if isinstance(design, StackedDesign) and sp.issparse(design.X):
+            return DualConjugateGradients.run(problem, start, tol=tol, max_iter=max_iter, verbose=verbose)
+        return super().run(problem, start, tol=tol, max_iter=max_iter, verbose=verbose)
+
+
+class DualConjugateGradients(Method):
+    """Squared loss with a quadratic penalty that has a task kernel, sparse rows, n_t < p: CG on the dual.
+
+    See :mod:`mtlearn.solvers._dual_cg`: the n × n kernel system, stopped by
+    its duality gap (half its squared residual); warm-started from a previous
+    result's dual variables.  Sparse rows only: dense ones keep the exact
+    solve of a mean-type penalty and proximal gradient for the others.
+    """
+
+    name = "dual conjugate gradients"
+    loss_requires = ("least_squares",)
+    penalty_requires = ("quadratic",)
+
+    @classmethod
+    def takes(cls, problem):
+        n_tasks = problem.design.n_tasks
+        return (
+            ExactSpectral.takes(problem)
+            and problem.penalty.null_space(n_tasks) is None
+            and sp.issparse(problem.design.X)
+            and dual_pays_off(problem.design)
+        )
+
+    @classmethod
+    def run(cls, problem, start, *, tol, max_iter, verbose):
+        design, centre = _centred(problem)
+        dual0 = _dual_start(start, design)
+        result = dual_conjugate_gradients(
+            design,
+            problem.penalty,
+            problem.alpha,
+            bool(problem.intercepts.free.all()),
+            zero_objective=problem.zero_objective,
+            tol=tol,
+            max_iter=max_iter,
+            dual0=dual0,
+            verbose=verbose,
+        )
+        if centre is not None:
+            result.coef = result.coef + centre
+        return result
 
 
 def certified(problem, W, b, *, tol, n_iter=1):
@@ -217,7 +284,7 @@ class HingeDual(Method):
         centre = problem.penalty.offset_centre()
         penalty = problem.penalty if centre is None else _Deviation(problem.penalty, centre)
         offset = None if centre is None else design.forward(centre, None)
-        dual0 = None if start is None or start.dual is None or start.dual.shape != design.y.shape else start.dual
+        dual0 = _dual_start(start, design)
         result = hinge_dual(
             design,
             penalty,
@@ -321,7 +388,15 @@ class ProximalGradient(_PrimalMethod):
     solver = staticmethod(solve_directly)
 
 
-METHODS = (DualSpectral, ExactSpectral, HingeDual, WorkingSets, ProximalNewton, ProximalGradient)
+METHODS = (
+    DualSpectral,
+    ExactSpectral,
+    DualConjugateGradients,
+    HingeDual,
+    WorkingSets,
+    ProximalNewton,
+    ProximalGradient,
+)
 
 
 def choose_method(problem):

@@ -59,21 +59,6 @@ _COMMON_PARAMETERS_DOC = """
         term (0 is independent ridge).
     fit_intercept : bool, default=True
         Fit an unpenalised intercept b_t per task.
-    scale_features : bool, default=False
-        Fit on each task's features divided by their spread within the task,
-        x_ij / s_tj (the weighted standard deviation of feature j over task
-        t's rows; their root mean square with ``fit_intercept=False``; 1 for
-        a constant feature), and map the model back to the units of X:
-        ``coef_[t, j] = w'_tj / s_tj``.  The features are not centred (the
-        intercepts are per task), so a sparse X stays sparse.  The coupling
-        penalty then compares the tasks' weights per unit of each feature's
-        spread in its own task, and the fit does not depend on any task's
-        feature units: multiplying task t's features by c > 0 divides
-        ``coef_[t]`` by c.  ``objective_``, ``certificate_`` and the
-        penalty's attributes refer to the scaled problem; unseen tasks
-        (``handle_unknown="shared"``) are predicted with the pooled scales
-        (mean_t s_tj²)^½.  Needs the rows: not with ``partial_fit`` or Dask
-        input.
     task_column : int, str or None, default=None
         Position (or DataFrame column name) of the column of X holding the
         task labels; that column is not a feature.
@@ -97,6 +82,24 @@ _COMMON_PARAMETERS_DOC = """
         Start from the previous solution when refitting.
     verbose : int, default=0
         Print the objective and the certificate during iterative fits.
+"""
+
+_SCALE_FEATURES_DOC = """
+    scale_features : bool, default=False
+        Fit on each task's features divided by their spread within the task,
+        x_ij / s_tj (the weighted standard deviation of feature j over task
+        t's rows; their root mean square with ``fit_intercept=False``; 1 for
+        a constant feature), and map the model back to the units of X:
+        ``coef_[t, j] = w'_tj / s_tj``.  The features are not centred (the
+        intercepts are per task), so a sparse X stays sparse.  The coupling
+        penalty then compares the tasks' weights per unit of each feature's
+        spread in its own task, and the fit does not depend on any task's
+        feature units: multiplying task t's features by c > 0 divides
+        ``coef_[t]`` by c.  ``objective_``, ``certificate_`` and the
+        penalty's attributes refer to the scaled problem; unseen tasks
+        (``handle_unknown="shared"``) are predicted with the pooled scales
+        (mean_t s_tj²)^½.  Needs the rows: not with ``partial_fit`` or Dask
+        input.
 """
 
 _COMMON_ATTRIBUTES_DOC = """
@@ -147,6 +150,7 @@ def _docstring(template):
             .replace("{penalty}", _PENALTY_PARAMETER_DOC.strip("\n") + "\n")
             .replace("{parameters}", _COMMON_PARAMETERS_DOC)
             .replace("{attributes}", _COMMON_ATTRIBUTES_DOC)
+            .replace("{scale_features}", _SCALE_FEATURES_DOC.lstrip("\n"))
         )
         return cls
 
@@ -216,7 +220,7 @@ def _docstring(template):
         above), as ``GaussianProcessRegressor(normalize_y=True)`` does for one
         target.  Tasks not seen in fit (``handle_unknown="shared"``) are
         predicted in the pooled units: σ̄ = (mean_t σ_t²)^½ and m̄ = mean_t m_t.
-
+{scale_features}
     Attributes
     ----------
     coef_ : ndarray of shape (n_tasks, n_features)
@@ -526,7 +530,7 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         n_t / (K_t n_{t,c}) (K_t classes present in the task, n_{t,c} rows of
         class c), so each task keeps its total weight n_t.  With one task
         this is scikit-learn's ``"balanced"``.
-
+{scale_features}
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -804,7 +808,7 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
         n_t / (K_t n_{t,c}) (K_t classes present in the task, n_{t,c} rows of
         class c), so each task keeps its total weight n_t.  With one task
         this is scikit-learn's ``"balanced"``.
-
+{scale_features}
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)

@@ -415,7 +415,7 @@ def test_cv_estimators_search_mix(estimator):
     assert model.scores_.shape == (3, 4, 3)
     assert model.task_similarity_.shape == (3, 3)
     refit = (MultiTaskRegressor if estimator is MultiTaskRegressorCV else MultiTaskClassifier)(
-        penalty="relationship", mix=model.mix_, alpha=model.alpha_
+        penalty="relationship", mix=model.mix_, alpha=model.alpha_, scale_features=model.scale_features
     ).fit(X, target, tasks=tasks)
     np.testing.assert_allclose(model.coef_, refit.coef_, atol=1e-3)
 

@@ -380,7 +380,8 @@ def test_cv_sklearn_scorer_name_with_routed_text_tasks_on_sparse_rows(classifica
     model = MultiTaskClassifierCV(scoring="roc_auc", **params).fit(scipy.sparse.csr_matrix(X), y, tasks=labels)
     for k, (train, test) in enumerate(folds):
         for j, alpha in enumerate(ALPHAS):
-            fitted = MultiTaskClassifier(alpha=alpha, mix=0.5, tol=1e-7).fit(X[train], y[train], tasks=labels[train])
+            fitted = MultiTaskClassifier(alpha=alpha, mix=0.5, tol=1e-7, scale_features=True)  # the CV's default
+            fitted.fit(X[train], y[train], tasks=labels[train])
             expected = roc_auc_score(y[test], fitted.decision_function(X[test], tasks=labels[test]))
             assert model.scores_[0, j, k] == pytest.approx(expected, rel=1e-9)  # (mix, alpha, fold)
 

@@ -387,7 +387,8 @@ def test_cv_refit_with_another_penalty_drops_the_task_covariance(data, estimator
     X, y, tasks = data
     regression = estimator is MultiTaskRegressorCV
     target = y if regression else (y > np.median(y)).astype(int)
-    units = {"normalize_y": False} if regression else {}  # coef_ in the units the penalty saw
+    # coef_ in the units the penalty saw (the covariance is of the scaled weights otherwise)
+    units = {"normalize_y": False} if regression else {"scale_features": False}
     model = estimator(penalty="relationship", mixes=[0.5], alphas=[0.1], cv=3, **units).fit(X, target, tasks=tasks)
     expected = RelationshipPenalty(mix=0.5).fitted_attributes(model.coef_)
     np.testing.assert_allclose(model.task_covariance_, expected["task_covariance_"], atol=1e-12)

@@ -48,6 +48,7 @@ from ._dual_ridge import DualMeanRegularisedPath, dual_pays_off, solve_dual_mean
 from ._exact_ridge import MeanRegularisedPath, solve_mean_regularised_squared
 from ._gram import GramDesign
 from ._hinge_dual import hinge_dual
+from ._hinge_interior import hinge_dual_interior, interior_point_applies
 from ._newton import proximal_newton, proximal_newton_applies
 from ._problem import CompositeProblem, Intercepts, SolverResult, best_intercepts
 from ._screening import GapSafeScreening
@@ -218,7 +219,8 @@ class HingeDual(Method):
         penalty = problem.penalty if centre is None else _Deviation(problem.penalty, centre)
         offset = None if centre is None else design.forward(centre, None)
         dual0 = None if start is None or start.dual is None or start.dual.shape != design.y.shape else start.dual
-        result = hinge_dual(
+        solver = hinge_dual_interior if interior_point_applies(design) else hinge_dual
+        result = solver(
             design,
             penalty,
             problem.alpha,

@@ -139,13 +139,15 @@ def test_interior_point_warm_start_reaches_the_same_optimum():
     assert abs(warm.objective - cold.objective) <= (warm.certificate + cold.certificate) * scale
 
 
-def test_large_designs_take_the_projected_gradient_dual():
+@pytest.mark.parametrize("n_samples, n_features, interior", [(3000, 1500, False), (60, 25, False), (60, 18, True)])
+def test_interior_point_takes_designs_with_a_small_newton_system(n_samples, n_features, interior):
+    """T (p + 1) at most 2000 and at most the number of entries; projected gradient otherwise."""
     rng = np.random.default_rng(0)
-    X = sp.random(60, 1500, density=0.01, random_state=0, format="csr")
-    task = np.repeat(np.arange(3), 20)
-    y = np.where(rng.random(60) < 0.5, 1.0, -1.0)
-    design = StackedDesign(X, y, task, 3, np.ones(60), np.ones(3), average_per_task=False)
-    assert not interior_point_applies(design)
+    X = sp.random(n_samples, n_features, density=0.1, random_state=0, format="csr")
+    task = np.arange(n_samples) % 3
+    y = np.where(rng.random(n_samples) < 0.5, 1.0, -1.0)
+    design = StackedDesign(X, y, task, 3, np.ones(n_samples), np.ones(3), average_per_task=False)
+    assert interior_point_applies(design) is interior
 
 
 @pytest.mark.parametrize("n_features", [9, 30])

@@ -18,7 +18,8 @@ problem's shape, and fails with the names of what is missing when none applies:
    form, :class:`DualSpectral` (the tasks' n_t × n_t Gram matrices), when
    every task has fewer rows than features;
 2. :class:`HingeDual` — the hinge (``piecewise_linear``) with a ``quadratic``
-   penalty: accelerated projected gradient on the dual;
+   penalty, in the dual: an interior-point method when the tasks have few
+   features, accelerated projected gradient otherwise;
 3. :class:`WorkingSets` — a smooth loss with a ``feature_separable`` penalty
    and many features: growing working sets of features;
 4. :class:`ProximalNewton` — a ``second_order`` classification loss on
@@ -202,10 +203,12 @@ class _Deviation:
 
 
 class HingeDual(Method):
-    """Hinge loss with a positive definite quadratic penalty: accelerated projected gradient on the dual.
+    """Hinge loss with a positive definite quadratic penalty, solved in the dual.
 
-    See :mod:`mtlearn.solvers._hinge_dual`; warm-started from a previous
-    result's dual variables.
+    By the interior-point method of :mod:`mtlearn.solvers._hinge_interior` when
+    its Newton system is small (:func:`interior_point_applies`), else by the
+    accelerated projected gradient of :mod:`mtlearn.solvers._hinge_dual`;
+    warm-started from a previous result's dual variables.
     """
 
     name = "hinge dual"

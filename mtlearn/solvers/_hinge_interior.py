@@ -32,8 +32,8 @@ identity again in O(T p³); for any other quadratic penalty it is solved
 densely.  The number of iterations hardly depends on C (7 to 20 on
 benchmarks/bench_convergence.py's C grid 0.01 … 100 at tol = 1e-4).
 
-Each Newton direction is refined once against the full system; near the
-optimum Σ spans many orders of magnitude, and when a refined direction still
+Each Newton direction is refined (up to ``_REFINEMENTS`` times) against the
+full system; near the optimum Σ spans many orders of magnitude, and when a refined direction still
 misses its system by more than ``_ACCURACY`` (relative) the method stops and
 the accelerated projected gradient of :mod:`mtlearn.solvers._hinge_dual`
 finishes from its best point, within the remaining ``max_iter`` (in practice
@@ -65,8 +65,9 @@ from ._hinge_dual import DualCertificate, _Projection, hinge_dual
 MAX_SYSTEM_SIZE = 2000
 # Fraction of the step to the boundary of the bounds taken by every iteration.
 _TO_BOUNDARY = 0.99
-# Refinement steps of every Newton direction, each one product with the rows and their transpose.
-_REFINEMENTS = 1
+# Refinement steps at most of a Newton direction (until it meets _ACCURACY), each one product with the rows
+# and their transpose and one solve with the factored system.
+_REFINEMENTS = 3
 # A direction is taken when it solves its Newton system to this accuracy (relative to the right-hand side).
 _ACCURACY = 1e-6
 
@@ -199,14 +200,15 @@ class _CentralPath:
         r = -self.residual + rz / a - ru / s
         da, dbeta = self.system.solve(self.d, r, self.residual_equality)
         # Iterative refinement: Σ⁻¹ spans many orders of magnitude near the optimum.
+        target = _ACCURACY * np.abs(r).max(initial=0.0)
         for refinement in range(_REFINEMENTS + 1):
             lack = r - (self.products(da) + da / self.d + self.y * dbeta[self.task])
-            lack_equality = self.residual_equality + self._equality(da)
-            if refinement == _REFINEMENTS:
+            accurate = np.abs(lack).max(initial=0.0) <= target
+            if accurate or refinement == _REFINEMENTS:
                 break
+            lack_equality = self.residual_equality + self._equality(da)
             correction, correction_beta = self.system.solve(self.d, lack, lack_equality)
             da, dbeta = da + correction, dbeta + correction_beta
-        accurate = np.abs(lack).max(initial=0.0) <= _ACCURACY * np.abs(r).max(initial=0.0)
         return da, dbeta, (rz - z * da) / a, (ru + u * da) / s, accurate
 
     def _equality(self, a):

@@ -70,6 +70,8 @@ _TO_BOUNDARY = 0.99
 _REFINEMENTS = 3
 # A direction is taken when it solves its Newton system to this accuracy (relative to the right-hand side).
 _ACCURACY = 1e-6
+# A step shorter than this (a stalled path) ends the method.
+_SHORTEST_STEP = 1e-12
 
 
 def interior_point_applies(design):
@@ -300,10 +302,12 @@ def hinge_dual_interior(
         if verbose:
             print(f"[hinge-dual] iter {n_iter:5d}  primal {point.primal:.10g}  relative gap {point.certificate:.3e}")
         best = min(best, point, key=lambda p: p.certificate)
+        if step < _SHORTEST_STEP:
+            break
     if best.certificate <= tol or n_iter >= max_iter:
         return best.result(n_iter, tol)
-    # The Newton systems lost their accuracy before tol (Σ spans too many orders of magnitude): projected
-    # gradient finishes from the best point.
+    # The Newton systems lost their accuracy before tol (Σ spans too many orders of magnitude), or the path
+    # stalled: projected gradient finishes from the best point.
     finish = hinge_dual(
         design,
         penalty,

@@ -13,6 +13,7 @@ grid up to 100.  Each row reports the number of ``ConvergenceWarning``\\ s
 certificate; the solver method that fitted the grid is named.
 
     python benchmarks/bench_convergence.py [--quick] [--seeds 0 1] [--features 9 30] [--eps 1e-3] [--n-alphas 100]
+        [--losses logistic squared_hinge hinge]
 
 ``--quick`` runs one seed on 9 features with a 20-point grid (for the tests).
 The table goes to ``benchmarks/output/convergence.md`` and is printed.
@@ -83,13 +84,13 @@ def _method_name(model, X, y, tasks):
     return choose_method(Problem(problem.design, problem.loss, problem.penalty, 1e-3, problem.intercepts)).name
 
 
-def rows(seeds, features, n_alphas, eps):
+def rows(seeds, features, n_alphas, eps, losses=SMOOTH_LOSSES + ("hinge",)):
     out = []
     for n_features in features:
         for seed in seeds:
             X, y, tasks, _, _ = make_rare_positive_tasks(n_features=n_features, random_state=seed)
             shape = f"{n_features} features, seed {seed}"
-            for loss in SMOOTH_LOSSES:
+            for loss in (loss for loss in SMOOTH_LOSSES if loss in losses):
                 for penalty in GRID_PENALTIES:
                     if penalty not in PENALTIES:
                         continue
@@ -97,7 +98,7 @@ def rows(seeds, features, n_alphas, eps):
                     method = _method_name(model._base_estimator(), X, y, tasks)
                     stats = _run(lambda model=model: model.fit(X, y, tasks=tasks))
                     out.append((shape, loss, penalty, method, *stats))
-            for penalty in HINGE_PENALTIES:
+            for penalty in HINGE_PENALTIES if "hinge" in losses else ():
 
                 def fit_grid(penalty=penalty):
                     for C in HINGE_C:
@@ -116,10 +117,13 @@ def main(argv=None):
     parser.add_argument("--eps", type=float, default=1e-3, help="bottom of the α grid, relative to its top")
     parser.add_argument("--n-alphas", type=int, default=100, help="points of the α grid")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--losses", nargs="+", default=[*SMOOTH_LOSSES, "hinge"], choices=[*SMOOTH_LOSSES, "hinge"], help="rows to run"
+    )
     args = parser.parse_args(argv)
     seeds, features, n_alphas = (args.seeds, args.features, args.n_alphas) if not args.quick else ([0], [9], 20)
     with threadpool_limits(args.threads):
-        table = rows(seeds, features, n_alphas, args.eps)
+        table = rows(seeds, features, n_alphas, args.eps, args.losses)
     header = ["data", "loss", "penalty", "method", "warnings", "CPU s", "iterations", "worst certificate", "fits"]
     body = [
         [shape, loss, penalty, method, str(n), f"{t:.2f}", str(it), f"{cert:.1e}", str(fits)]

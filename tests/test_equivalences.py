@@ -155,7 +155,14 @@ def test_mean_hinge_equals_linear_svc_on_augmented_features(mix, per_task_mean):
     ours = model.objective_ * C
     assert ours <= liblinear * (1 + 1e-9)
     assert_allclose(ours, liblinear, rtol=1e-6)
-    assert_allclose(model.coef_, task_weights_from_augmented(u, T, p, mix), rtol=1e-6, atol=1e-8)
+    # In W the primal C Σ hinge + Ω(W) is strongly convex with modulus M ⪰ I: ½‖W − W*‖² ≤ P(W) − P*, with
+    # P* ≥ ours − C·certificate·F₀, F₀ = Σ_i s_i (every hinge is 1 at W = 0), and P(W_liblinear) ≤ liblinear
+    # (Ω(W) ≤ ½‖u‖²). The coefficients are bounded by the certificate: the interior-point dual stops at an
+    # interior point whose objective is certified and whose coefficients are accurate to about √gap only.
+    lower = ours - C * model.certificate_ * weights.sum()
+    W_liblinear = task_weights_from_augmented(u, T, p, mix)
+    bound = np.sqrt(2 * (ours - lower)) + np.sqrt(2 * max(liblinear - lower, 0.0))
+    assert np.linalg.norm(model.coef_ - W_liblinear) <= bound
 
 
 def test_one_task_regressor_equals_ridge():

@@ -57,18 +57,25 @@ def test_apg_printed_objective_is_the_objective_of_the_iterate(sparse_classifica
     assert rows[-1][2] <= model.tol < rows[0][2]
 
 
+@pytest.mark.parametrize("method", ["interior point", "projected gradient"])
 @pytest.mark.parametrize(
     "estimator",
     [MultiTaskClassifier(loss="hinge", alpha=0.01, tol=1e-6, verbose=10), MultiTaskLinearSVC(tol=1e-6, verbose=10)],
     ids=["hinge", "linear-svc"],
 )
-def test_dual_solver_prints_primal_and_duality_gap(classification, capsys, estimator):
+def test_dual_solver_prints_primal_and_duality_gap(classification, capsys, estimator, method, monkeypatch):
+    if method == "projected gradient":  # the method of designs too large for the interior-point method
+        monkeypatch.setattr("mtlearn.solvers._hinge_interior.MAX_SYSTEM_SIZE", 0)
     X, y, tasks = classification
     model = estimator.fit(X, y, tasks=tasks)
     rows = _parse(DUAL_LINE, capsys.readouterr().out)
-    # verbose=10: the gap is checked and printed every 10 iterations; the fit stops at a check.
-    assert [row[0] for row in rows] == list(range(10, model.n_iter_ + 1, 10))
-    assert model.n_iter_ % 10 == 0
+    if method == "interior point":
+        # The gap is checked and printed at every iteration (one Newton step).
+        assert [row[0] for row in rows] == list(range(1, model.n_iter_ + 1))
+    else:
+        # verbose=10: the gap is checked and printed every 10 iterations; the fit stops at a check.
+        assert [row[0] for row in rows] == list(range(10, model.n_iter_ + 1, 10))
+        assert model.n_iter_ % 10 == 0
     np.testing.assert_allclose(rows[-1][1], model.objective_, rtol=1e-9)
     np.testing.assert_allclose(rows[-1][2], model.certificate_, rtol=1e-3)
     assert rows[-1][2] <= model.tol < rows[0][2]
@@ -105,7 +112,9 @@ def test_exact_squared_loss_solve_prints_nothing_even_when_verbose(capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_dual_solver_prints_less_often_at_lower_verbosity(classification, capsys):
+def test_dual_solver_prints_less_often_at_lower_verbosity(classification, capsys, monkeypatch):
+    """The projected-gradient dual prints every 10·k iterations (the interior-point method: every iteration)."""
+    monkeypatch.setattr("mtlearn.solvers._hinge_interior.MAX_SYSTEM_SIZE", 0)
     X, y, tasks = classification
     model = MultiTaskClassifier(loss="hinge", alpha=0.001, tol=1e-9, max_iter=3000, verbose=1).fit(X, y, tasks=tasks)
     rows = _parse(DUAL_LINE, capsys.readouterr().out)

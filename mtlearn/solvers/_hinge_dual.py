@@ -26,6 +26,8 @@ W = 0 with the intercepts at their optimum: ``(P − D) / F₀``, an upper bound
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ._box_hyperplane import hyperplane_multipliers
@@ -35,22 +37,94 @@ _CHECK_EVERY = 10
 
 
 def _best_intercepts(margin_free_y, y, c, task_index, n_tasks, tasks):
-    """Per task, b minimising Σ_i c_i max(0, 1 − y_i (f_i + b)); f_i given without b."""
+    """Per task in ``tasks``, b minimising Σ_i c_i max(0, 1 − y_i (f_i + b)); f_i given without b (0 elsewhere)."""
     b = np.zeros(n_tasks)
-    for t in tasks:
-        rows = task_index == t
-        f, yt, ct = margin_free_y[rows], y[rows], c[rows]
-        # The loss of row i is active for b < 1 − f_i (y = +1) or b > −1 − f_i (y = −1).
-        breaks = yt - f
-        order = np.argsort(breaks)
-        breaks, yt, ct = breaks[order], yt[order], ct[order]
-        # Slope just right of each breakpoint: + (weight of active negatives) − (weight of active positives).
-        neg_active = np.cumsum(np.where(yt < 0, ct, 0.0))
-        pos_active = np.sum(np.where(yt > 0, ct, 0.0)) - np.cumsum(np.where(yt > 0, ct, 0.0))
-        slope = neg_active - pos_active
-        k = int(np.searchsorted(slope, 0.0))
-        b[t] = breaks[min(k, len(breaks) - 1)]
+    rows = np.flatnonzero(np.isin(task_index, tasks))
+    if rows.size == 0:
+        return b
+    f, yt, ct, group = margin_free_y[rows], y[rows], c[rows], task_index[rows]
+    # The loss of row i is active for b < 1 − f_i (y = +1) or b > −1 − f_i (y = −1).
+    breaks = yt - f
+    order = np.lexsort((breaks, group))
+    breaks, yt, ct, group = breaks[order], yt[order], ct[order], group[order]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    # Slope just right of each breakpoint: + (weight of active negatives) − (weight of active positives),
+    # from cumulative sums restarted at every task.
+    negative = np.where(yt < 0, ct, 0.0)
+    positive = np.where(yt > 0, ct, 0.0)
+    segment = np.cumsum(np.r_[False, group[1:] != group[:-1]])
+    neg_active = _segment_cumsum(negative, starts, segment)
+    pos_active = np.add.reduceat(positive, starts)[segment] - _segment_cumsum(positive, starts, segment)
+    slope = neg_active - pos_active
+    # The first breakpoint of each task where the slope is ≥ 0 (its last breakpoint when round-off leaves none).
+    ends = np.r_[starts[1:], group.size] - 1
+    position = np.where(slope >= 0, np.arange(group.size), group.size)
+    first = np.minimum(np.minimum.reduceat(position, starts), ends)
+    b[group[starts]] = breaks[first]
     return b
+
+
+def _segment_cumsum(values, starts, segment):
+    """Cumulative sums of ``values`` restarted at every segment start."""
+    total = np.cumsum(values)
+    before = np.where(starts > 0, total[np.maximum(starts - 1, 0)], 0.0)
+    return total - before[segment]
+
+
+@dataclass
+class DualPoint:
+    """A feasible dual point with its primal weights, best intercepts, primal objective and relative gap."""
+
+    dual: np.ndarray
+    coef: np.ndarray
+    intercept: np.ndarray
+    primal: float
+    certificate: float
+
+    def result(self, n_iter, tol):
+        return SolverResult(
+            self.coef, self.intercept, n_iter, self.certificate, self.certificate <= tol, self.primal, dual=self.dual
+        )
+
+
+class DualCertificate:
+    """The duality gap of the hinge problem at a feasible dual point (see the module docstring).
+
+    ``linear`` is the dual's linear term ``1 − y_i (b⁰_{t_i} + o_i)``;
+    calling it with a dual point a gives its :class:`DualPoint`.
+    """
+
+    def __init__(self, design, penalty, alpha, intercepts, offset, zero_objective):
+        self.design, self.penalty, self.alpha, self.intercepts = design, penalty, alpha, intercepts
+        self.task = design.task_of_entries()
+        self.fixed_b = np.where(intercepts.free, 0.0, intercepts.fixed)
+        self.offset = np.zeros_like(design.y) if offset is None else offset
+        self.linear = 1.0 - design.y * (self.fixed_b[self.task] + self.offset)
+        self.scale = max(zero_objective, np.finfo(float).tiny)
+
+    def weights(self, a):
+        """``G = Σ_i a_i y_i x_i`` per task and the primal weights ``W(a) = M⁻¹ G / α``."""
+        G = self.design.backward(a * self.design.y)
+        return G, self.penalty.kernel(G) / self.alpha
+
+    def primal(self, W):
+        """The primal objective at W with the intercepts at their optimum, and those intercepts."""
+        design, free = self.design, self.intercepts.free
+        y, c = design.y, design.weight
+        margin = design.forward(W, None) + self.offset
+        b = self.fixed_b.copy()
+        if free.any():
+            b[free] = _best_intercepts(margin, y, c, self.task, design.n_tasks, np.flatnonzero(free))[free]
+        value = np.dot(c, np.maximum(0.0, 1.0 - y * (margin + b[self.task]))) + self.alpha * self.penalty.value(W)
+        return float(value), b
+
+    def __call__(self, a, G=None, W=None):
+        """The :class:`DualPoint` of a (G and W: its weights, when already known)."""
+        if G is None:
+            G, W = self.weights(a)
+        P, b = self.primal(W)
+        D = np.dot(a, self.linear) - 0.5 * np.sum(G * W)
+        return DualPoint(a, W, b, P, max(float(P - D) / self.scale, 0.0))
 
 
 class _Projection:
@@ -99,33 +173,12 @@ def hinge_dual(
         With the final dual variables in ``dual`` (kept for warm starts).
     """
     y, c = design.y, design.weight
-    n_tasks = design.n_tasks
-    task = design.task_of_entries()
-    fixed_b = np.where(intercepts.free, 0.0, intercepts.fixed)
-    offset = np.zeros_like(y) if offset is None else offset
-    linear = 1.0 - y * (fixed_b[task] + offset)
+    certify = DualCertificate(design, penalty, alpha, intercepts, offset, zero_objective)
+    linear, weights = certify.linear, certify.weights
     project = _Projection(y, c, design, intercepts.free)
-
-    def weights(a):
-        """``G = Σ_i a_i y_i x_i`` per task and the primal weights ``W(a) = M⁻¹ G / α``."""
-        G = design.backward(a * y)
-        return G, penalty.kernel(G) / alpha
-
-    def dual_value(a, G, W):
-        return np.dot(a, linear) - 0.5 * np.sum(G * W)
 
     def gradient(W):
         return linear - y * design.forward(W, None)
-
-    def primal(W):
-        margin = design.forward(W, None) + offset
-        b = fixed_b.copy()
-        if intercepts.free.any():
-            b[intercepts.free] = _best_intercepts(margin, y, c, task, n_tasks, np.flatnonzero(intercepts.free))[
-                intercepts.free
-            ]
-        value = np.dot(c, np.maximum(0.0, 1.0 - y * (margin + b[task]))) + alpha * penalty.value(W)
-        return value, b
 
     # Lipschitz constant of the dual gradient, by power iteration on a ↦ y ∘ X M⁻¹ Xᵀ (y ∘ a) / α.
     rng = np.random.default_rng(0)
@@ -146,10 +199,7 @@ def hinge_dual(
     z, G_z, W_z = a, G, W
     t = 1.0
     n_iter = 0
-    P, b = primal(W)
-    D = dual_value(a, G, W)
-    scale = max(zero_objective, np.finfo(float).tiny)
-    certificate = (P - D) / scale
+    certificate = certify(a).certificate
     # Progress is printed at gap checks: every _CHECK_EVERY·k iterations, k growing as verbose shrinks.
     report_every = _CHECK_EVERY * max(1, (100 // verbose) // _CHECK_EVERY) if verbose else 0
     while certificate > tol and n_iter < max_iter:
@@ -175,12 +225,8 @@ def hinge_dual(
             W_z = W_new + momentum * (W_new - W)
         a, G, W, t = a_new, G_new, W_new, t_new
         if n_iter % _CHECK_EVERY == 0 or n_iter == max_iter:
-            P, b = primal(W)
-            D = dual_value(a, G, W)
-            certificate = (P - D) / scale
+            point = certify(a, G, W)
+            certificate = point.certificate
             if report_every and n_iter % report_every == 0:
-                print(f"[hinge-dual] iter {n_iter:5d}  primal {P:.10g}  relative gap {certificate:.3e}")
-    P, b = primal(W)
-    D = dual_value(a, *weights(a))
-    certificate = max((P - D) / scale, 0.0)
-    return SolverResult(W, b, n_iter, float(certificate), certificate <= tol, float(P), dual=a)
+                print(f"[hinge-dual] iter {n_iter:5d}  primal {point.primal:.10g}  relative gap {certificate:.3e}")
+    return certify(a).result(n_iter, tol)

@@ -23,7 +23,8 @@ problem's shape, and fails with the names of what is missing when none applies:
    task with fewer rows than features: conjugate gradients on the dual's
    n × n kernel system, stopped by its duality gap;
 3. :class:`HingeDual` — the hinge (``piecewise_linear``) with a ``quadratic``
-   penalty: accelerated projected gradient on the dual;
+   penalty, in the dual: an interior-point method when the tasks have few
+   features, accelerated projected gradient otherwise;
 4. :class:`WorkingSets` — a smooth loss with a ``feature_separable`` penalty
    and many features: growing working sets of features;
 5. :class:`ProximalNewton` — a ``second_order`` classification loss on
@@ -55,6 +56,7 @@ from ._dual_ridge import DualMeanRegularisedPath, dual_pays_off, solve_dual_mean
 from ._exact_ridge import MeanRegularisedPath, solve_mean_regularised_squared
 from ._gram import GramDesign
 from ._hinge_dual import hinge_dual
+from ._hinge_interior import hinge_dual_interior, interior_point_applies
 from ._newton import proximal_newton, proximal_newton_applies
 from ._problem import CompositeProblem, Intercepts, SolverResult, best_intercepts
 from ._screening import GapSafeScreening
@@ -268,10 +270,12 @@ class _Deviation:
 
 
 class HingeDual(Method):
-    """Hinge loss with a positive definite quadratic penalty: accelerated projected gradient on the dual.
+    """Hinge loss with a positive definite quadratic penalty, solved in the dual.
 
-    See :mod:`mtlearn.solvers._hinge_dual`; warm-started from a previous
-    result's dual variables.
+    By the interior-point method of :mod:`mtlearn.solvers._hinge_interior` when
+    its Newton system is small (:func:`interior_point_applies`), else by the
+    accelerated projected gradient of :mod:`mtlearn.solvers._hinge_dual`;
+    warm-started from a previous result's dual variables.
     """
 
     name = "hinge dual"
@@ -285,7 +289,8 @@ class HingeDual(Method):
         penalty = problem.penalty if centre is None else _Deviation(problem.penalty, centre)
         offset = None if centre is None else design.forward(centre, None)
         dual0 = _dual_start(start, design)
-        result = hinge_dual(
+        solver = hinge_dual_interior if interior_point_applies(design) else hinge_dual
+        result = solver(
             design,
             penalty,
             problem.alpha,

@@ -206,10 +206,13 @@ def minimise_by_coordinates(model, penalty, alpha, V0, b0, residual, *, residual
         V_j ← prox_{α Ω_j / L_j}(V_j + g_j / L_j),   g_tj = Σ_{i in t} h_i x̃_ij r_i,
 
     (r the model's residual ỹ − f, x̃ the centred column) decreases the
-    model monotonically.  Sweeps alternate as in glmnet: one over every
-    feature, then sweeps over the features in use until they settle, then
-    every feature again.  Stops after a sweep over every feature whose
-    largest step ``L_j ‖ΔV_j‖_∞`` is at most ``residual_target``.
+    model monotonically.  The sweeps go over an active set (glmnet's): the
+    features in use and those whose block would leave zero, found for every
+    feature at once from the gradients of all columns (for a norm,
+    ``L_j prox_{αΩ_j/L_j}(g_j/L_j) = prox_{αΩ_j}(g_j)``, nonzero by more than
+    the target).  When a sweep's largest step ``L_j ‖ΔV_j‖_∞`` is at most
+    ``residual_target`` the active set is renewed; it stops when no feature
+    outside it would move.
 
     Parameters
     ----------

@@ -111,10 +111,18 @@ def test_newton_is_chosen_only_where_its_models_are_cheap():
     X, y, tasks, _, _ = make_rare_positive_tasks(n_tasks=6, n_samples=40, random_state=0)
     dense = MultiTaskClassifier(penalty="l21")._training_problems(X, y, tasks, None)[2][0]
     assert choose_method(Problem(dense.design, dense.loss, dense.penalty, 0.01, dense.intercepts)) is ProximalNewton
-    sparse = MultiTaskClassifier(penalty="l21")._training_problems(sp.csr_matrix(X), y, tasks, None)[2][0]
-    assert choose_method(Problem(sparse.design, sparse.loss, sparse.penalty, 0.01, sparse.intercepts)) is not (
-        ProximalNewton
-    )
+    # Sparse rows: coordinate descent on the columns takes the logistic loss with ℓ2,1 or lasso only.
+    for loss, penalty, newton in [
+        ("logistic", "l21", True),
+        ("logistic", "lasso", True),
+        ("logistic", "dirty", False),
+        ("logistic", "trace", False),
+        ("squared_hinge", "l21", False),
+    ]:
+        estimator = MultiTaskClassifier(loss=loss, penalty=penalty)
+        sparse = estimator._training_problems(sp.csr_matrix(X), y, tasks, None)[2][0]
+        chosen = choose_method(Problem(sparse.design, sparse.loss, sparse.penalty, 0.01, sparse.intercepts))
+        assert (chosen is ProximalNewton) is newton, (loss, penalty)
     squared = MultiTaskRegressor(penalty="l21")._training_problems(X, X[:, 0], tasks, None)[2][0]
     assert choose_method(Problem(squared.design, squared.loss, squared.penalty, 0.01, squared.intercepts)) is not (
         ProximalNewton

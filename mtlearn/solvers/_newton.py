@@ -17,8 +17,10 @@ a weighted least-squares problem with the same penalty, α and intercepts
 (the working response of iteratively reweighted least squares).  It is solved
 by :func:`~mtlearn.solvers.solve` — exactly for a mean-type penalty, on its
 Gram form otherwise, so an inner iteration costs O(T p²) and not a pass over
-the data — to a relative duality gap a tenth of the current certificate (an
-inexact Newton step whose accuracy follows the outer one).  The step d to
+the data, or by coordinate descent over the features of sparse rows (the
+logistic loss with ℓ2,1 or lasso: each step one column's nonzeros) — to a
+relative duality gap a tenth of the current certificate (an inexact Newton
+step whose accuracy follows the outer one).  The step d to
 its solution is damped by backtracking (Lee, Sun & Saunders, 2014) until
 
     F(x + s d) ≤ F(x) + σ s Δ,   Δ = ∇f(x)ᵀ d + α Ω(x + d) − α Ω(x) < 0.
@@ -49,7 +51,14 @@ from .._design import StackedDesign, SummedBlocksDesign, with_entry_weights
 from ._composite import full_problem, solve_directly
 from ._gram import gram_pays_off
 from ._problem import SolverResult, best_intercepts
-from ._quadratic_model import TaskGramModel, minimise_model, model_is_compact
+from ._quadratic_model import (
+    ColumnModel,
+    TaskGramModel,
+    coordinates_apply,
+    minimise_by_coordinates,
+    minimise_model,
+    model_is_compact,
+)
 
 # Smallest curvature of an entry, relative to its weight times the loss's curvature bound.
 _CURVATURE_FLOOR = 1e-10
@@ -60,17 +69,20 @@ _HALVINGS = 30
 _FORCING = 0.1
 
 
-def proximal_newton_applies(design, loss):
-    """Whether proximal Newton should solve a problem on ``design`` with ``loss``.
+def proximal_newton_applies(design, loss, penalty, intercepts):
+    """Whether proximal Newton should solve a problem on ``design`` with ``loss`` and ``penalty``.
 
     The loss declares ``second_order`` and is not the squared loss (whose
-    model is the problem itself), and the quadratic models are cheap: each
-    task has rows of its own (entry weights per row) and the Gram form pays
+    model is the problem itself), each task has rows of its own (entry
+    weights per row), and the quadratic models are cheap: the Gram form pays
     off (:func:`~mtlearn.solvers.gram_pays_off`: dense X, more rows than
-    n_tasks × n_features).
+    n_tasks × n_features), or coordinate descent on sparse columns takes the
+    models (:func:`~mtlearn.solvers._quadratic_model.coordinates_apply`: the
+    logistic loss with ℓ2,1 or lasso on sparse rows).
     """
-    own_rows = isinstance(design, StackedDesign)
-    return loss.second_order and not loss.least_squares and own_rows and gram_pays_off(design)
+    if not (loss.second_order and not loss.least_squares and isinstance(design, StackedDesign)):
+        return False
+    return gram_pays_off(design) or coordinates_apply(design, loss, penalty, intercepts)
 
 
 def proximal_newton(
@@ -212,8 +224,15 @@ def _model_solution(problem, x, z, solve_model, forcing, *, max_iter):
     response = f - np.divide(u, h, out=np.zeros_like(u), where=h > 0)
     model_design = with_entry_weights(design, response, h)
     V, b = problem.unpack(x)
+    fit_intercept = bool(intercepts.free.any())
+    if coordinates_apply(design, loss, penalty, intercepts):
+        model = ColumnModel(model_design, fit_intercept)
+        V, b, _ = minimise_by_coordinates(
+            model, penalty, problem.alpha, V, b, response - f, residual_target=forcing.residual, max_iter=max_iter
+        )
+        return problem.pack(V, b)
     if not penalty.mean_type and model_is_compact(penalty, intercepts):
-        model = TaskGramModel(model_design, fit_intercept=bool(intercepts.free.any()))
+        model = TaskGramModel(model_design, fit_intercept=fit_intercept)
         V, _ = minimise_model(model, penalty, problem.alpha, V, residual_target=forcing.residual, max_iter=max_iter)
         return problem.pack(V, model.intercepts(V if blocks is None else blocks.combine(V)))
     W = V if blocks is None else blocks.combine(V)

@@ -363,19 +363,29 @@ class ProximalNewton(_PrimalMethod):
 
     @classmethod
     def takes(cls, problem):
-        return proximal_newton_applies(problem.design, problem.loss)
+        return proximal_newton_applies(problem.design, problem.loss, problem.penalty, problem.intercepts)
+
+
+def _solve_working_set(design, loss, penalty, alpha, intercepts, start, **options):
+    """A working set's restricted problem: by proximal Newton where it applies, else by proximal gradient."""
+    if proximal_newton_applies(design, loss, penalty, intercepts):
+        return ProximalNewton.solver(design, loss, penalty, alpha, intercepts, start, **options)
+    return solve_directly(design, loss, penalty, alpha, intercepts, start, **options)
 
 
 class WorkingSets(_PrimalMethod):
     """Smooth loss with a feature-separable penalty and many features: growing working sets of features.
 
-    See :mod:`mtlearn.solvers._working_set`.
+    See :mod:`mtlearn.solvers._working_set`; each working set's problem is
+    solved by proximal Newton where :class:`ProximalNewton` would take it
+    (logistic or squared hinge on sparse or Gram-friendly rows), else by
+    proximal gradient.
     """
 
     name = "working sets"
     loss_requires = ("smooth",)
     penalty_requires = ("feature_separable",)
-    solver = staticmethod(solve_on_working_sets)
+    solver = staticmethod(partial(solve_on_working_sets, solve_restricted=_solve_working_set))
 
     @classmethod
     def takes(cls, problem):

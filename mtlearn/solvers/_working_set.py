@@ -9,7 +9,9 @@ problem is solved on a growing set of features:
 1. the working set starts as the features used by the starting point plus
    the most violating others (largest ``Ω°_j(G_j) / α`` above 1);
 2. the problem restricted to the working set is solved to ``tol`` (by
-   :func:`solve_directly`, on its Gram form when that pays off), warm-started;
+   :func:`solve_directly`, on its Gram form when that pays off, or the
+   solver the caller gives: proximal Newton for the classification losses),
+   warm-started;
 3. the gradient on every feature is computed at the new point; the
    certificate is the duality gap of the *whole* problem, relative to its F₀
    (the restricted problem's gap when no feature outside violates);
@@ -83,13 +85,15 @@ def solve_on_working_sets(
     scale=None,
     gradient_scale=None,
     data_lipschitz=None,
+    solve_restricted=solve_directly,
 ):
     """Minimise ``data(W, b) + α Ω(W)`` over growing sets of features (see the module docstring).
 
     Parameters are those of :func:`solve_directly` (``scale``, ``gradient_scale`` and
     ``data_lipschitz`` included: that of the whole design, for its direct solves; each
     restriction to a working set estimates its own);
-    ``penalty`` has ``feature_dual_norms``.
+    ``penalty`` has ``feature_dual_norms``.  ``solve_restricted``, with the signature of
+    :func:`solve_directly`, solves the problem restricted to a working set.
 
     Returns
     -------
@@ -180,7 +184,7 @@ def solve_on_working_sets(
         rounds += 1
         columns = _part_columns(working, p, n_blocks)
         restricted = with_features(design, working)
-        inner = solve_directly(
+        inner = solve_restricted(
             restricted,
             loss,
             penalty,

@@ -1,0 +1,148 @@
+"""Proximal Newton on sparse rows: the models solved by coordinate descent over the features' columns.
+
+References: scikit-learn's liblinear (one task, ℓ1 logistic regression), cvxpy
+with Clarabel on a small sparse ℓ2,1 problem, the dense path of mtlearn (the
+same rows as a dense array: working sets with proximal gradient), the
+centred curvatures computed densely, and a ``tracemalloc`` bound that fails
+if an n × p array is allocated at p = 50,000.
+"""
+
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+
+from mtlearn import MultiTaskClassifier
+from mtlearn._design import StackedDesign
+from mtlearn.solvers import Problem, choose_method, solve
+from mtlearn.solvers._quadratic_model import ColumnModel
+from mtlearn.solvers._solve import ProximalGradient, WorkingSets
+
+
+def _sparse_tasks(n_tasks, n_rows, n_features, density, seed=0):
+    """CSR rows with nonnegative entries (a few frequent columns), labels from a sparse model, task labels."""
+    rng = np.random.default_rng(seed)
+    n = n_tasks * n_rows
+    X = sp.random(n, n_features, density=density, format="csr", random_state=rng, data_rvs=rng.random)
+    frequent = rng.random((n, 5)) * (rng.random((n, 5)) < 0.5)
+    X = sp.hstack([sp.csr_matrix(frequent), X[:, 5:]], format="csr")
+    tasks = np.repeat(np.arange(n_tasks), n_rows)
+    W = np.zeros((n_tasks, n_features))
+    W[:, :8] = rng.standard_normal(8) + 0.3 * rng.standard_normal((n_tasks, 8))
+    f = np.asarray(X.multiply(W[tasks]).sum(axis=1)).ravel()
+    y = (f + 0.3 * rng.standard_normal(n) > np.median(f)).astype(int)
+    return X, y, tasks
+
+
+def _problem(X, y, tasks, penalty, relative_alpha, fit_intercept=True):
+    estimator = MultiTaskClassifier(penalty=penalty, fit_intercept=fit_intercept)
+    problem = estimator._training_problems(X, y, tasks, None)[2][0]
+    G = problem.design.backward(problem.loss.derivative(problem.design.y, np.zeros(len(y)), problem.design.weight))
+    alpha = relative_alpha * float(np.max(problem.penalty.feature_dual_norms(G)))
+    return Problem(problem.design, problem.loss, problem.penalty, alpha, problem.intercepts)
+
+
+def test_one_task_lasso_is_liblinear_l1_logistic_regression():
+    """Without intercept, one task: Σ_i ℓ(y_i, x_iᵀw) / n + α‖w‖₁ is liblinear's model at C = 1 / (n α)."""
+    X, y, tasks = _sparse_tasks(1, 60, 200, 0.05, seed=1)
+    alpha = 0.02
+    ours = MultiTaskClassifier(penalty="lasso", alpha=alpha, fit_intercept=False, tol=1e-10).fit(X, y, tasks=tasks)
+    reference = LogisticRegression(
+        l1_ratio=1.0, solver="liblinear", C=1.0 / (len(y) * alpha), fit_intercept=False, tol=1e-12, max_iter=10_000
+    ).fit(X, y)
+    assert ours.certificate_ <= 1e-10
+    assert np.count_nonzero(reference.coef_) > 3
+    np.testing.assert_allclose(ours.coef_, reference.coef_, atol=1e-5 * np.abs(reference.coef_).max())
+
+
+@pytest.mark.parametrize("penalty", ["l21", "lasso"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_sparse_rows_reach_the_optimum_of_the_dense_path(penalty, fit_intercept):
+    X, y, tasks = _sparse_tasks(4, 25, 120, 0.05)
+    sparse = _problem(X, y, tasks, penalty, 0.1, fit_intercept)
+    dense = _problem(X.toarray(), y, tasks, penalty, 0.1, fit_intercept)
+    assert sparse.alpha == pytest.approx(dense.alpha, rel=1e-12)
+    assert choose_method(sparse) is WorkingSets
+    ours = solve(sparse, tol=1e-10, max_iter=1000)
+    reference = ProximalGradient.run(dense.with_zero_objective(), None, tol=1e-9, max_iter=200_000, verbose=0)
+    assert ours.converged and ours.certificate <= 1e-10 and reference.converged
+    # Both certificates bound (F − F*) / F₀ by 1e-9 (F ≤ F₀): the objectives agree to ~1e-9 relative.
+    np.testing.assert_allclose(ours.objective, reference.objective, rtol=2e-9)
+    np.testing.assert_allclose(ours.coef, reference.coef, atol=1e-4 * np.abs(reference.coef).max())
+    scale = max(1.0, np.abs(reference.intercept).max())
+    np.testing.assert_allclose(ours.intercept, reference.intercept, atol=1e-4 * scale)
+
+
+@pytest.mark.slow
+def test_sparse_l21_matches_cvxpy():
+    cp = pytest.importorskip("cvxpy")
+    X, y, tasks = _sparse_tasks(3, 20, 40, 0.1, seed=2)
+    problem = _problem(X, y, tasks, "l21", 0.1)
+    design = problem.design
+    T, p = design.n_tasks, design.n_features
+    W, b = cp.Variable((T, p)), cp.Variable(T)
+    data = 0
+    for t in range(T):
+        rows = slice(design.starts[t], design.starts[t + 1])
+        margins = cp.multiply(design.y[rows], design.X[rows] @ W[t] + b[t])
+        data = data + cp.sum(cp.multiply(design.weight[rows], cp.logistic(-margins)))
+    objective = data + problem.alpha * cp.sum(cp.norm(W, 2, axis=0))
+    cp.Problem(cp.Minimize(objective)).solve(solver=cp.CLARABEL)
+    ours = solve(problem, tol=1e-10, max_iter=1000)
+    np.testing.assert_allclose(ours.objective, objective.value, rtol=1e-7)
+
+
+def test_column_model_curvatures_are_the_centred_weighted_column_norms():
+    rng = np.random.default_rng(3)
+    X = sp.random(30, 12, density=0.3, format="csr", random_state=rng)
+    tasks = np.repeat(np.arange(3), 10)
+    h = rng.uniform(0.1, 1.0, 30)
+    design = StackedDesign(X, rng.standard_normal(30), tasks, 3, h, np.ones(3), average_per_task=False)
+    dense = X.toarray()
+    for fit_intercept in (True, False):
+        model = ColumnModel(design, fit_intercept)
+        for t in range(3):
+            rows = tasks == t
+            Xt = dense[rows] - (h[rows] @ dense[rows] / h[rows].sum() if fit_intercept else 0.0)
+            np.testing.assert_allclose(model.curvature[:, t], h[rows] @ Xt**2, atol=1e-12)
+
+
+def test_text_like_tasks_certify_within_the_default_max_iter():
+    X, y, tasks = _sparse_tasks(3, 20, 2000, 0.01, seed=4)
+    problem = _problem(X, y, tasks, "l21", 0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = MultiTaskClassifier(penalty="l21", alpha=problem.alpha).fit(X, y, tasks=tasks)
+    assert model.certificate_ <= model.tol
+    assert 0 < np.count_nonzero(np.abs(model.coef_).sum(axis=0)) < 2000
+
+
+def test_sparse_rows_are_not_densified_at_many_features():
+    """Peak memory of a fit at p = 50,000: below 2 × size(X) + 16 T p floats.
+
+    A dense n × p array (n = 160 rows) alone is 2.5 times the 16 T p floats allowed.
+    """
+    T, n_t, p = 4, 40, 50_000
+    X, y, tasks = _sparse_tasks(T, n_t, p, 0.0004, seed=5)
+    alpha = _problem(X, y, tasks, "l21", 0.2).alpha
+    size = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    model = MultiTaskClassifier(penalty="l21", alpha=alpha)
+    tracemalloc.start()
+    try:
+        model.fit(X, y, tasks=tasks)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * size + 16 * T * p * 8
+    assert model.certificate_ <= model.tol
+
+
+def test_inputs_are_not_modified():
+    X, y, tasks = _sparse_tasks(3, 20, 100, 0.05)
+    X0, y0 = X.copy(), y.copy()
+    MultiTaskClassifier(penalty="lasso", alpha=0.01).fit(X, y, tasks=tasks)
+    assert (X != X0).nnz == 0 and np.array_equal(y, y0)

@@ -158,7 +158,8 @@ def gram_apg(stopping, W0, HW0, *, max_iter, lipschitz, start_lipschitz=None, ch
             W_new = penalty.prox(Y - grad_Y / L, alpha / L)
             S = W_new - Y
             HW_new = quadratic.product(W_new)
-            if np.vdot(S, HW_new - HY) <= L * (1.0 + 1e-12) * np.vdot(S, S) or L >= L_cap:
+            step_squared = np.vdot(S, S)
+            if np.vdot(S, HW_new - HY) <= L * (1.0 + 1e-12) * step_squared or L >= L_cap:
                 break
             L *= 2.0
         D = W_new - W
@@ -176,7 +177,7 @@ def gram_apg(stopping, W0, HW0, *, max_iter, lipschitz, start_lipschitz=None, ch
         since = n_iter - last_check
         if (
             since >= _CHECK_EVERY
-            or (since >= _CHECK_EVERY_SMALL_STEPS and L * np.abs(S).max() <= small_step)
+            or (since >= _CHECK_EVERY_SMALL_STEPS and L * L * step_squared <= small_step * small_step * S.size)
             or n_iter == max_iter
         ):
             done, certificate, objective = stopping.check(W, HW, L, final=n_iter == max_iter)

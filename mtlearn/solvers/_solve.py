@@ -437,7 +437,8 @@ class Path:
         certificate is then NaN): for fits that are only scored.
         """
         problem = self.problem(penalty, alpha)
-        if self._form is None or not self._form.solves_on_gram(problem, verbose):
+        on_gram = self._form is not None and self._form.solves_on_gram(problem, verbose)
+        if not on_gram:
             method = choose_method(problem)
             exact = issubclass(method, ExactSpectral)
             if exact and penalty.offset_centre() is None:
@@ -451,7 +452,8 @@ class Path:
                 return self._screened(problem, solve, tol=tol, max_iter=max_iter, verbose=verbose)
             if self._form is None:
                 self._form = _PrimalForm(problem)
-        if self._form.solves_on_gram(problem, verbose):
+                on_gram = self._form.solves_on_gram(problem, verbose)
+        if on_gram:
             self._previous = self._form.solve_on_gram(problem, self._previous, tol=tol, max_iter=max_iter)
             return self._previous
         return self._screened(problem, self._form.solve, tol=tol, max_iter=max_iter, verbose=verbose)
@@ -490,6 +492,7 @@ class _PrimalForm:
             self._zero_penalty = (None, 0.0)  # (penalty, Ω(0)) of the last solve
             design, intercepts = self.gram.design, Intercepts.none(design.n_tasks)
         self.design, self.intercepts = design, intercepts
+        self._takes = (None, False)  # (penalty, whether solve_on_gram takes it)
         # α = 0: the data term's constant alone.
         self.data_lipschitz = CompositeProblem(
             design, problem.loss, problem.penalty, 0.0, intercepts
@@ -501,13 +504,10 @@ class _PrimalForm:
         The squared loss on the Gram form, a penalty :func:`~mtlearn.solvers._gram_apg.gram_takes`
         that is not solved exactly (``mean_type``).
         """
-        return (
-            self.gram is not None
-            and not verbose
-            and problem.loss.least_squares
-            and not problem.penalty.mean_type
-            and gram_takes(problem.penalty, problem.design.n_tasks)
-        )
+        penalty = problem.penalty
+        if self._takes[0] is not penalty:  # the same for every α of a run
+            self._takes = (penalty, not penalty.mean_type and gram_takes(penalty, problem.design.n_tasks))
+        return self.gram is not None and not verbose and problem.loss.least_squares and self._takes[1]
 
     def solve_on_gram(self, problem, previous, *, tol, max_iter):
         """The :class:`SolverResult` of :func:`~mtlearn.solvers._gram_apg.solve_gram` from ``previous``."""

@@ -24,7 +24,9 @@ product:
 
 The stopping rule is that of the general solver (relative gap and relative
 proximal-gradient residual at most ``tol``), the relative scales those of the
-original problem.  With a feature-separable norm, a start and many features,
+original problem, checked every ``_CHECK_EVERY`` iterations and at every
+iteration whose step is small (its root mean square times L below ``tol``
+times the gradient scale).  With a feature-separable norm and many features,
 :func:`solve_gram` first discards the features the gap-safe rule
 (:mod:`mtlearn.solvers._screening`) proves inactive at the start's gap, in this
 form with curvature 1 and column scales ``√(ρ_t (G_t)_jj)``, solves on the others
@@ -41,9 +43,8 @@ from ._screening import _MARGIN, MIN_FEATURES
 
 _SHRINK = 0.9
 _TINY = np.finfo(float).tiny
-# Iterations between two checks of the stopping rule (fewer once the proximal steps are small).
+# Iterations between two checks of the stopping rule (every iteration once the proximal steps are small).
 _CHECK_EVERY = 10
-_CHECK_EVERY_SMALL_STEPS = 1
 
 
 @dataclass
@@ -175,11 +176,7 @@ def gram_apg(stopping, W0, HW0, *, max_iter, lipschitz, start_lipschitz=None, ch
             HY += HW_new
         W, HW, t = W_new, HW_new, t_new
         since = n_iter - last_check
-        if (
-            since >= _CHECK_EVERY
-            or (since >= _CHECK_EVERY_SMALL_STEPS and L * L * step_squared <= small_step * small_step * S.size)
-            or n_iter == max_iter
-        ):
+        if since >= _CHECK_EVERY or L * L * step_squared <= small_step * small_step * S.size or n_iter == max_iter:
             done, certificate, objective = stopping.check(W, HW, L, final=n_iter == max_iter)
             last_check = n_iter
         L = max(L * _SHRINK, L_floor)

@@ -520,9 +520,11 @@ class _PrimalForm:
         last = self._last
         if last is not None and last[0] is W0:
             HW0 = last[1]
-            if len(last) == 5:  # extrapolate the path linearly in log α from the two previous solutions
+            # Extrapolate the path linearly in log α from the two previous solutions (of this penalty,
+            # along a decreasing grid).
+            if len(last) == 5 and alpha < last[2] < last[4] and self._zero_penalty[0] is penalty:
                 r = np.log(alpha / last[2]) / np.log(last[2] / last[4])
-                if 0 < r <= 2:
+                if r <= 2:
                     W0 = W0 + r * (W0 - last[3][0])
                     HW0 = HW0 + r * (HW0 - last[3][1])
         else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import numbers
 import warnings
 
@@ -335,8 +334,10 @@ class FittedPath:
     def fitted(self, *, certify=True, **params):
         """The estimator fitted with ``params`` set; ``certify=False`` skips the gap of exact solves (only scored)."""
         # A shallow copy keeps n_features_in_ (and feature_names_in_) recorded by the validation; the
-        # parameters are set as set_params would, without its introspection of the signature.
-        model = copy.copy(self.template)
+        # parameters are set as set_params would, without its introspection of the signature (and the
+        # copy is made without the pickling protocol copy.copy goes through).
+        model = object.__new__(type(self.template))
+        model.__dict__.update(self.template.__dict__)
         for name, value in params.items():
             setattr(model, name, value)
         penalty = self._penalty(model, params)

@@ -9,13 +9,18 @@ fits from scratch, and the objective written out here.
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import MultiTaskLasso
 
 from mtlearn import MultiTaskClassifier, MultiTaskRegressor
 from mtlearn._base import FittedPath
-from mtlearn._design import StackedDesign
+from mtlearn._design import SharedDesign, StackedDesign
+from mtlearn.losses import SquaredLoss
 from mtlearn.model_selection import alpha_max, multitask_path
-from mtlearn.solvers import CompositeProblem, GramDesign, _solve, _working_set
+from mtlearn.penalties import L21Penalty, LassoPenalty, TracePenalty
+from mtlearn.solvers import CompositeProblem, GramDesign, Intercepts, _gram_apg, _solve, _working_set
+from mtlearn.solvers._gram import GramQuadratic
+from mtlearn.solvers._gram_apg import GramStopping
 
 
 def _shared_problem(seed=0, n=120, p=40, n_tasks=4):
@@ -33,10 +38,11 @@ def _l21_objective(X, Y, coef, intercept, alpha):
     return 0.5 * np.sum(R * R) / X.shape[0] + alpha * np.sum(np.linalg.norm(coef, axis=0))
 
 
-@pytest.mark.parametrize("working_sets", [False, True], ids=["direct", "working sets"])
-def test_gram_form_path_is_multitask_lasso(monkeypatch, working_sets):
-    # Working sets on the Gram form are used above a size; forcing them covers both branches.
-    if working_sets:
+@pytest.mark.parametrize("route", ["gram quadratic", "general solver"])
+def test_gram_form_path_is_multitask_lasso(monkeypatch, route):
+    # The general route: the dispatch's solvers on the compact design, with working sets forced.
+    if route == "general solver":
+        monkeypatch.setattr(_solve._PrimalForm, "solves_on_gram", lambda self, problem, verbose: False)
         monkeypatch.setattr(_working_set, "_MIN_GRAM_FORM_PASS", 0)
     X, Y = _shared_problem()
     estimator = MultiTaskRegressor(penalty="l21", tol=1e-10, max_iter=100_000)
@@ -132,3 +138,93 @@ def test_fitted_path_rebuilds_the_penalty_when_it_changes():
             model = path.fitted(penalty=penalty, mix=mix, alpha=alpha)
             fresh = MultiTaskRegressor(penalty=penalty, mix=mix, alpha=alpha, tol=1e-10, max_iter=100_000).fit(X, Y)
             np.testing.assert_allclose(model.coef_, fresh.coef_, atol=1e-7)
+
+
+def _gram_cases():
+    """(design, fit_intercept) of each form: shared design with equal or unequal task weights, stacked tasks."""
+    rng = np.random.default_rng(6)
+    X, Y = _shared_problem(seed=6, n=60, p=8, n_tasks=3)
+    shared = SharedDesign(X, Y, np.ones(X.shape[0]), np.ones(3))
+    unequal = SharedDesign(X, Y, rng.uniform(0.5, 2.0, X.shape[0]), np.array([1.0, 3.0, 0.5]))
+    task_index = np.repeat(np.arange(3), [30, 20, 25])
+    Xs = rng.standard_normal((task_index.size, 8))
+    y = rng.standard_normal(task_index.size)
+    stacked = StackedDesign(Xs, y, task_index, 3, np.ones(task_index.size), np.array([1.0, 2.0, 0.5]))
+    return [(shared, False), (unequal, True), (stacked, True)]
+
+
+@pytest.mark.parametrize("penalty", [L21Penalty(), L21Penalty(l2_reg=0.3), LassoPenalty(), TracePenalty()])
+@pytest.mark.parametrize("case", range(3), ids=["shared", "shared, unequal weights", "stacked"])
+def test_gram_quadratic_certificate_is_the_compact_problems_duality_gap(penalty, case):
+    # Reference: the duality gap computed by CompositeProblem from the rows of the compact design.
+    design, fit_intercept = _gram_cases()[case]
+    gram = GramDesign(design, fit_intercept=fit_intercept)
+    compact, T, p = gram.design, design.n_tasks, design.n_features
+    rng = np.random.default_rng(case)
+    for alpha in (0.01, 0.1):
+        reference = CompositeProblem(compact, SquaredLoss(), penalty, alpha, Intercepts.none(T), scale=2.0)
+        stopping = GramStopping(gram.quadratic, penalty, alpha, 1e-6, 2.0, 1.0)
+        for _ in range(3):
+            W = rng.standard_normal((T, p)) * rng.uniform(0, 1, p)
+            HW = gram.quadratic.product(W)
+            certificate, objective, gradient, _ = stopping.certificate(W, HW)
+            x = reference.pack(W, np.zeros(T))
+            expected_certificate, expected_objective = reference.certify(x)
+            z = reference.predictions(x)
+            np.testing.assert_allclose(gradient.ravel(), reference.loss_gradient(z), rtol=1e-10, atol=1e-12)
+            assert objective == pytest.approx(expected_objective, rel=1e-10)
+            assert certificate == pytest.approx(expected_certificate, rel=1e-8, abs=1e-13)
+
+
+def test_gram_path_screening_keeps_the_active_features(monkeypatch):
+    # Reference: the same path with screening switched off (every solve on all features).
+    restricted = []
+    original = GramQuadratic.restricted
+
+    def counted(self, keep):
+        restricted.append(len(keep))
+        return original(self, keep)
+
+    monkeypatch.setattr(GramQuadratic, "restricted", counted)
+    X, Y = _shared_problem(seed=7, n=150, p=60)
+    estimator = MultiTaskRegressor(penalty="l21", fit_intercept=False, tol=1e-10, max_iter=100_000)
+    alphas = np.geomspace(alpha_max(estimator, X, Y) / 1.1, alpha_max(estimator, X, Y) / 30, 8)
+    _, screened, _ = multitask_path(estimator, X, Y, alphas=alphas)
+    assert restricted and min(restricted) < X.shape[1]  # some solves ran on fewer features
+    monkeypatch.setattr(_gram_apg, "MIN_FEATURES", 10**9)
+    restricted.clear()
+    _, whole, _ = multitask_path(estimator, X, Y, alphas=alphas)
+    assert not restricted
+    np.testing.assert_allclose(screened, whole, atol=1e-6 * np.max(np.abs(whole)))
+    for coef_screened, coef_whole in zip(screened, whole, strict=True):
+        support = np.linalg.norm(coef_whole, axis=0) > 1e-8
+        np.testing.assert_array_equal(np.linalg.norm(coef_screened, axis=0) > 1e-8, support)
+
+
+@pytest.mark.parametrize("penalty", ["trace", "lasso"])
+def test_gram_path_on_stacked_tasks_fits_as_fit(penalty):
+    # Reference: each α fitted from scratch by fit (the general proximal gradient on the compact design).
+    rng = np.random.default_rng(8)
+    task_index = np.repeat(np.arange(4), [40, 30, 50, 35])
+    X = rng.standard_normal((task_index.size, 7))
+    y = X @ rng.standard_normal(7) + task_index + rng.standard_normal(task_index.size)
+    estimator = MultiTaskRegressor(penalty=penalty, task_weights=[1.0, 2.0, 0.5, 1.0], tol=1e-10, max_iter=100_000)
+    path = FittedPath(estimator, X, y, task_index)
+    for alpha in (0.3, 0.1, 0.03, 0.01):
+        model = path.fitted(alpha=alpha)
+        fresh = MultiTaskRegressor(
+            penalty=penalty, task_weights=[1.0, 2.0, 0.5, 1.0], alpha=alpha, tol=1e-10, max_iter=100_000
+        ).fit(X, y, tasks=task_index)
+        assert model.certificate_ <= 1e-10
+        np.testing.assert_allclose(model.coef_, fresh.coef_, atol=1e-6)
+        np.testing.assert_allclose(model.intercept_, fresh.intercept_, atol=1e-6)
+        assert model.objective_ == pytest.approx(fresh.objective_, rel=1e-9)
+
+
+def test_gram_path_warns_when_max_iter_stops_it():
+    X, Y = _shared_problem(seed=9)
+    estimator = MultiTaskRegressor(penalty="l21", alpha=0.01, tol=1e-12, max_iter=2)
+    path = FittedPath(estimator, X, Y)
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        model = path.fitted(alpha=0.01)
+    assert model.n_iter_ == 2 and model.certificate_ > 1e-12

@@ -30,10 +30,17 @@ def column_norms(W):
     return np.sqrt(np.einsum("tj,tj->j", W, W))
 
 
-def group_shrink(W, threshold):
-    """Prox of ``threshold · ‖·‖₂,₁``: shrink each column's norm by ``threshold``."""
-    norms = column_norms(W)
-    scale = np.maximum(0.0, 1.0 - threshold / np.maximum(norms, np.finfo(float).tiny))
+def group_shrink(W, threshold, factor=1.0):
+    """Prox of ``threshold · ‖·‖₂,₁``: shrink each column's norm by ``threshold`` (then multiply by ``factor``).
+
+    The factor is folded into the per-column scales
+    ``factor · (1 − threshold / max(‖W_{:,j}‖₂, threshold))``: one pass over W.
+    """
+    if threshold <= 0:
+        return W * factor
+    scale = np.maximum(column_norms(W), threshold)
+    np.divide(factor * threshold, scale, out=scale)
+    np.subtract(factor, scale, out=scale)
     return W * scale
 
 
@@ -77,10 +84,11 @@ class L21Penalty(FeatureSeparableNorm):
         super().__init__()
 
     def value(self, W):
-        return float(np.sum(column_norms(W)) + 0.5 * self.l2_reg * np.sum(W * W))
+        norms = float(np.sum(column_norms(W)))
+        return norms + 0.5 * self.l2_reg * float(np.vdot(W, W)) if self.l2_reg else norms
 
     def prox(self, W, step):
-        return group_shrink(W, step) / (1.0 + step * self.l2_reg)
+        return group_shrink(W, step, 1.0 / (1.0 + step * self.l2_reg))
 
     def dual_term(self, G, alpha):
         if self.l2_reg == 0:

@@ -105,22 +105,22 @@ def _stacked_moments(design, fit_intercept):
     return G, C, x_mean, y_mean, y_sums
 
 
-def _square_roots(G, C):
-    """R (k, p, p) with R_tᵀ R_t = G_t, and Z solving R_tᵀ z = c for every column c of C.
-
-    ``C`` has shape (k, p, m).  Cholesky when every G_t is safely positive
-    definite, else the eigendecomposition with the null space dropped (there
-    c_t has no component: c_t lies in the range of G_t).
-    """
+def _cholesky_roots(G, C):
+    """(R, Z) of :func:`_square_roots` by Cholesky, or None when some G_t is not safely positive definite."""
     diagonal = np.einsum("kii->ki", G)
     scale = np.maximum(diagonal.max(axis=1, keepdims=True), np.finfo(float).tiny)
     try:
         L = np.linalg.cholesky(G)
-        pivots = np.einsum("kii->ki", L) ** 2
-        if np.all(pivots > _PIVOT_RTOL * scale):
-            return np.swapaxes(L, 1, 2), np.linalg.solve(L, C)
     except np.linalg.LinAlgError:
-        pass
+        return None
+    pivots = np.einsum("kii->ki", L) ** 2
+    if not np.all(pivots > _PIVOT_RTOL * scale):
+        return None
+    return np.swapaxes(L, 1, 2), np.linalg.solve(L, C)
+
+
+def _eigen_roots(G, C):
+    """(R, Z) of :func:`_square_roots` from the eigendecomposition, the null space of each G_t dropped."""
     lam, U = np.linalg.eigh(G)
     keep = lam > _PIVOT_RTOL * np.maximum(lam[:, -1:], np.finfo(float).tiny)
     root = np.sqrt(np.where(keep, lam, 0.0))
@@ -128,6 +128,17 @@ def _square_roots(G, C):
     coords = np.swapaxes(U, 1, 2) @ C
     Z = np.where(keep[:, :, None], coords / np.where(keep, root, 1.0)[:, :, None], 0.0)
     return R, Z
+
+
+def _square_roots(G, C):
+    """R (k, p, p) with R_tᵀ R_t = G_t, and Z solving R_tᵀ z = c for every column c of C.
+
+    ``C`` has shape (k, p, m).  Cholesky when every G_t is safely positive
+    definite, else the eigendecomposition with the null space dropped (there
+    c_t has no component: c_t lies in the range of G_t).
+    """
+    roots = _cholesky_roots(G, C)
+    return _eigen_roots(G, C) if roots is None else roots
 
 
 def compact_stacked_design(R, Z, rho):
@@ -179,26 +190,125 @@ class GramDesign:
         G, C, self._x_mean, self._y_mean, y_sums = (_shared_moments if shared else _stacked_moments)(
             design, fit_intercept
         )
+        targets = C.T[None] if shared else C[:, :, None]
+        roots = _cholesky_roots(G, targets)
+        hessians, cross = G, C
+        if roots is None:
+            # The compact design drops the null space of G: its quadratic is that of RᵀR and Rᵀz.
+            roots = _eigen_roots(G, targets)
+            transposed = np.swapaxes(roots[0], 1, 2)
+            hessians, cross = transposed @ roots[0], transposed @ roots[1]
+            cross = cross[0].T if shared else cross[:, :, 0]
+        R, Z = roots
         if shared:
-            R, Z = _square_roots(G, C.T[None])
             self.design = SharedDesign(R[0], Z[0], np.ones(design.n_features), rho, average_per_task=False)
             self.design.gram_form = True
         else:
-            self.design = compact_stacked_design(*_square_roots(G, C[:, :, None]), rho)
+            self.design = compact_stacked_design(R, Z, rho)
         # ∇_W at 0 uses the uncentred cross-products c_t + x̄_t Σ_i s_i y_i.
         raw = C + self._x_mean * y_sums[:, None]
         scale = np.max(np.abs(rho[:, None] * raw), initial=0.0)
         if fit_intercept:
             scale = max(scale, np.max(np.abs(rho * y_sums), initial=0.0))
         self.gradient_scale = max(scale, np.finfo(float).tiny)
-        self.objective_offset = self._objective_offset(design)
+        compact_constant = 0.5 * float(np.dot(self.design.weight, self.design.y**2))
+        self.objective_offset = self._objective_offset(design, compact_constant)
+        self.quadratic = GramQuadratic(hessians, cross, rho, compact_constant)
 
-    def _objective_offset(self, design):
+    def _objective_offset(self, design, compact_constant):
         """``½ Σ_i c_i (y_i − b_t)²`` at W = 0 and the best intercepts, minus ``½ Σ c z²`` of the compact design."""
         residual = design.y - self.intercepts(np.zeros((design.n_tasks, design.n_features)))[design.task_of_entries()]
-        compact = self.design
-        return 0.5 * float(np.dot(design.weight, residual**2) - np.dot(compact.weight, compact.y**2))
+        return 0.5 * float(np.dot(design.weight, residual**2)) - compact_constant
 
     def intercepts(self, W):
         """The optimal intercepts ``b_t = ȳ_t − x̄_tᵀ w_t`` for the weights W."""
-        return self._y_mean - np.einsum("tp,tp->t", np.broadcast_to(self._x_mean, W.shape), W)
+        if self._x_mean.shape[0] == 1:  # one mean row, shared by the tasks
+            return self._y_mean - W @ self._x_mean[0]
+        return self._y_mean - np.einsum("tp,tp->t", self._x_mean, W)
+
+
+class GramQuadratic:
+    """The compact data term as a quadratic in W: ``Σ_t ρ_t (½ w_tᵀ G_t w_t − c_tᵀ w_t) + κ``.
+
+    The data term of :attr:`GramDesign.design` (``Σ_t ρ_t ½‖R_t w_t − z_t‖²``
+    with ``G_t = R_tᵀ R_t``, ``c_t = R_tᵀ z_t``, ``κ = ½ Σ_t ρ_t ‖z_t‖²``),
+    handled through the products ``H W`` with ``(H W)_t = ρ_t G_t w_t``: one
+    (T × p) × (p × p) product per gradient, no pass over rows.
+
+    Parameters
+    ----------
+    hessians : ndarray of shape (1, p, p) or (n_tasks, p, p)
+        One Gram matrix shared by the tasks, or one per task.
+    cross : ndarray of shape (n_tasks, p)
+        The c_t.
+    task_weights : ndarray of shape (n_tasks,)
+        The ρ_t.
+    constant : float
+        κ.
+
+    Attributes
+    ----------
+    linear : ndarray of shape (n_tasks, p)
+        ``B = (ρ_t c_t)_t``: the data term's gradient is ``H W − B``.
+    """
+
+    def __init__(self, hessians, cross, task_weights, constant):
+        rho = np.asarray(task_weights, dtype=np.float64)
+        self.n_tasks, self.n_features = cross.shape
+        self.shared = hessians.shape[0] == 1 and self.n_tasks > 1
+        self._uniform = self.shared and bool(np.all(rho == rho[0]))
+        if self.shared:
+            # One matrix: ρ folds into it when the tasks weigh the same, else it scales the product's rows.
+            self._H = rho[0] * hessians[0] if self._uniform else hessians[0]
+        else:
+            self._H = rho[:, None, None] * hessians
+        self._rho = rho[:, None]
+        self.linear = self._rho * cross
+        self.constant = float(constant)
+        self._column_scales = None
+
+    def product(self, W, out=None):
+        """``H W``: row t is ``ρ_t G_t w_t`` (into ``out`` when given)."""
+        if not self.shared:
+            return np.matmul(self._H, W[:, :, None], out=None if out is None else out[:, :, None])[:, :, 0]
+        HW = np.matmul(W, self._H, out=out)  # G symmetric: (G w_t)ᵀ = w_tᵀ G
+        if not self._uniform:
+            HW *= self._rho
+        return HW
+
+    def value(self, W, HW):
+        """The data term at W, from ``HW = H W``."""
+        return 0.5 * float(np.vdot(W, HW)) - float(np.vdot(self.linear, W)) + self.constant
+
+    def restricted(self, keep):
+        """The quadratic of the weights on the features ``keep`` alone (the others at zero)."""
+        copy = object.__new__(GramQuadratic)
+        copy.__dict__.update(self.__dict__)
+        copy.n_features = len(keep)
+        index = np.ix_(keep, keep)
+        copy._H = self._H[index] if self.shared else self._H[(slice(None),) + index]
+        copy.linear = self.linear[:, keep]
+        copy._column_scales = None
+        return copy
+
+    def product_from(self, keep, W_keep):
+        """``H W`` of the whole problem for weights that are zero off the features ``keep`` (``W_keep`` on them)."""
+        if self.shared:
+            HW = W_keep @ self._H[keep]
+            return HW if self._uniform else HW * self._rho
+        return np.einsum("tkp,tk->tp", self._H[:, keep], W_keep)
+
+    @property
+    def column_scales(self):
+        """``a_tj = √(ρ_t (G_t)_jj)``, shape (n_tasks, p): the gradient moves by a_tj per unit of dual distance.
+
+        Computed once (screening, :mod:`mtlearn.solvers._gram_apg`).
+        """
+        if self._column_scales is None:
+            diagonal = np.diagonal(self._H, axis1=-2, axis2=-1)
+            if self.shared:
+                diagonal = np.broadcast_to(diagonal, (self.n_tasks, self.n_features))
+                if not self._uniform:
+                    diagonal = diagonal * self._rho
+            self._column_scales = np.sqrt(np.maximum(diagonal, 0.0))
+        return self._column_scales

@@ -55,6 +55,7 @@ from ._dual_cg import dual_conjugate_gradients
 from ._dual_ridge import DualMeanRegularisedPath, dual_pays_off, solve_dual_mean_regularised_squared
 from ._exact_ridge import MeanRegularisedPath, solve_mean_regularised_squared
 from ._gram import GramDesign
+from ._gram_apg import GramStopping, gram_takes, solve_gram
 from ._hinge_dual import hinge_dual
 from ._hinge_interior import hinge_dual_interior, interior_point_applies
 from ._newton import proximal_newton, proximal_newton_applies
@@ -490,7 +491,11 @@ class Path:
     not depend on (penalty, α) (:class:`_PrimalForm`): the Gram form of the
     squared loss when it pays (every solve then runs on it, with the original
     problem's F₀ and gradient scale, see :class:`Problem`, and never passes
-    over X) and the data term's Lipschitz constant.
+    over X) and the data term's Lipschitz constant.  On the Gram form, a penalty
+    whose prox is closed form is solved on the quadratic in W itself
+    (:mod:`mtlearn.solvers._gram_apg`: screening, iterations and certificates
+    from products with the Gram matrices, each α started from the previous
+    two solutions extrapolated in log α).
 
     Parameters
     ----------
@@ -522,25 +527,33 @@ class Path:
         certificate is then NaN): for fits that are only scored.
         """
         problem = self.problem(penalty, alpha)
-        method = choose_method(problem)
-        exact = issubclass(method, ExactSpectral)
-        if exact and penalty.offset_centre() is None:
-            if self._spectra is None:
-                self._spectra = method.path_spectra(self.design, bool(self.intercepts.free.all()))
-            W, b = self._spectra.solve(alpha, penalty.kernel_coefficients(self.design.n_tasks))
-            if certify:
-                return certified(problem, W, b, tol=tol)
-            return SolverResult(W, b, 1, np.nan, True, np.nan)
-        solve_whole = solve
-        if not exact and problem.loss.smooth:
+        on_gram = self._form is not None and self._form.solves_on_gram(problem, verbose)
+        if not on_gram:
+            method = choose_method(problem)
+            exact = issubclass(method, ExactSpectral)
+            if exact and penalty.offset_centre() is None:
+                if self._spectra is None:
+                    self._spectra = method.path_spectra(self.design, bool(self.intercepts.free.all()))
+                W, b = self._spectra.solve(alpha, penalty.kernel_coefficients(self.design.n_tasks))
+                if certify:
+                    return certified(problem, W, b, tol=tol)
+                return SolverResult(W, b, 1, np.nan, True, np.nan)
+            if exact or not problem.loss.smooth:
+                return self._screened(problem, solve, tol=tol, max_iter=max_iter, verbose=verbose)
             if self._form is None:
                 self._form = _PrimalForm(problem)
-            solve_whole = self._form.solve
-        result = self._screening.solve(
+                on_gram = self._form.solves_on_gram(problem, verbose)
+        if on_gram:
+            self._previous = self._form.solve_on_gram(problem, self._previous, tol=tol, max_iter=max_iter)
+            return self._previous
+        return self._screened(problem, self._form.solve, tol=tol, max_iter=max_iter, verbose=verbose)
+
+    def _screened(self, problem, solve_whole, *, tol, max_iter, verbose):
+        """``solve_whole(problem)`` from the previous solution on the features gap-safe screening keeps."""
+        self._previous = self._screening.solve(
             problem, self._previous, solve_whole, solve, tol=tol, max_iter=max_iter, verbose=verbose
         )
-        self._previous = result
-        return result
+        return self._previous
 
 
 class _PrimalForm:
@@ -563,12 +576,80 @@ class _PrimalForm:
         self.gram = None
         if uses_gram(design, problem.loss, intercepts):
             self.gram = GramDesign(design, fit_intercept=bool(intercepts.free.any()))
+            # F₀'s data part (at W = 0 and the best intercepts): the same for every penalty and α.
+            self._zero_data = full_problem(design, problem.loss, problem.penalty, 0.0, intercepts).zero_objective()
+            self._last = None  # (W, H W, α) of the last solve on the quadratic (and of the one before)
+            self._zero_penalty = (None, 0.0)  # (penalty, Ω(0)) of the last solve
             design, intercepts = self.gram.design, Intercepts.none(design.n_tasks)
         self.design, self.intercepts = design, intercepts
+        self._takes = (None, False)  # (penalty, whether solve_on_gram takes it)
         # α = 0: the data term's constant alone.
         self.data_lipschitz = CompositeProblem(
             design, problem.loss, problem.penalty, 0.0, intercepts
         ).lipschitz_estimate()
+
+    def solves_on_gram(self, problem, verbose):
+        """Whether :meth:`solve_on_gram` takes the problem (else :meth:`solve`; a verbose fit reports its iterations).
+
+        The squared loss on the Gram form, a penalty :func:`~mtlearn.solvers._gram_apg.gram_takes`
+        that is not solved exactly (``mean_type``).
+        """
+        penalty = problem.penalty
+        if self._takes[0] is not penalty:  # the same for every α of a run
+            self._takes = (penalty, not penalty.mean_type and gram_takes(penalty, problem.design.n_tasks))
+        return self.gram is not None and not verbose and problem.loss.least_squares and self._takes[1]
+
+    def solve_on_gram(self, problem, previous, *, tol, max_iter):
+        """The :class:`SolverResult` of :func:`~mtlearn.solvers._gram_apg.solve_gram` from ``previous``."""
+        quadratic, penalty, alpha = self.gram.quadratic, problem.penalty, problem.alpha
+        shape = (quadratic.n_tasks, quadratic.n_features)
+        if previous is not None and previous.coef.shape == shape and previous.components is None:
+            W0 = previous.coef
+        else:
+            W0 = np.zeros(shape)
+        last = self._last
+        if last is not None and last[0] is W0:
+            HW0 = last[1]
+            # Extrapolate the path linearly in log α from the two previous solutions (of this penalty,
+            # along a decreasing grid).
+            if len(last) == 5 and alpha < last[2] < last[4] and self._zero_penalty[0] is penalty:
+                r = np.log(alpha / last[2]) / np.log(last[2] / last[4])
+                if r <= 2:
+                    W0 = W0 + r * (W0 - last[3][0])
+                    HW0 = HW0 + r * (HW0 - last[3][1])
+        else:
+            HW0 = quadratic.product(W0)
+            last = None
+        if self._zero_penalty[0] is not penalty:
+            self._zero_penalty = (penalty, penalty.value(np.zeros(shape)))
+        stopping = GramStopping(
+            quadratic,
+            penalty,
+            alpha,
+            tol,
+            self._zero_data + alpha * self._zero_penalty[1],
+            self.gram.gradient_scale,
+        )
+        solution = solve_gram(
+            stopping,
+            W0,
+            HW0,
+            max_iter=max_iter,
+            lipschitz=self.data_lipschitz,
+            start_lipschitz=None if last is None else previous.lipschitz,
+        )
+        self._last = (solution.coef, solution.product, alpha)
+        if last is not None:
+            self._last += ((last[0], last[1]), last[2])
+        return SolverResult(
+            solution.coef,
+            self.gram.intercepts(solution.coef),
+            solution.n_iter,
+            solution.certificate,
+            solution.converged,
+            solution.objective + self.gram.objective_offset,
+            lipschitz=solution.lipschitz,
+        )
 
     def solve(self, problem, *, start, tol, max_iter, verbose):
         """:func:`solve` on the shared design, the result mapped back to the data."""

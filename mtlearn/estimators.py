@@ -59,6 +59,13 @@ _COMMON_PARAMETERS_DOC = """
         term (0 is independent ridge).
     fit_intercept : bool, default=True
         Fit an unpenalised intercept b_t per task.
+    intercept_sharing : {"per_task", "shared"}, default="per_task"
+        With ``fit_intercept``: ``"per_task"`` fits one intercept b_t per
+        task; ``"shared"`` one intercept b for every task (b_t = b, a single
+        unpenalised variable; ``intercept_`` still has one entry per task,
+        all equal).  With ``penalty="mean"`` and ``mix=1`` the shared
+        intercept makes the model one pooled fit of all the rows: one w and
+        one b.  Unseen tasks (``handle_unknown="shared"``) get that intercept.
     task_column : int, str or None, default=None
         Position (or DataFrame column name) of the column of X holding the
         task labels; that column is not a feature.
@@ -121,6 +128,18 @@ _COMMON_ATTRIBUTES_DOC = """
         ``get_feature_names_out``: orthonormal rows spanning the row space of
         ``coef_``, k its numerical rank (see :class:`mtlearn._subspace.SharedSubspaceMixin`).
 """
+
+
+INTERCEPT_SHARING_CONSTRAINT = {"intercept_sharing": [StrOptions({"per_task", "shared"})]}
+
+
+def model_intercepts(estimator, n_tasks):
+    """The intercepts ``fit_intercept`` and ``intercept_sharing`` ask for: none, one per task, or one shared."""
+    if not estimator.fit_intercept:
+        return Intercepts.none(n_tasks)
+    if estimator.intercept_sharing == "shared":
+        return Intercepts.one_shared(n_tasks)
+    return Intercepts.all_free(n_tasks)
 
 
 def _docstring(template):
@@ -226,6 +245,7 @@ def _docstring(template):
 class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearModel):
     _parameter_constraints = {
         **MultiTaskLinearModel._parameter_constraints,
+        **INTERCEPT_SHARING_CONSTRAINT,
         "loss": [StrOptions({"squared_error", "huber"}), Loss],
         "epsilon": [Interval(numbers.Real, 0, None, closed="neither")],
         "normalize_y": ["boolean"],
@@ -240,6 +260,7 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         alpha=1.0,
         mix=0.5,
         fit_intercept=True,
+        intercept_sharing="per_task",
         task_column=None,
         task_weights=None,
         handle_unknown="error",
@@ -255,6 +276,7 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         self.alpha = alpha
         self.mix = mix
         self.fit_intercept = fit_intercept
+        self.intercept_sharing = intercept_sharing
         self.task_column = task_column
         self.task_weights = task_weights
         self.handle_unknown = handle_unknown
@@ -288,13 +310,15 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         """The validated training set, no classes, and the one problem ``fit`` solves."""
         data = self._validated_fit_data(X, y, tasks, sample_weight, y_dtype=np.float64)
         n_tasks = data.design.n_tasks
-        if self._normalizes_targets():
-            scaling = TargetScaling.of_design(data.design, centre=self.fit_intercept)
-        else:
+        intercepts = model_intercepts(self, n_tasks)
+        if not self._normalizes_targets():
             scaling = TargetScaling.identity(n_tasks)
+        elif intercepts.shared:
+            scaling = TargetScaling.pooled_of_design(data.design)
+        else:
+            scaling = TargetScaling.of_design(data.design, centre=self.fit_intercept)
         design = scaling.standardised_design(data.design)
         data = FitData(design, data.tasks, data.shared_design, data.dtype, target_scaling=scaling)
-        intercepts = Intercepts.all_free(n_tasks) if self.fit_intercept else Intercepts.none(n_tasks)
         return data, None, [Problem(design, self._loss(), self._penalty(), self._alpha(), intercepts)]
 
     def _warm_starts(self, n_problems):
@@ -385,6 +409,11 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
                 f"squared loss needs; loss={self.loss!r} needs the rows: use fit on them."
             )
         check_task_totals(statistics.tasks, statistics.weight_sum)
+        if model_intercepts(self, statistics.n_tasks).shared:
+            raise ValueError(
+                "partial_fit and Dask input fit on per-task statistics, centred task by task: "
+                "intercept_sharing='shared' needs fit on the rows (or intercept_sharing='per_task')."
+            )
         if self._normalizes_targets():
             scaling = TargetScaling.of_statistics(statistics, centre=self.fit_intercept)
         else:
@@ -524,6 +553,7 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
 class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearModel):
     _parameter_constraints = {
         **MultiTaskLinearModel._parameter_constraints,
+        **INTERCEPT_SHARING_CONSTRAINT,
         "loss": [StrOptions({"logistic", "hinge", "squared_hinge"}), Loss],
         "class_weight": [None, dict, StrOptions({"balanced"})],
     }
@@ -536,6 +566,7 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
         alpha=1.0,
         mix=0.5,
         fit_intercept=True,
+        intercept_sharing="per_task",
         task_column=None,
         task_weights=None,
         handle_unknown="error",
@@ -550,6 +581,7 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
         self.alpha = alpha
         self.mix = mix
         self.fit_intercept = fit_intercept
+        self.intercept_sharing = intercept_sharing
         self.task_column = task_column
         self.task_weights = task_weights
         self.handle_unknown = handle_unknown
@@ -613,10 +645,11 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
         return data, labels[present], problems
 
     def _intercepts(self, design, loss):
-        """Free intercepts for the tasks with both labels; the pooled best constant for the others."""
+        """Free intercepts for the tasks with both labels, the pooled best constant for the others; or one shared."""
         n_tasks = design.n_tasks
-        if not self.fit_intercept:
-            return Intercepts.none(n_tasks)
+        intercepts = model_intercepts(self, n_tasks)
+        if not intercepts.each_task_or_none or not intercepts.free.any():
+            return intercepts
         positive = design.task_sums(design.weight * (design.y > 0))
         negative = design.task_sums(design.weight * (design.y < 0))
         free = (positive > 0) & (negative > 0)
@@ -801,6 +834,7 @@ class MultiTaskLinearSVC(MultiTaskClassifier):
         penalty="mean",
         mix=0.5,
         fit_intercept=True,
+        intercept_sharing="per_task",
         task_column=None,
         task_weights=None,
         handle_unknown="error",
@@ -814,6 +848,7 @@ class MultiTaskLinearSVC(MultiTaskClassifier):
         self.penalty = penalty
         self.mix = mix
         self.fit_intercept = fit_intercept
+        self.intercept_sharing = intercept_sharing
         self.task_column = task_column
         self.task_weights = task_weights
         self.handle_unknown = handle_unknown

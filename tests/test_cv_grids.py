@@ -78,7 +78,7 @@ def test_mix_edge_warning_except_at_independent_and_pooled(noisy):
     folds = list(KFold(3, shuffle=True, random_state=0).split(X))
     mixes = np.array([0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99, 1.0])
     # targets in their own units: α = 0.3 is the strength this data was built for
-    common = {"penalty": "mean", "alphas": [0.3], "cv": folds, "normalize_y": False}
+    common = {"penalty": "mean", "alphas": [0.3], "cv": folds, "normalize_y": False, "intercept_sharing": "per_task"}
     full, _ = _fit_recording(MultiTaskRegressorCV(mixes=mixes, **common), X, y, tasks=tasks)
     best = int(np.flatnonzero(mixes == full.mix_)[0])
     assert 1 <= best <= len(mixes) - 2, "the data must have its best mix strictly inside (0, 1)"
@@ -335,16 +335,6 @@ def _classification_structure(name, seed):
     return X, y, tasks
 
 
-# Measured: on "mean" (4 tasks, 30 training rows each, no intercept in the truth) the default is worse
-# than the pooled LogisticRegressionCV on all 5 seeds (test log-loss +0.006 to +0.055). Its pooled end,
-# mix = 1, shares the weights but keeps one unpenalised intercept per task: on seed 0 it scores 0.532
-# where the same model with one intercept for all rows (one task) scores 0.496 and the pooled
-# LogisticRegressionCV 0.508. The default grid has no shared-intercept pooled model yet.
-POOLED_INTERCEPT = pytest.mark.xfail(
-    strict=True, reason="the default grid's pooled model has one intercept per task, the pooled baseline one in all"
-)
-
-
 # Measured after the merge of proximal Newton (test log-loss excess over the better baseline, 5 seeds):
 # "clusters" +0.015 against one standard error of 0.014 (one seed chose a nearly pooled model);
 # "different scales" (each task's features scaled by 1 to 30) +0.06 on average, up to +0.17: the coupling
@@ -355,7 +345,6 @@ NOT_YET_SAFE = {
     "different scales": pytest.mark.xfail(
         strict=True, reason="tasks whose features have different units: no per-task feature scaling yet"
     ),
-    "mean": POOLED_INTERCEPT,
 }
 
 

@@ -9,7 +9,8 @@ Dual, over one variable a_i per entry:
 
     D(a) = Σ_i a_i (1 − y_i b⁰_{t_i}) − (1 / 2α) tr(Gᵀ M⁻¹ G),   G_t = Σ_{i in t} a_i y_i x_i,
     subject to 0 ≤ a_i ≤ c_i and, for every task with a free intercept,
-    Σ_{i in t} a_i y_i = 0,
+    Σ_{i in t} a_i y_i = 0 (one constraint Σ_i a_i y_i = 0 over all the
+    entries for an intercept shared by the tasks),
 
 where b⁰ is the fixed intercept of the other tasks.  The primal weights are
 ``W(a) = M⁻¹ G / α``.  D is a concave quadratic maximised by accelerated
@@ -34,11 +35,11 @@ from ._problem import SolverResult
 _CHECK_EVERY = 10
 
 
-def _best_intercepts(margin_free_y, y, c, task_index, n_tasks, tasks):
-    """Per task, b minimising Σ_i c_i max(0, 1 − y_i (f_i + b)); f_i given without b."""
-    b = np.zeros(n_tasks)
-    for t in tasks:
-        rows = task_index == t
+def _best_intercepts(margin_free_y, y, c, group, n_groups, groups):
+    """Per group of entries, b minimising Σ_i c_i max(0, 1 − y_i (f_i + b)); f_i given without b."""
+    b = np.zeros(n_groups)
+    for t in groups:
+        rows = group == t
         f, yt, ct = margin_free_y[rows], y[rows], c[rows]
         # The loss of row i is active for b < 1 − f_i (y = +1) or b > −1 − f_i (y = −1).
         breaks = yt - f
@@ -54,12 +55,12 @@ def _best_intercepts(margin_free_y, y, c, task_index, n_tasks, tasks):
 
 
 class _Projection:
-    """Projection onto {0 ≤ a ≤ c, Σ_{i in t} y_i a_i = 0 for the free tasks}."""
+    """Projection onto {0 ≤ a ≤ c, Σ_{i in g} y_i a_i = 0 for the groups g of entries with a free intercept}."""
 
-    def __init__(self, y, c, design, free):
-        self.y, self.c, self.design = y, c, design
-        self.task = design.task_of_entries()
-        self.constrained = free[self.task]
+    def __init__(self, y, c, group, n_groups, free):
+        self.y, self.c = y, c
+        self.group, self.n_groups = group, n_groups
+        self.constrained = free[group]
         self.free = free
         self.any_constraint = bool(free.any())
 
@@ -67,9 +68,9 @@ class _Projection:
         a = np.clip(v, 0.0, self.c)
         if not self.any_constraint:
             return a
-        mu = hyperplane_multipliers(v, self.y, self.c, self.task, self.design.n_tasks)
+        mu = hyperplane_multipliers(v, self.y, self.c, self.group, self.n_groups)
         mu = np.where(self.free, mu, 0.0)
-        return np.where(self.constrained, np.clip(v + mu[self.task] * self.y, 0.0, self.c), a)
+        return np.where(self.constrained, np.clip(v + mu[self.group] * self.y, 0.0, self.c), a)
 
 
 def hinge_dual(
@@ -99,12 +100,13 @@ def hinge_dual(
         With the final dual variables in ``dual`` (kept for warm starts).
     """
     y, c = design.y, design.weight
-    n_tasks = design.n_tasks
     task = design.task_of_entries()
     fixed_b = np.where(intercepts.free, 0.0, intercepts.fixed)
     offset = np.zeros_like(y) if offset is None else offset
     linear = 1.0 - y * (fixed_b[task] + offset)
-    project = _Projection(y, c, design, intercepts.free)
+    group, free = intercepts.group_of_entries(design), intercepts.free_groups
+    n_groups = len(free)
+    project = _Projection(y, c, group, n_groups, free)
 
     def weights(a):
         """``G = Σ_i a_i y_i x_i`` per task and the primal weights ``W(a) = M⁻¹ G / α``."""
@@ -119,11 +121,9 @@ def hinge_dual(
 
     def primal(W):
         margin = design.forward(W, None) + offset
-        b = fixed_b.copy()
-        if intercepts.free.any():
-            b[intercepts.free] = _best_intercepts(margin, y, c, task, n_tasks, np.flatnonzero(intercepts.free))[
-                intercepts.free
-            ]
+        b = fixed_b
+        if free.any():
+            b = intercepts.from_groups(_best_intercepts(margin, y, c, group, n_groups, np.flatnonzero(free)))
         value = np.dot(c, np.maximum(0.0, 1.0 - y * (margin + b[task]))) + alpha * penalty.value(W)
         return value, b
 

@@ -613,6 +613,11 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
         problem for two classes, one per class (one-vs-rest) for more.
         """
         if is_dask_collection(X):
+            if model_intercepts(self, 1).shared:
+                raise ValueError(
+                    "Dask input is fitted with per-task intercepts only: intercept_sharing='shared' needs "
+                    "in-memory rows (or intercept_sharing='per_task')."
+                )
             from ._dask import dask_training_problems  # Dask is an optional dependency, imported for Dask input only
 
             return dask_training_problems(self, X, y, tasks, sample_weight)

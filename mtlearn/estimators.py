@@ -298,6 +298,10 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         """Whether the fit standardises each task's targets (``normalize_y``)."""
         return self.normalize_y
 
+    def _shares_intercept(self):
+        """Whether the tasks share one intercept (``intercept_sharing="shared"`` with ``fit_intercept``)."""
+        return model_intercepts(self, 1).shared
+
     def _loss(self):
         loss = get_loss(self.loss, epsilon=self.epsilon)
         if loss.for_classification:
@@ -409,7 +413,7 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
                 f"squared loss needs; loss={self.loss!r} needs the rows: use fit on them."
             )
         check_task_totals(statistics.tasks, statistics.weight_sum)
-        if model_intercepts(self, statistics.n_tasks).shared:
+        if self._shares_intercept():
             raise ValueError(
                 "partial_fit and Dask input fit on per-task statistics, centred task by task: "
                 "intercept_sharing='shared' needs fit on the rows (or intercept_sharing='per_task')."

@@ -23,7 +23,8 @@ from .solvers import METHODS, Problem
 DEFAULT_PENALTIES = ("mean", "l21", "relationship")
 
 # The mix grid of a penalty that takes a mix, with ``mixes`` not given: from independent tasks (0) to one
-# pooled model (1); task deviations cost 1/(1 − mix) times the shared part, one decade apart near 1.
+# pooled model (1, with one intercept for all the rows: intercept_sharing_at); task deviations cost
+# 1/(1 − mix) times the shared part, one decade apart near 1.
 DEFAULT_MIXES = (0.0, 0.5, 0.9, 0.99, 0.999, 0.9999, 1.0)
 
 # Penalties with a mix grid of their own, with ``mixes`` not given.  "relationship": its mix = 0 is
@@ -94,6 +95,27 @@ def mix_axis(searched, given):
     if not grids:
         return searched[0].mixes
     return grids[0] if given else np.unique(np.concatenate(grids))
+
+
+def pools_tasks(penalty):
+    """Whether the penalty gives every task the same weights: a mean-type kernel ``M⁻¹ = b 11ᵀ`` (a = 0).
+
+    ``"mean"`` at mix = 1 (its a = 1 − mix does not depend on the number of tasks).
+    """
+    return bool(penalty.mean_type) and penalty.kernel_coefficients(1)[0] == 0.0
+
+
+def intercept_sharing_at(choice, penalty):
+    """The estimators' ``intercept_sharing`` at a grid point of a CV estimator with ``intercept_sharing=choice``.
+
+    ``"auto"``: one intercept shared by the tasks where the penalty pools them
+    (:func:`pools_tasks`), so that the pooled point is one model of all the
+    rows (one w, one b); one per task elsewhere.  ``"per_task"`` and
+    ``"shared"`` apply to every point.
+    """
+    if choice != "auto":
+        return choice
+    return "shared" if pools_tasks(penalty) else "per_task"
 
 
 def default_eps(entry):

@@ -21,6 +21,11 @@ so x·w_t + b_t = σ_t (x·w'_t + b'_t) + m_t.  The shared model (for tasks
 not seen in fit) is mapped back with the pooled scale and mean, each task
 counting once as in ``shared_intercept_``: σ̄ = (mean_t σ_t²)^½, m̄ = mean_t m_t.
 
+With one intercept shared by the tasks, per-task means would be per-task
+intercepts again: the targets are standardised by one mean and one scale, those
+of all the entries (:meth:`TargetScaling.pooled_of_design`), a change of
+unit common to every task.
+
 Every loss term of the standardised problem is the original one divided by
 σ_t², so the coupling penalty compares the tasks' weights in units of their
 own spread, and F₀ of a task with fitted intercept is ρ_t / 2.
@@ -74,6 +79,20 @@ class TargetScaling:
         mean = design.task_sums(weight * design.y) / total if centre else np.zeros(design.n_tasks)
         residual = design.y - mean[task]
         mean_square = design.task_sums(weight * residual * residual) / total
+        return cls(mean, _checked_scale(mean_square, mean))
+
+    @classmethod
+    def pooled_of_design(cls, design):
+        """One mean and one scale for every task: those of all the entry targets, weighted as in the objective.
+
+        For an intercept shared by the tasks (``intercept_sharing="shared"``):
+        m = Σ c_i y_i / Σ c_i and σ² = Σ c_i (y_i − m)² / Σ c_i with the entry
+        weights c_i, so that the model stays one model of all the rows.
+        """
+        c = design.weight
+        total = np.sum(c)
+        mean = np.full(design.n_tasks, np.dot(c, design.y) / total)
+        mean_square = np.full(design.n_tasks, np.dot(c, (design.y - mean[0]) ** 2) / total)
         return cls(mean, _checked_scale(mean_square, mean))
 
     @classmethod

@@ -59,6 +59,13 @@ _COMMON_PARAMETERS_DOC = """
         term (0 is independent ridge).
     fit_intercept : bool, default=True
         Fit an unpenalised intercept b_t per task.
+    intercept_sharing : {"per_task", "shared"}, default="per_task"
+        With ``fit_intercept``: ``"per_task"`` fits one intercept b_t per
+        task; ``"shared"`` one intercept b for every task (b_t = b, a single
+        unpenalised variable; ``intercept_`` still has one entry per task,
+        all equal).  With ``penalty="mean"`` and ``mix=1`` the shared
+        intercept makes the model one pooled fit of all the rows: one w and
+        one b.  Unseen tasks (``handle_unknown="shared"``) get that intercept.
     task_column : int, str or None, default=None
         Position (or DataFrame column name) of the column of X holding the
         task labels; that column is not a feature.
@@ -141,6 +148,18 @@ _COMMON_ATTRIBUTES_DOC = """
         ``get_feature_names_out``: orthonormal rows spanning the row space of
         ``coef_``, k its numerical rank (see :class:`mtlearn._subspace.SharedSubspaceMixin`).
 """
+
+
+INTERCEPT_SHARING_CONSTRAINT = {"intercept_sharing": [StrOptions({"per_task", "shared"})]}
+
+
+def model_intercepts(estimator, n_tasks):
+    """The intercepts ``fit_intercept`` and ``intercept_sharing`` ask for: none, one per task, or one shared."""
+    if not estimator.fit_intercept:
+        return Intercepts.none(n_tasks)
+    if estimator.intercept_sharing == "shared":
+        return Intercepts.one_shared(n_tasks)
+    return Intercepts.all_free(n_tasks)
 
 
 def _docstring(template):
@@ -247,6 +266,7 @@ def _docstring(template):
 class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearModel):
     _parameter_constraints = {
         **MultiTaskLinearModel._parameter_constraints,
+        **INTERCEPT_SHARING_CONSTRAINT,
         "loss": [StrOptions({"squared_error", "huber"}), Loss],
         "epsilon": [Interval(numbers.Real, 0, None, closed="neither")],
         "normalize_y": ["boolean"],
@@ -262,6 +282,7 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         alpha=1.0,
         mix=0.5,
         fit_intercept=True,
+        intercept_sharing="per_task",
         task_column=None,
         task_weights=None,
         handle_unknown="error",
@@ -278,6 +299,7 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         self.alpha = alpha
         self.mix = mix
         self.fit_intercept = fit_intercept
+        self.intercept_sharing = intercept_sharing
         self.task_column = task_column
         self.task_weights = task_weights
         self.handle_unknown = handle_unknown
@@ -303,6 +325,10 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
     def _scales_features(self):
         return self.scale_features
 
+    def _shares_intercept(self):
+        """Whether the tasks share one intercept (``intercept_sharing="shared"`` with ``fit_intercept``)."""
+        return model_intercepts(self, 1).shared
+
     def _loss(self):
         loss = get_loss(self.loss, epsilon=self.epsilon)
         if loss.for_classification:
@@ -315,14 +341,16 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         """The validated training set, no classes, and the one problem ``fit`` solves."""
         data = self._validated_fit_data(X, y, tasks, sample_weight, y_dtype=np.float64)
         n_tasks = data.design.n_tasks
-        if self._normalizes_targets():
-            scaling = TargetScaling.of_design(data.design, centre=self.fit_intercept)
-        else:
+        intercepts = model_intercepts(self, n_tasks)
+        if not self._normalizes_targets():
             scaling = TargetScaling.identity(n_tasks)
+        elif intercepts.shared:
+            scaling = TargetScaling.pooled_of_design(data.design)
+        else:
+            scaling = TargetScaling.of_design(data.design, centre=self.fit_intercept)
         features, design = self._feature_scaled(data.design)
         design = scaling.standardised_design(design)
         data = FitData(design, data.tasks, data.shared_design, data.dtype, scaling, features)
-        intercepts = Intercepts.all_free(n_tasks) if self.fit_intercept else Intercepts.none(n_tasks)
         return data, None, [Problem(design, self._loss(), self._penalty(), self._alpha(), intercepts)]
 
     def _warm_starts(self, n_problems, data):
@@ -418,6 +446,11 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
                 "statistics of partial_fit and Dask input cannot give row by row: use fit on the rows."
             )
         check_task_totals(statistics.tasks, statistics.weight_sum)
+        if self._shares_intercept():
+            raise ValueError(
+                "partial_fit and Dask input fit on per-task statistics, centred task by task: "
+                "intercept_sharing='shared' needs fit on the rows (or intercept_sharing='per_task')."
+            )
         if self._normalizes_targets():
             scaling = TargetScaling.of_statistics(statistics, centre=self.fit_intercept)
         else:
@@ -557,6 +590,7 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
 class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearModel):
     _parameter_constraints = {
         **MultiTaskLinearModel._parameter_constraints,
+        **INTERCEPT_SHARING_CONSTRAINT,
         "loss": [StrOptions({"logistic", "hinge", "squared_hinge"}), Loss],
         "class_weight": [None, dict, StrOptions({"balanced"})],
         "scale_features": ["boolean"],
@@ -570,6 +604,7 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
         alpha=1.0,
         mix=0.5,
         fit_intercept=True,
+        intercept_sharing="per_task",
         task_column=None,
         task_weights=None,
         handle_unknown="error",
@@ -585,6 +620,7 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
         self.alpha = alpha
         self.mix = mix
         self.fit_intercept = fit_intercept
+        self.intercept_sharing = intercept_sharing
         self.task_column = task_column
         self.task_weights = task_weights
         self.handle_unknown = handle_unknown
@@ -622,6 +658,11 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
         if is_dask_collection(X):
             if self._scales_features():
                 raise ValueError("scale_features=True needs the rows in memory: Dask input is not supported with it.")
+            if model_intercepts(self, 1).shared:
+                raise ValueError(
+                    "Dask input is fitted with per-task intercepts only: intercept_sharing='shared' needs "
+                    "in-memory rows (or intercept_sharing='per_task')."
+                )
             from ._dask import dask_training_problems  # Dask is an optional dependency, imported for Dask input only
 
             return dask_training_problems(self, X, y, tasks, sample_weight)
@@ -655,10 +696,11 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
         return data, labels[present], problems
 
     def _intercepts(self, design, loss):
-        """Free intercepts for the tasks with both labels; the pooled best constant for the others."""
+        """Free intercepts for the tasks with both labels, the pooled best constant for the others; or one shared."""
         n_tasks = design.n_tasks
-        if not self.fit_intercept:
-            return Intercepts.none(n_tasks)
+        intercepts = model_intercepts(self, n_tasks)
+        if not intercepts.each_task_or_none or not intercepts.free.any():
+            return intercepts
         positive = design.task_sums(design.weight * (design.y > 0))
         negative = design.task_sums(design.weight * (design.y < 0))
         free = (positive > 0) & (negative > 0)
@@ -843,6 +885,7 @@ class MultiTaskLinearSVC(MultiTaskClassifier):
         penalty="mean",
         mix=0.5,
         fit_intercept=True,
+        intercept_sharing="per_task",
         task_column=None,
         task_weights=None,
         handle_unknown="error",
@@ -857,6 +900,7 @@ class MultiTaskLinearSVC(MultiTaskClassifier):
         self.penalty = penalty
         self.mix = mix
         self.fit_intercept = fit_intercept
+        self.intercept_sharing = intercept_sharing
         self.task_column = task_column
         self.task_weights = task_weights
         self.handle_unknown = handle_unknown

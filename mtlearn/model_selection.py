@@ -47,6 +47,7 @@ from ._grid_search import (
     default_mixes,
     grid_edges,
     has_solver,
+    intercept_sharing_at,
     mix_axis,
 )
 from ._labels import checked_class_labels
@@ -348,23 +349,32 @@ def _with_task_column(X, tasks, feature_names):
     return _TaskColumnView(appended, -1, numbers)
 
 
-def _fold_scores(base, X, y, tasks, sample_weight, train, test, penalties, alphas, mixes, scorer, fold):
+def _fold_scores(
+    base, X, y, tasks, sample_weight, train, test, penalties, alphas, mixes, intercept_sharing, scorer, fold
+):
     """Test scores of one fold, shape (n_penalties, n_mixes, n_alphas), from the fold's path solvers.
 
     X, y, tasks and sample_weight are the validated arrays of :meth:`_CVMixin.fit`
     (tasks and sample_weight may be None); ``scorer`` the :class:`_TestRowScorer`
     that scores each fold model on the test rows; ``penalties`` are the candidate
-    penalties (one path solver each); ``fold`` is (this fold's number, the
-    number of folds), for the ``verbose`` output.
+    penalties (one path solver each); ``intercept_sharing`` the CV estimator's
+    (each point's is :func:`~mtlearn._grid_search.intercept_sharing_at`, one
+    path solver per sharing); ``fold`` is (this fold's number, the number of
+    folds), for the ``verbose`` output.
     """
     started = time.perf_counter()
     score_on_test = scorer.on_rows(test, y[test])
     tasks_train = None if tasks is None else tasks[train]
     weight_train = None if sample_weight is None else sample_weight[train]
     scores = np.empty((len(penalties), len(mixes), len(alphas)))
-    path = FittedPath(base, X[train], y[train], tasks_train, weight_train)
+    paths = {}
     for k, penalty in enumerate(penalties):
         for i, mix in enumerate(mixes):
+            sharing = intercept_sharing_at(intercept_sharing, make_penalty(penalty, mix=mix))
+            if sharing not in paths:
+                estimator = clone(base).set_params(intercept_sharing=sharing)
+                paths[sharing] = FittedPath(estimator, X[train], y[train], tasks_train, weight_train)
+            path = paths[sharing]
             path.restart()
             for j, alpha in enumerate(alphas):
                 model = path.fitted(penalty=penalty, mix=mix, alpha=alpha, certify=False)
@@ -387,6 +397,7 @@ _CV_CONSTRAINTS = {
     "scoring": [None, str, callable],
     "selection": [StrOptions({"best", "one_se"})],
     "n_jobs": [None, numbers.Integral],
+    "intercept_sharing": [StrOptions({"auto", "per_task", "shared"})],
 }
 
 
@@ -540,7 +551,19 @@ class _CVMixin:
         n_folds = len(folds)
         fold_scores = Parallel(n_jobs=self.n_jobs)(
             delayed(_fold_scores)(
-                base, X, y, tasks, sample_weight, train, test, entry.settings, grid, entry.mixes, scorer, (k, n_folds)
+                base,
+                X,
+                y,
+                tasks,
+                sample_weight,
+                train,
+                test,
+                entry.settings,
+                grid,
+                entry.mixes,
+                self.intercept_sharing,
+                scorer,
+                (k, n_folds),
             )
             for k, (train, test) in enumerate(folds, start=1)
             for entry, grid in zip(searched, grids, strict=True)
@@ -552,11 +575,13 @@ class _CVMixin:
         if self.verbose:
             print(
                 f"[cv] {len(folds)} folds done: {self.selection} alpha {self.alpha_:.4g}, mix {self.mix_}, "
-                f"penalty {self.penalty_!r}, mean test score "
+                f"penalty {self.penalty_!r}, {self.intercept_sharing_} intercepts, mean test score "
                 f"{np.mean(scores[best_candidate, best_mix, best_alpha]):.6g}; refitting on all data"
             )
         mix = base.mix if self.mix_ is None else self.mix_
-        refit = clone(base).set_params(alpha=self.alpha_, mix=mix, penalty=self.penalty_)
+        refit = clone(base).set_params(
+            alpha=self.alpha_, mix=mix, penalty=self.penalty_, intercept_sharing=self.intercept_sharing_
+        )
         refit.fit(X, y, tasks=tasks, sample_weight=sample_weight)
         # The refit saw the features without the task column: n_features_in_ and
         # feature_names_in_ stay those recorded from the X given to this fit.
@@ -576,6 +601,8 @@ class _CVMixin:
         self.penalty_ = setting
         self.alpha_ = float(alphas[alpha_index])
         self.mix_ = float(mixes[mix_index]) if entry.takes_mix else None
+        mix = mixes[mix_index] if entry.takes_mix else entry.mixes[0]  # the mix the fits were given
+        self.intercept_sharing_ = intercept_sharing_at(self.intercept_sharing, make_penalty(setting, mix=mix))
         several = self.penalty is None or isinstance(self.penalty, (list, tuple))
         self.alphas_ = np.stack(grids) if several else alphas
         self.mixes_ = mixes if any(e.takes_mix for e in searched) else None
@@ -736,6 +763,13 @@ _CV_PARAMETERS_DOC = """
         those a solver takes with the loss (for ``loss="hinge"``:
         ``"mean"``).  The user guide page "Model selection" gives the cost
         of this grid.
+    intercept_sharing : {"auto", "per_task", "shared"}, default="auto"
+        The underlying estimator's ``intercept_sharing`` at each grid point.
+        ``"auto"``: one intercept shared by all the tasks where the penalty
+        gives every task the same weights (``"mean"`` at mix = 1), so that the
+        grid's pooled end is one model of all the rows — one w and one b, the
+        pooled baseline — and one intercept per task at every other point.
+        ``"per_task"`` or ``"shared"``: that at every point.
     fit_intercept, task_column, task_weights, handle_unknown, tol, max_iter, verbose
         As in the underlying estimator (``alpha`` and ``mix`` are chosen;
         every path is warm-started, or solved exactly from one
@@ -753,6 +787,8 @@ _CV_ATTRIBUTES_DOC = """
     penalty_ : str or penalty object
         The chosen penalty: an entry of ``penalty``, or the chosen candidate
         of ``penalty_grid``.
+    intercept_sharing_ : {"per_task", "shared"}
+        The intercepts of the chosen point (see ``intercept_sharing``), those of the refit.
     alphas_ : ndarray of shape (n_alphas,) or (n_penalties, n_alphas)
         The grid of α, decreasing; one row per penalty searched when
         ``penalty`` is a list or None.
@@ -775,7 +811,7 @@ _CV_ATTRIBUTES_DOC = """
         is raised for each edge.  ``mix`` = 0 and 1 (independent and pooled
         tasks) end the range of mix and are never an edge.
     coef_, intercept_, tasks_, shared_coef_, shared_intercept_, n_iter_, certificate_, objective_, penalty_info_
-        Those of the estimator refitted on all the data with ``alpha_`` (and ``mix_``).
+        Those of the estimator refitted on all the data with ``alpha_`` (and ``mix_``, ``intercept_sharing_``).
 """
 
 
@@ -885,6 +921,7 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
         loss="squared_error",
         epsilon=1.35,
         penalty=None,
+        intercept_sharing="auto",
         fit_intercept=True,
         task_column=None,
         task_weights=None,
@@ -907,6 +944,7 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
         self.epsilon = epsilon
         self.penalty = penalty
         self.fit_intercept = fit_intercept
+        self.intercept_sharing = intercept_sharing
         self.task_column = task_column
         self.task_weights = task_weights
         self.handle_unknown = handle_unknown
@@ -1020,6 +1058,7 @@ class MultiTaskClassifierCV(_CVMixin, MultiTaskClassifier):
         n_jobs=None,
         loss="logistic",
         penalty=None,
+        intercept_sharing="auto",
         fit_intercept=True,
         task_column=None,
         task_weights=None,
@@ -1041,6 +1080,7 @@ class MultiTaskClassifierCV(_CVMixin, MultiTaskClassifier):
         self.loss = loss
         self.penalty = penalty
         self.fit_intercept = fit_intercept
+        self.intercept_sharing = intercept_sharing
         self.task_column = task_column
         self.task_weights = task_weights
         self.handle_unknown = handle_unknown

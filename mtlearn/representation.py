@@ -166,6 +166,10 @@ class SharedRepresentationRegressor(MultiTaskRegressor):
     True
     """
 
+    def _shares_intercept(self):
+        """One intercept per task (fitted with ``fit_intercept``): this model has no ``intercept_sharing``."""
+        return False
+
     _parameter_constraints = {
         **{
             key: COMMON_PARAMETER_CONSTRAINTS[key]

@@ -93,7 +93,7 @@ def _data(seed, layout):
 def test_interior_point_reaches_the_conic_optimum_within_its_certificate(layout, name, intercepts):
     """P − P* ≤ certificate · F₀ (Clarabel's P* and F₀), and W is within the strong-convexity bound of W*."""
     design, X, task, T = _data(1, layout)
-    assert interior_point_applies(design)
+    assert interior_point_applies(design, Intercepts.all_free(T))
     free = {"free": np.ones(T, bool), "none": np.zeros(T, bool), "mixed": np.array([True, False, True])}[intercepts]
     fixed = np.where(free, 0.0, 0.4)
     problem = Problem(design, get_loss("hinge"), _mtlearn_penalty(name), ALPHA, Intercepts(free, fixed))
@@ -147,7 +147,8 @@ def test_interior_point_takes_designs_with_a_small_newton_system(n_samples, n_fe
     task = np.arange(n_samples) % 3
     y = np.where(rng.random(n_samples) < 0.5, 1.0, -1.0)
     design = StackedDesign(X, y, task, 3, np.ones(n_samples), np.ones(3), average_per_task=False)
-    assert interior_point_applies(design) is interior
+    assert interior_point_applies(design, Intercepts.all_free(3)) is interior
+    assert not interior_point_applies(design, Intercepts.one_shared(3))
 
 
 @pytest.mark.parametrize("n_features", [9, 30])

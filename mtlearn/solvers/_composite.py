@@ -41,9 +41,7 @@ def full_problem(design, loss, penalty, alpha, intercepts, scale=None, gradient_
 
 def uses_gram(design, loss, intercepts):
     """Whether :func:`solve_directly` solves this problem on its Gram form."""
-    free = intercepts.free
-    uniform = bool(free.all()) or not free.any()
-    return loss.least_squares and uniform and not intercepts.fixed.any() and gram_pays_off(design)
+    return loss.least_squares and intercepts.each_task_or_none and gram_pays_off(design)
 
 
 def solve_directly(

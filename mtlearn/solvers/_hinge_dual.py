@@ -9,7 +9,8 @@ Dual, over one variable a_i per entry:
 
     D(a) = Σ_i a_i (1 − y_i b⁰_{t_i}) − (1 / 2α) tr(Gᵀ M⁻¹ G),   G_t = Σ_{i in t} a_i y_i x_i,
     subject to 0 ≤ a_i ≤ c_i and, for every task with a free intercept,
-    Σ_{i in t} a_i y_i = 0,
+    Σ_{i in t} a_i y_i = 0 (one constraint Σ_i a_i y_i = 0 over all the
+    entries for an intercept shared by the tasks),
 
 where b⁰ is the fixed intercept of the other tasks.  The primal weights are
 ``W(a) = M⁻¹ G / α``.  D is a concave quadratic maximised by accelerated
@@ -36,13 +37,17 @@ from ._problem import SolverResult
 _CHECK_EVERY = 10
 
 
-def _best_intercepts(margin_free_y, y, c, task_index, n_tasks, tasks):
-    """Per task in ``tasks``, b minimising Σ_i c_i max(0, 1 − y_i (f_i + b)); f_i given without b (0 elsewhere)."""
-    b = np.zeros(n_tasks)
-    rows = np.flatnonzero(np.isin(task_index, tasks))
+def _best_intercepts(margin_free_y, y, c, group_of_entries, n_groups, groups):
+    """Per group of entries in ``groups``, b minimising Σ_i c_i max(0, 1 − y_i (f_i + b)); f_i given without b.
+
+    The groups are the tasks, or one group of all the entries for an
+    intercept shared by the tasks; b is 0 for the groups not in ``groups``.
+    """
+    b = np.zeros(n_groups)
+    rows = np.flatnonzero(np.isin(group_of_entries, groups))
     if rows.size == 0:
         return b
-    f, yt, ct, group = margin_free_y[rows], y[rows], c[rows], task_index[rows]
+    f, yt, ct, group = margin_free_y[rows], y[rows], c[rows], group_of_entries[rows]
     # The loss of row i is active for b < 1 − f_i (y = +1) or b > −1 − f_i (y = −1).
     breaks = yt - f
     order = np.lexsort((breaks, group))
@@ -97,6 +102,7 @@ class DualCertificate:
     def __init__(self, design, penalty, alpha, intercepts, offset, zero_objective):
         self.design, self.penalty, self.alpha, self.intercepts = design, penalty, alpha, intercepts
         self.task = design.task_of_entries()
+        self.group, self.free = intercepts.group_of_entries(design), intercepts.free_groups
         self.fixed_b = np.where(intercepts.free, 0.0, intercepts.fixed)
         self.offset = np.zeros_like(design.y) if offset is None else offset
         self.linear = 1.0 - design.y * (self.fixed_b[self.task] + self.offset)
@@ -109,12 +115,13 @@ class DualCertificate:
 
     def primal(self, W):
         """The primal objective at W with the intercepts at their optimum, and those intercepts."""
-        design, free = self.design, self.intercepts.free
+        design, free = self.design, self.free
         y, c = design.y, design.weight
         margin = design.forward(W, None) + self.offset
-        b = self.fixed_b.copy()
+        b = self.fixed_b
         if free.any():
-            b[free] = _best_intercepts(margin, y, c, self.task, design.n_tasks, np.flatnonzero(free))[free]
+            best = _best_intercepts(margin, y, c, self.group, len(free), np.flatnonzero(free))
+            b = self.intercepts.from_groups(best)
         value = np.dot(c, np.maximum(0.0, 1.0 - y * (margin + b[self.task]))) + self.alpha * self.penalty.value(W)
         return float(value), b
 
@@ -128,12 +135,12 @@ class DualCertificate:
 
 
 class _Projection:
-    """Projection onto {0 ≤ a ≤ c, Σ_{i in t} y_i a_i = 0 for the free tasks}."""
+    """Projection onto {0 ≤ a ≤ c, Σ_{i in g} y_i a_i = 0 for the groups g of entries with a free intercept}."""
 
-    def __init__(self, y, c, design, free):
-        self.y, self.c, self.design = y, c, design
-        self.task = design.task_of_entries()
-        self.constrained = free[self.task]
+    def __init__(self, y, c, group, n_groups, free):
+        self.y, self.c = y, c
+        self.group, self.n_groups = group, n_groups
+        self.constrained = free[group]
         self.free = free
         self.any_constraint = bool(free.any())
 
@@ -141,9 +148,9 @@ class _Projection:
         a = np.clip(v, 0.0, self.c)
         if not self.any_constraint:
             return a
-        mu = hyperplane_multipliers(v, self.y, self.c, self.task, self.design.n_tasks)
+        mu = hyperplane_multipliers(v, self.y, self.c, self.group, self.n_groups)
         mu = np.where(self.free, mu, 0.0)
-        return np.where(self.constrained, np.clip(v + mu[self.task] * self.y, 0.0, self.c), a)
+        return np.where(self.constrained, np.clip(v + mu[self.group] * self.y, 0.0, self.c), a)
 
 
 def hinge_dual(
@@ -175,7 +182,7 @@ def hinge_dual(
     y, c = design.y, design.weight
     certify = DualCertificate(design, penalty, alpha, intercepts, offset, zero_objective)
     linear, weights = certify.linear, certify.weights
-    project = _Projection(y, c, design, intercepts.free)
+    project = _Projection(y, c, certify.group, len(certify.free), certify.free)
 
     def gradient(W):
         return linear - y * design.forward(W, None)

@@ -74,10 +74,13 @@ _ACCURACY = 1e-6
 _SHORTEST_STEP = 1e-12
 
 
-def interior_point_applies(design):
-    """Whether the interior-point method takes the design: its Newton system, T (p + 1), at most
-    ``MAX_SYSTEM_SIZE`` and at most the number of entries."""
-    return design.n_tasks * (design.n_features + 1) <= min(MAX_SYSTEM_SIZE, design.n_entries)
+def interior_point_applies(design, intercepts):
+    """Whether the interior-point method takes the problem: its Newton system, T (p + 1), at most
+    ``MAX_SYSTEM_SIZE`` and at most the number of entries, and one intercept per task (its Newton
+    system has one equality constraint per task; an intercept shared by the tasks is left to
+    projected gradient)."""
+    small = design.n_tasks * (design.n_features + 1) <= min(MAX_SYSTEM_SIZE, design.n_entries)
+    return small and not intercepts.shared
 
 
 def _entry_features(design):
@@ -262,7 +265,7 @@ def hinge_dual_interior(
     task = design.task_of_entries()
     free = intercepts.free
     certify = DualCertificate(design, penalty, alpha, intercepts, offset, zero_objective)
-    project = _Projection(y, c, design, free)
+    project = _Projection(y, c, task, n_tasks, free)
     # Entries that can move: a positive bound, and in a task with a free intercept both labels present.
     has_both = (np.bincount(task, weights=(y > 0) * (c > 0), minlength=n_tasks) > 0) & (
         np.bincount(task, weights=(y < 0) * (c > 0), minlength=n_tasks) > 0

@@ -27,12 +27,15 @@ the Fenchel dual
     D(u) = −Σ_i c_i ℓ*(y_i, u_i / c_i) − α Ω*(−Xᵀu / α) + Σ_{fixed t} b_t Σ_{i in t} u_i,
 
 maximised over u with ``Σ_{i in t} u_i = 0`` for every task with a free
-intercept (Xᵀu: the design's ``backward``).  The dual point is the
-gradient of the data term at the current predictions, ``u_i = c_i ℓ'(y_i,
-f_i)`` — optimal at the solution — made feasible in two steps that keep it
-in the domain of ℓ* (an interval containing 0): in each task with a free
-intercept the larger of its positive and negative parts is scaled down so
-that they balance, then all of u is scaled by the factor the penalty's
+intercept (Xᵀu: the design's ``backward``); with one intercept shared by all
+the tasks (``Intercepts.one_shared``: b_t = β for every t, one unpenalised
+variable) the constraint is the single global one ``Σ_i u_i = 0``.  The dual
+point is the gradient of the data term at the current predictions, ``u_i =
+c_i ℓ'(y_i, f_i)`` — optimal at the solution — made feasible in two steps
+that keep it in the domain of ℓ* (an interval containing 0): in each group of
+entries with a free intercept (a task, or all the entries for a shared one)
+the larger of its positive and negative parts is scaled down so that they
+balance, then all of u is scaled by the factor the penalty's
 ``dual_term`` gives (into the dual-norm ball for a norm; 1 for a penalty
 with a finite conjugate).  With a smooth part S of Ω the dual carries its
 own variable ``α ∇S(W)`` (scaled alike).  A quadratic penalty that leaves
@@ -59,17 +62,21 @@ import scipy.sparse as sp
 
 @dataclass
 class Intercepts:
-    """Which tasks have a free intercept, and the fixed value of the others.
+    """Which tasks have a free intercept, and the fixed value of the others; or one intercept shared by all.
 
     Attributes
     ----------
     free : ndarray of bool of shape (n_tasks,)
     fixed : ndarray of shape (n_tasks,)
         The intercept of the tasks that are not free (ignored where free).
+    shared : bool, default=False
+        One free intercept common to every task (``free`` is then all True):
+        ``b_t = β`` for all t, a single unpenalised variable.
     """
 
     free: np.ndarray
     fixed: np.ndarray
+    shared: bool = False
 
     @classmethod
     def all_free(cls, n_tasks):
@@ -79,14 +86,65 @@ class Intercepts:
     def none(cls, n_tasks):
         return cls(np.zeros(n_tasks, dtype=bool), np.zeros(n_tasks))
 
+    @classmethod
+    def one_shared(cls, n_tasks):
+        """One free intercept common to all the tasks."""
+        return cls(np.ones(n_tasks, dtype=bool), np.zeros(n_tasks), shared=True)
+
     @property
     def n_free(self):
-        return int(self.free.sum())
+        """The number of intercept variables."""
+        return 1 if self.shared else int(self.free.sum())
+
+    @property
+    def each_task_or_none(self):
+        """Every task has its own free intercept, or every intercept is zero (what per-task centring takes)."""
+        if self.shared:
+            return False
+        return (bool(self.free.all()) or not self.free.any()) and not self.fixed.any()
 
     def full(self, beta):
+        """The intercepts of every task from the variables β."""
+        if self.shared:
+            return np.full(len(self.free), beta[0])
         b = self.fixed.copy()
         b[self.free] = beta
         return b
+
+    def direction(self, beta):
+        """The change of every task's intercept along a change β of the variables (zero on the fixed tasks)."""
+        if self.shared:
+            return np.full(len(self.free), beta[0])
+        b = np.zeros(len(self.free))
+        b[self.free] = beta
+        return b
+
+    def variables(self, b):
+        """The variables β of the intercepts b (the free tasks'; their mean when shared)."""
+        return np.array([np.mean(b)]) if self.shared else b[self.free]
+
+    def gradient(self, task_sums):
+        """The gradient in β from each task's sum of the data gradient in the predictions."""
+        return np.array([np.sum(task_sums)]) if self.shared else task_sums[self.free]
+
+    @property
+    def free_groups(self):
+        """Which groups of entries have a free intercept: one group per task, or one for a shared intercept."""
+        return np.ones(1, dtype=bool) if self.shared else self.free
+
+    def group_of_entries(self, design):
+        """The group of each entry of a design: its task, or 0 for all the entries when the intercept is shared."""
+        return np.zeros(design.n_entries, dtype=np.int64) if self.shared else design.task_of_entries()
+
+    def group_sums(self, design, values):
+        """Σ of ``values`` (one per entry) over each group of :meth:`group_of_entries`."""
+        return np.atleast_1d(np.sum(values)) if self.shared else design.task_sums(values)
+
+    def from_groups(self, values):
+        """Every task's intercept from one value per group of :meth:`group_of_entries` (fixed where not free)."""
+        if self.shared:
+            return np.full(len(self.free), values[0])
+        return np.where(self.free, values, self.fixed)
 
 
 @dataclass
@@ -134,12 +192,12 @@ def weighted_gram(X, weight):
 
 
 def best_intercepts(design, loss, intercepts):
-    """The intercepts at W = 0: each free task's best constant (the loss's), the fixed value of the others."""
-    free = intercepts.free
+    """The intercepts at W = 0: each free variable's best constant (the loss's), the fixed value of the others."""
+    free = intercepts.free_groups
     if not free.any():
         return intercepts.fixed.copy()
-    best = loss.best_intercepts(design.y, design.weight, design.task_of_entries(), design.n_tasks)
-    return np.where(free, best, intercepts.fixed)
+    group = intercepts.group_of_entries(design)
+    return intercepts.from_groups(loss.best_intercepts(design.y, design.weight, group, len(free)))
 
 
 def zero_coef_gradient(design, loss, intercepts):
@@ -150,22 +208,23 @@ def zero_coef_gradient(design, loss, intercepts):
 
 
 def balance_free_intercepts(u, design, intercepts):
-    """u with ``Σ_{i in t} u_i = 0`` on every task with a free intercept, each entry only shrunk towards 0.
+    """u with ``Σ_i u_i = 0`` over the entries of every free intercept variable, each entry only shrunk towards 0.
 
-    In each such task the larger of the positive and the negative parts is
-    scaled down to the size of the other.  Returns u itself when there is
-    nothing to balance.
+    The entries of a variable are its task's, or all of them for a shared
+    intercept.  In each such group the larger of the positive and the
+    negative parts is scaled down to the size of the other.  Returns u
+    itself when there is nothing to balance.
     """
-    if not intercepts.free.any():
+    free = intercepts.free_groups
+    if not free.any():
         return u
-    task = design.task_of_entries()
-    positive = design.task_sums(np.maximum(u, 0.0))
-    negative = design.task_sums(np.maximum(-u, 0.0))
-    free = intercepts.free
+    group = intercepts.group_of_entries(design)
+    positive = intercepts.group_sums(design, np.maximum(u, 0.0))
+    negative = intercepts.group_sums(design, np.maximum(-u, 0.0))
     with np.errstate(invalid="ignore", divide="ignore"):
         shrink_positive = np.where(free & (positive > negative), negative / positive, 1.0)
         shrink_negative = np.where(free & (negative > positive), positive / negative, 1.0)
-    return np.where(u > 0, u * shrink_positive[task], u * shrink_negative[task])
+    return np.where(u > 0, u * shrink_positive[group], u * shrink_negative[group])
 
 
 class CompositeProblem:
@@ -203,7 +262,7 @@ class CompositeProblem:
         return W, self.intercepts.full(x[self.n_coef :])
 
     def pack(self, W, b):
-        return np.concatenate([W.ravel(), b[self.intercepts.free]])
+        return np.concatenate([W.ravel(), self.intercepts.variables(b)])
 
     def predictions(self, x, outputs=None):
         """The smooth part's argument z: the predictions (then vec(W) with a smooth penalty part).
@@ -247,7 +306,7 @@ class CompositeProblem:
         g, grad_W = self._data_gradient(z)
         if self.smooth_penalty is not None:
             grad_W = grad_W + self.alpha * self.smooth_penalty.gradient(self._smooth_coef(z))
-        grad_b = self.design.task_sums(g)[self.intercepts.free]
+        grad_b = self.intercepts.gradient(self.design.task_sums(g))
         return np.concatenate([grad_W.ravel(), grad_b])
 
     def penalty_value(self, x):
@@ -347,6 +406,11 @@ class CompositeProblem:
         null_space = self.prox_penalty.null_space(self.design.n_tasks)
         if null_space is None:
             return balance_free_intercepts(u, self.design, self.intercepts)
+        if self.intercepts.shared:
+            raise ValueError(
+                f"{type(self.penalty).__name__} leaves task directions unpenalised (a graph without ridge): "
+                "a shared intercept is not supported there; set ridge > 0 or intercept_sharing='per_task'."
+            )
         if not self.loss.full_dual_domain:
             raise ValueError(
                 f"{type(self.penalty).__name__} leaves task directions unpenalised (a graph without ridge): "
@@ -384,11 +448,9 @@ class CompositeProblem:
         weight = self.loss.curvature * self.design.weight
         for _ in range(n_iter):
             W, _ = self.unpack(v)
-            beta = v[self.n_coef :]
-            b = np.zeros(self.design.n_tasks)
-            b[self.intercepts.free] = beta
+            b = self.intercepts.direction(v[self.n_coef :])
             g = weight * self.design.forward(W, b)
-            Hv = np.concatenate([self.design.backward(g).ravel(), self.design.task_sums(g)[self.intercepts.free]])
+            Hv = np.concatenate([self.design.backward(g).ravel(), self.intercepts.gradient(self.design.task_sums(g))])
             estimate = np.linalg.norm(Hv)
             if estimate == 0.0:
                 return 1.0

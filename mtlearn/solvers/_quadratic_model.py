@@ -38,11 +38,9 @@ def model_is_compact(penalty, intercepts):
     """Whether :class:`TaskGramModel` and :func:`minimise_model` take a problem with this penalty and intercepts.
 
     The penalty has a closed-form prox of all of Ω (no smooth part), and every
-    intercept is free or every one is fixed at zero.
+    task has its own free intercept or every one is fixed at zero (not shared).
     """
-    free = intercepts.free
-    uniform = bool(free.all()) or not free.any()
-    return uniform and not intercepts.fixed.any() and penalty.smooth_split(len(free))[0] is None
+    return intercepts.each_task_or_none and penalty.smooth_split(len(intercepts.free))[0] is None
 
 
 class TaskGramModel:

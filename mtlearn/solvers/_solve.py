@@ -18,6 +18,8 @@ problem's shape, and fails with the names of what is missing when none applies:
    form, :class:`DualSpectral` (the tasks' n_t × n_t Gram matrices), when
    every task has fewer rows than features — except a single fit on sparse
    rows of their own per task, which is :class:`DualConjugateGradients`;
+   with one intercept shared by the tasks, from two solves without
+   intercepts (:func:`shared_intercept_solution`);
 2. :class:`DualConjugateGradients` — squared loss with a ``quadratic``
    penalty that has a task kernel (no ``null_space``), sparse rows, every
    task with fewer rows than features: conjugate gradients on the dual's
@@ -155,14 +157,22 @@ class ExactSpectral(Method):
 
     @classmethod
     def takes(cls, problem):
-        free = problem.intercepts.free
-        return (bool(free.all()) or not free.any()) and not problem.intercepts.fixed.any()
+        return problem.intercepts.each_task_or_none or problem.intercepts.shared
 
     @classmethod
     def run(cls, problem, start, *, tol, max_iter, verbose):
         design, centre = _centred(problem)
         coefficients = problem.penalty.kernel_coefficients(design.n_tasks)
-        W, b = cls.exact_solver(design, problem.alpha, coefficients, bool(problem.intercepts.free.all()))
+        if problem.intercepts.shared:
+
+            def without_intercepts(targets):
+                return cls.exact_solver(targets, problem.alpha, coefficients, False)[0]
+
+            W, b = shared_intercept_solution(
+                design, without_intercepts(design), without_intercepts(ones_target(design))
+            )
+        else:
+            W, b = cls.exact_solver(design, problem.alpha, coefficients, bool(problem.intercepts.free.all()))
         return certified(problem, W if centre is None else W + centre, b, tol=tol)
 
 
@@ -171,6 +181,53 @@ def _dual_start(start, design):
     if start is None or start.dual is None or start.dual.shape != design.y.shape:
         return None
     return start.dual
+
+
+def ones_target(design):
+    """The design with every target 1."""
+    return with_targets(design, np.ones_like(design.y))
+
+
+def shared_intercept_solution(design, W_y, W_1):
+    """(W, b) minimising the squared loss plus a quadratic penalty with one intercept b shared by all the tasks.
+
+    ``W_y`` and ``W_1`` are the solutions without intercepts for the targets
+    y and 1.  For a fixed b the minimiser is linear in the targets,
+    ``W(b) = W_y − b W_1``; the objective minimised over W is then a convex
+    quadratic in b whose derivative is (envelope theorem) ``−Σ_i c_i r_i(b)``
+    with the residuals ``r(b) = y − b − X W(b) = r_y − b r_1``
+    (``r_y = y − X W_y``, ``r_1 = 1 − X W_1``), zero at
+    ``b = Σ c r_y / Σ c r_1``.  The denominator is
+    ``Σ c r_1² + 2α Ω(W_1) ≥ 0``: zero only when W alone fits the constant
+    exactly at no cost, and then b = 0 is optimal too.
+    """
+    c = design.weight
+    r_y = design.y - design.forward(W_y, None)
+    r_1 = 1.0 - design.forward(W_1, None)
+    curvature = float(np.dot(c, r_1))
+    b = float(np.dot(c, r_y)) / curvature if curvature > 0.0 else 0.0
+    return W_y - b * W_1, np.full(design.n_tasks, b)
+
+
+class _SharedInterceptSpectra:
+    """The spectra of a path with one shared intercept: those of the targets y and 1 without intercepts."""
+
+    def __init__(self, path_spectra, design):
+        self.design = design
+        self.targets = path_spectra(design, False)
+        self.ones = path_spectra(ones_target(design), False)
+
+    def solve(self, alpha, kernel_coefficients):
+        W_y, _ = self.targets.solve(alpha, kernel_coefficients)
+        W_1, _ = self.ones.solve(alpha, kernel_coefficients)
+        return shared_intercept_solution(self.design, W_y, W_1)
+
+
+def path_spectra(method, design, intercepts):
+    """The α-independent spectra an exact method's path solves from, for these intercepts."""
+    if intercepts.shared:
+        return _SharedInterceptSpectra(method.path_spectra, design)
+    return method.path_spectra(design, bool(intercepts.free.all()))
 
 
 class DualSpectral(ExactSpectral):
@@ -194,7 +251,7 @@ class DualSpectral(ExactSpectral):
     @classmethod
     def run(cls, problem, start, *, tol, max_iter, verbose):
         design = problem.design
-        if isinstance(design, StackedDesign) and sp.issparse(design.X):
+        if isinstance(design, StackedDesign) and sp.issparse(design.X) and not problem.intercepts.shared:
             return DualConjugateGradients.run(problem, start, tol=tol, max_iter=max_iter, verbose=verbose)
         return super().run(problem, start, tol=tol, max_iter=max_iter, verbose=verbose)
 
@@ -216,7 +273,7 @@ class DualConjugateGradients(Method):
     def takes(cls, problem):
         n_tasks = problem.design.n_tasks
         return (
-            ExactSpectral.takes(problem)
+            problem.intercepts.each_task_or_none  # an intercept shared by the tasks: the exact solves
             and problem.penalty.null_space(n_tasks) is None
             and sp.issparse(problem.design.X)
             and dual_pays_off(problem.design)
@@ -290,7 +347,7 @@ class HingeDual(Method):
         penalty = problem.penalty if centre is None else _Deviation(problem.penalty, centre)
         offset = None if centre is None else design.forward(centre, None)
         dual0 = _dual_start(start, design)
-        solver = hinge_dual_interior if interior_point_applies(design) else hinge_dual
+        solver = hinge_dual_interior if interior_point_applies(design, problem.intercepts) else hinge_dual
         result = solver(
             design,
             penalty,
@@ -533,7 +590,7 @@ class Path:
             exact = issubclass(method, ExactSpectral)
             if exact and penalty.offset_centre() is None:
                 if self._spectra is None:
-                    self._spectra = method.path_spectra(self.design, bool(self.intercepts.free.all()))
+                    self._spectra = path_spectra(method, self.design, self.intercepts)
                 W, b = self._spectra.solve(alpha, penalty.kernel_coefficients(self.design.n_tasks))
                 if certify:
                     return certified(problem, W, b, tol=tol)

@@ -300,6 +300,8 @@ def main(argv=None):
                 print(
                     f"{name}, split {k + 1}/{len(splits)}: "
                     + ", ".join(f"{m} {auc[m]:.3f}" for m in MODEL_NAMES)
+                    + "; relationship similarity within / between groups, ARI "
+                    + " / ".join(f"{v:.3f}" for v in per_split[-1][2])
                     + "; CPU s "
                     + ", ".join(f"{m} {s:.0f}" for m, s in seconds.items()),
                     flush=True,

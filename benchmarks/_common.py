@@ -197,7 +197,7 @@ def fit_tuned(spec, X, y, tasks, folds, *, n_jobs=1, tol=1e-3, max_iter=2000):
             penalty=candidate, alphas=spec.alphas, mixes=spec.mixes, cv=folds, n_jobs=n_jobs, **options
         )
         model.fit(X[:, columns], y, tasks=None if spec.pooled else tasks)
-        score = float(np.max(np.mean(model.scores_, axis=-1)))
+        score = float(np.nanmax(np.mean(model.scores_, axis=-1)))
         if best is None or score > best.cv_score:
             best = FittedModel(model, describe_params(model), score, columns)
     best.seconds = time.perf_counter() - start

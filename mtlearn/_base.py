@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from ._class_weight import class_weight_factors
 from ._design import SharedDesign, StackedDesign
 from ._dtypes import as_model_dtype, model_dtype
+from ._feature_scaling import FeatureScaling
 from ._tasks import (
     check_sample_weight,
     check_task_totals,
@@ -45,12 +46,13 @@ COMMON_PARAMETER_CONSTRAINTS = {
 class FitData:
     """A validated training set: the design and what the estimator records of it."""
 
-    def __init__(self, design, tasks, shared_design, dtype=np.float64, target_scaling=None):
+    def __init__(self, design, tasks, shared_design, dtype=np.float64, target_scaling=None, feature_scaling=None):
         self.design = design
         self.tasks = tasks
         self.shared_design = shared_design
         self.dtype = dtype  # of the fitted model: see mtlearn._dtypes
         self.target_scaling = target_scaling  # regressors: mtlearn._target_scaling.TargetScaling of design.y
+        self.feature_scaling = feature_scaling  # mtlearn._feature_scaling.FeatureScaling of design.X, or None
 
 
 class MultiTaskLinearModel(BaseEstimator):
@@ -121,6 +123,17 @@ class MultiTaskLinearModel(BaseEstimator):
     def _task_weight_vector(self, tasks_):
         return check_task_weights(self.task_weights, tasks_)
 
+    def _scales_features(self):
+        """Whether the fit divides each task's features by their spread within the task (``scale_features``)."""
+        return False
+
+    def _feature_scaled(self, design):
+        """The per-task feature scales of the fit (ones unless ``scale_features``) and the design they scale."""
+        if not self._scales_features():
+            return FeatureScaling.identity(design.n_tasks, design.n_features), design
+        scaling = FeatureScaling.of_design(design, centre=self.fit_intercept)
+        return scaling, scaling.scaled_design(design)
+
     # -------------------------------------------------------------- solving
     def _validate_params(self):
         """scikit-learn's parameter validation, then the loss and the penalty built from the parameters."""
@@ -156,7 +169,7 @@ class MultiTaskLinearModel(BaseEstimator):
         """
         self._validate_params()
         data, classes, problems = self._training_problems(X, y, tasks, sample_weight)
-        starts = self._warm_starts(len(problems))
+        starts = self._warm_starts(len(problems), data)
         results = []
         for problem, start in zip(problems, starts, strict=False):
             result = solve(problem, start=start, tol=self.tol, max_iter=self.max_iter, verbose=self.verbose)
@@ -167,11 +180,16 @@ class MultiTaskLinearModel(BaseEstimator):
         self._store(results, problems[0].penalty, data)
         return self
 
-    def _warm_starts(self, n_problems):
-        """The previous fit's solutions to start from (``warm_start=True``), one per problem, or Nones."""
+    def _warm_starts(self, n_problems, data):
+        """The previous fit's solutions to start from (``warm_start=True``), one per problem, or Nones.
+
+        Their weights are given in the features of ``data`` (scaled per task with ``scale_features``).
+        """
         if not (self.warm_start and hasattr(self, "coef_")):
             return [None] * n_problems
         coef, intercept = self.coef_, self.intercept_
+        if data.feature_scaling is not None:
+            coef = data.feature_scaling.scaled_coef(coef)
         if coef.ndim == 2:
             coef, intercept = coef[:, None], intercept[:, None]
         if coef.shape[1] != n_problems:
@@ -205,9 +223,13 @@ class MultiTaskLinearModel(BaseEstimator):
         intercept = np.stack([r.intercept for r in results], axis=1)
         self.coef_ = coef[:, 0] if single else coef
         self.intercept_ = intercept[:, 0] if single else intercept
-        self.coef_, self.intercept_ = as_model_dtype(data.dtype, self.coef_, self.intercept_)
         shared = np.stack([penalty.shared_coef(r.coef) for r in results])
         self.shared_coef_ = shared[0] if single else shared
+        if data.feature_scaling is not None:
+            self.coef_ = data.feature_scaling.original_units(self.coef_)
+            self.shared_coef_ = data.feature_scaling.shared_original_units(self.shared_coef_)
+            self.feature_scale_ = data.feature_scaling.scale
+        self.coef_, self.intercept_ = as_model_dtype(data.dtype, self.coef_, self.intercept_)
         info = [penalty.describe(r.coef if r.components is None else r.components) for r in results]
         self.penalty_info_ = info[0] if single else info
         for name in getattr(self, "_penalty_attributes", ()):  # a previous fit's, maybe with another penalty

@@ -279,3 +279,11 @@ def with_features(design, columns):
     if getattr(design, "_block_matrix", None) is not None:
         copy._block_matrix = copy._build_block_matrix()
     return copy
+
+
+def with_rows(design, X):
+    """A shallow copy of ``design`` whose feature matrix is ``X`` (same shape, rows in the design's order)."""
+    copy = _shallow_copy(design, X=X)
+    if getattr(design, "_block_matrix", None) is not None:
+        copy._block_matrix = copy._build_block_matrix()
+    return copy

@@ -4,7 +4,8 @@ A CV estimator's ``penalty`` is one penalty or a list of them; each entry is
 a :class:`SearchedPenalty`: the penalty (or the settings of its own
 parameters from ``penalty_grid``), the ``mix`` values searched with it and
 its own α grid.  The fold scores of the whole grid form one array of shape
-(n_candidates, n_mixes, n_alphas, n_folds); :func:`chosen_point` picks its point by the
+(n_candidates, n_mixes, n_alphas, n_folds), along one mix axis (:func:`mix_axis`; NaN
+where a penalty does not search that mix); :func:`chosen_point` picks its point by the
 selection rule and :func:`grid_edges` says which chosen values are an end of
 their grid.
 """
@@ -19,11 +20,17 @@ from .solvers import METHODS, Problem
 
 # The penalties MultiTaskRegressorCV() and MultiTaskClassifierCV() search with no ``penalty`` given
 # (those a solver takes with the estimator's loss): a new default candidate is one more name here.
-DEFAULT_PENALTIES = ("mean", "l21")
+DEFAULT_PENALTIES = ("mean", "l21", "relationship")
 
 # The mix grid of a penalty that takes a mix, with ``mixes`` not given: from independent tasks (0) to one
 # pooled model (1); task deviations cost 1/(1 − mix) times the shared part, one decade apart near 1.
 DEFAULT_MIXES = (0.0, 0.5, 0.9, 0.99, 0.999, 0.9999, 1.0)
+
+# Penalties with a mix grid of their own, with ``mixes`` not given.  "relationship": its mix = 0 is
+# ridge, the mean penalty's mix = 0 already, and its fits are iterative (an SVD per step), so it
+# searches four values, up to the squared trace norm alone (mix = 1) (benchmarks/RESULTS.md, "Default
+# grids of the CV estimators").
+PENALTY_MIXES = {"relationship": (0.5, 0.9, 0.99, 1.0)}
 
 # Ratio of the smallest to the largest α of the default grid, with ``eps`` not given: 3 decades below
 # the top (alpha_max or the data scale), as LassoCV; 6 for a penalty searched over mixes, whose task
@@ -68,6 +75,25 @@ def has_solver(loss, penalty):
     """Whether some solver method has every capability it requires of this loss and penalty."""
     problem = Problem(design=None, loss=loss, penalty=penalty, alpha=1.0, intercepts=None)
     return any(not method.missing(problem) for method in METHODS)
+
+
+def default_mixes(name):
+    """The mix grid searched with a penalty that takes a mix, with ``mixes`` not given."""
+    return np.array(PENALTY_MIXES.get(name, DEFAULT_MIXES), dtype=np.float64)
+
+
+def mix_axis(searched, given):
+    """The mix values along the mix axis of the score array.
+
+    ``given``: the ``mixes`` parameter was given, so every penalty that takes
+    a mix searches it, in its order; otherwise the values of all their
+    default grids, sorted.  With no penalty that takes a mix, the one mix
+    the fits are given.
+    """
+    grids = [entry.mixes for entry in searched if entry.takes_mix]
+    if not grids:
+        return searched[0].mixes
+    return grids[0] if given else np.unique(np.concatenate(grids))
 
 
 def default_eps(entry):

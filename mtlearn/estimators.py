@@ -59,6 +59,21 @@ _COMMON_PARAMETERS_DOC = """
         term (0 is independent ridge).
     fit_intercept : bool, default=True
         Fit an unpenalised intercept b_t per task.
+    scale_features : bool, default=False
+        Fit on each task's features divided by their spread within the task,
+        x_ij / s_tj (the weighted standard deviation of feature j over task
+        t's rows; their root mean square with ``fit_intercept=False``; 1 for
+        a constant feature), and map the model back to the units of X:
+        ``coef_[t, j] = w'_tj / s_tj``.  The features are not centred (the
+        intercepts are per task), so a sparse X stays sparse.  The coupling
+        penalty then compares the tasks' weights per unit of each feature's
+        spread in its own task, and the fit does not depend on any task's
+        feature units: multiplying task t's features by c > 0 divides
+        ``coef_[t]`` by c.  ``objective_``, ``certificate_`` and the
+        penalty's attributes refer to the scaled problem; unseen tasks
+        (``handle_unknown="shared"``) are predicted with the pooled scales
+        (mean_t s_tj²)^½.  Needs the rows: not with ``partial_fit`` or Dask
+        input.
     task_column : int, str or None, default=None
         Position (or DataFrame column name) of the column of X holding the
         task labels; that column is not a feature.
@@ -87,6 +102,8 @@ _COMMON_PARAMETERS_DOC = """
 _COMMON_ATTRIBUTES_DOC = """
     tasks_ : ndarray of shape (n_tasks,)
         The sorted task labels (``arange(n_tasks)`` for a 2-D ``y``).
+    feature_scale_ : ndarray of shape (n_tasks, n_features)
+        s_tj dividing feature j on task t's rows (ones unless ``scale_features``).
     shared_coef_ : ndarray
         The component shared by the tasks (for ``"mean"``: w_0 = mix · w̄).
     shared_intercept_ : float or ndarray
@@ -229,6 +246,7 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         "loss": [StrOptions({"squared_error", "huber"}), Loss],
         "epsilon": [Interval(numbers.Real, 0, None, closed="neither")],
         "normalize_y": ["boolean"],
+        "scale_features": ["boolean"],
     }
 
     def __init__(
@@ -248,6 +266,7 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         warm_start=False,
         verbose=0,
         normalize_y=False,
+        scale_features=False,
     ):
         self.loss = loss
         self.epsilon = epsilon
@@ -263,6 +282,7 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
         self.warm_start = warm_start
         self.verbose = verbose
         self.normalize_y = normalize_y
+        self.scale_features = scale_features
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -275,6 +295,9 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
     def _normalizes_targets(self):
         """Whether the fit standardises each task's targets (``normalize_y``)."""
         return self.normalize_y
+
+    def _scales_features(self):
+        return self.scale_features
 
     def _loss(self):
         loss = get_loss(self.loss, epsilon=self.epsilon)
@@ -292,14 +315,15 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
             scaling = TargetScaling.of_design(data.design, centre=self.fit_intercept)
         else:
             scaling = TargetScaling.identity(n_tasks)
-        design = scaling.standardised_design(data.design)
-        data = FitData(design, data.tasks, data.shared_design, data.dtype, target_scaling=scaling)
+        features, design = self._feature_scaled(data.design)
+        design = scaling.standardised_design(design)
+        data = FitData(design, data.tasks, data.shared_design, data.dtype, scaling, features)
         intercepts = Intercepts.all_free(n_tasks) if self.fit_intercept else Intercepts.none(n_tasks)
         return data, None, [Problem(design, self._loss(), self._penalty(), self._alpha(), intercepts)]
 
-    def _warm_starts(self, n_problems):
+    def _warm_starts(self, n_problems, data):
         """The previous solution in the standardised units it was solved in (see ``normalize_y``)."""
-        starts = super()._warm_starts(n_problems)
+        starts = super()._warm_starts(n_problems, data)
         if starts[0] is None:  # no previous solution: all None
             return starts
         scaling = TargetScaling(self.target_mean_, self.target_scale_)
@@ -383,6 +407,11 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
             raise ValueError(
                 f"partial_fit and Dask input summarise the rows by their sufficient statistics, which only the "
                 f"squared loss needs; loss={self.loss!r} needs the rows: use fit on them."
+            )
+        if self._scales_features():
+            raise ValueError(
+                "scale_features=True divides each task's features by their spread, which the sufficient "
+                "statistics of partial_fit and Dask input cannot give row by row: use fit on the rows."
             )
         check_task_totals(statistics.tasks, statistics.weight_sum)
         if self._normalizes_targets():
@@ -526,6 +555,7 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
         **MultiTaskLinearModel._parameter_constraints,
         "loss": [StrOptions({"logistic", "hinge", "squared_hinge"}), Loss],
         "class_weight": [None, dict, StrOptions({"balanced"})],
+        "scale_features": ["boolean"],
     }
 
     def __init__(
@@ -544,6 +574,7 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
         warm_start=False,
         verbose=0,
         class_weight=None,
+        scale_features=False,
     ):
         self.loss = loss
         self.penalty = penalty
@@ -558,9 +589,13 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
         self.warm_start = warm_start
         self.verbose = verbose
         self.class_weight = class_weight
+        self.scale_features = scale_features
 
     def _alpha(self):
         return self.alpha
+
+    def _scales_features(self):
+        return self.scale_features
 
     def _loss(self):
         loss = get_loss(self._loss_name())
@@ -581,6 +616,8 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
         problem for two classes, one per class (one-vs-rest) for more.
         """
         if is_dask_collection(X):
+            if self._scales_features():
+                raise ValueError("scale_features=True needs the rows in memory: Dask input is not supported with it.")
             from ._dask import dask_training_problems  # Dask is an optional dependency, imported for Dask input only
 
             return dask_training_problems(self, X, y, tasks, sample_weight)
@@ -598,7 +635,8 @@ class MultiTaskClassifier(SharedSubspaceMixin, ClassifierMixin, MultiTaskLinearM
             allow_shared_design=y.ndim == 2 and y.shape[1] > 1,
             classes=labels,
         )
-        design = data.design
+        features, design = self._feature_scaled(data.design)
+        data = FitData(design, data.tasks, data.shared_design, data.dtype, feature_scaling=features)
         present = np.unique(design.y[design.weight > 0]).astype(np.int64)
         if present.size < 2:
             raise ValueError(
@@ -809,6 +847,7 @@ class MultiTaskLinearSVC(MultiTaskClassifier):
         warm_start=False,
         verbose=0,
         class_weight=None,
+        scale_features=False,
     ):
         self.C = C
         self.penalty = penalty
@@ -822,6 +861,7 @@ class MultiTaskLinearSVC(MultiTaskClassifier):
         self.warm_start = warm_start
         self.verbose = verbose
         self.class_weight = class_weight
+        self.scale_features = scale_features
 
     def _alpha(self):
         return 1.0 / self.C

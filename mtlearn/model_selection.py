@@ -37,12 +37,15 @@ from ._dtypes import as_model_dtype, model_dtype
 from ._grid_search import (
     DEFAULT_MIXES,
     DEFAULT_PENALTIES,
+    PENALTY_MIXES,
     GridEdgeWarning,
     SearchedPenalty,
     chosen_point,
     default_eps,
+    default_mixes,
     grid_edges,
     has_solver,
+    mix_axis,
 )
 from ._labels import checked_class_labels
 from ._tasks import check_rows_for_folds, check_sample_weight, encode_tasks, split_task_column
@@ -56,6 +59,7 @@ from .solvers import CompositeProblem, zero_coef_gradient
 __all__ = [
     "DEFAULT_MIXES",
     "DEFAULT_PENALTIES",
+    "PENALTY_MIXES",
     "GridEdgeWarning",
     "MultiTaskClassifierCV",
     "MultiTaskRegressorCV",
@@ -369,10 +373,10 @@ class _CVMixin:
             sample_weight = check_sample_weight(sample_weight, X.shape[0])
         return X, y, tasks, sample_weight, problems
 
-    def _mix_grid(self):
-        """The mix values searched for a penalty that takes a mix (:data:`DEFAULT_MIXES` for None)."""
+    def _mix_grid(self, entry):
+        """The mix values searched with a penalty that takes a mix (``mixes``, or its default grid for None)."""
         if self.mixes is None:
-            return np.array(DEFAULT_MIXES)
+            return default_mixes(entry)
         mixes = np.asarray(self.mixes, dtype=np.float64).ravel()
         if mixes.size == 0 or not np.all((mixes >= 0) & (mixes <= 1)):
             raise ValueError("mixes must be a non-empty array of numbers in [0, 1].")
@@ -394,7 +398,6 @@ class _CVMixin:
         loss = base._loss()
         if self.penalty is None:
             entries = [name for name in entries if has_solver(loss, make_penalty(name, mix=base.mix))]
-        mix_grid = self._mix_grid()
         if self.mixes is not None and not any(takes_mix(entry) for entry in entries):
             raise ValueError(
                 f"mixes applies to penalties that take a mix (such as 'mean'), got penalty={self.penalty!r}."
@@ -403,7 +406,7 @@ class _CVMixin:
         for entry in entries:
             penalty = clone(base).set_params(penalty=entry)._penalty()
             mixing = takes_mix(entry)
-            mixes = mix_grid if mixing else np.array([base.mix])
+            mixes = self._mix_grid(entry) if mixing else np.array([base.mix])
             searched.append(SearchedPenalty(self._penalty_candidates(entry, penalty), mixes, mixing))
         return searched
 
@@ -478,9 +481,10 @@ class _CVMixin:
             for k, (train, test) in enumerate(folds, start=1)
             for entry, grid in zip(searched, grids, strict=True)
         )
-        scores = _grid_scores(fold_scores, searched, n_folds)
+        mixes = mix_axis(searched, given=self.mixes is not None)
+        scores = _grid_scores(fold_scores, searched, mixes, n_folds)
         best_candidate, best_mix, best_alpha = chosen_point(scores, self.selection)
-        self._store_choice(searched, grids, scores, (best_candidate, best_mix, best_alpha))
+        self._store_choice(searched, grids, mixes, scores, (best_candidate, best_mix, best_alpha))
         if self.verbose:
             print(
                 f"[cv] {len(folds)} folds done: {self.selection} alpha {self.alpha_:.4g}, mix {self.mix_}, "
@@ -499,16 +503,17 @@ class _CVMixin:
         self.coef_, self.intercept_ = as_model_dtype(dtype, self.coef_, self.intercept_)
         return self
 
-    def _store_choice(self, searched, grids, scores, index):
+    def _store_choice(self, searched, grids, mixes, scores, index):
         """Record the chosen point, the grids and scores, and warn when α or mix is an end of its grid."""
         candidate, mix_index, alpha_index = index
         entry_index, setting = _candidate_at(searched, candidate)
         entry, alphas = searched[entry_index], grids[entry_index]
         self.penalty_ = setting
         self.alpha_ = float(alphas[alpha_index])
-        self.mix_ = float(entry.mixes[mix_index]) if entry.takes_mix else None
+        self.mix_ = float(mixes[mix_index]) if entry.takes_mix else None
         several = self.penalty is None or isinstance(self.penalty, (list, tuple))
         self.alphas_ = np.stack(grids) if several else alphas
+        self.mixes_ = mixes if any(e.takes_mix for e in searched) else None
         if not several:
             scores = scores if self.penalty_grid is not None else scores[0]
             scores = scores if entry.takes_mix else scores[..., 0, :, :]
@@ -527,23 +532,28 @@ class _CVMixin:
                 )
 
 
-def _grid_scores(fold_scores, searched, n_folds):
+def _grid_scores(fold_scores, searched, mixes, n_folds):
     """The fold scores of every searched penalty in one array (n_candidates, n_mixes, n_alphas, n_folds).
 
     ``fold_scores`` holds the output of :func:`_fold_scores` fold by fold,
-    each fold searched penalty by penalty.  A penalty that takes no mix has
-    one score per α, the same at every mix (its model does not depend on
-    mix).
+    each fold searched penalty by penalty; ``mixes`` is the mix axis
+    (:func:`~mtlearn._grid_search.mix_axis`).  A penalty that takes a mix
+    fills the positions of its own mix grid (NaN at the others); one that
+    takes no mix has one score per α, the same at every mix (its model does
+    not depend on mix).
     """
     n_candidates = sum(len(entry.settings) for entry in searched)
-    n_mixes = max(len(entry.mixes) for entry in searched)
-    scores = np.empty((n_candidates, n_mixes, fold_scores[0].shape[-1], n_folds))
+    scores = np.full((n_candidates, len(mixes), fold_scores[0].shape[-1], n_folds), np.nan)
+    positions = [
+        [int(np.flatnonzero(mixes == mix)[0]) for mix in entry.mixes] if entry.takes_mix else slice(None)
+        for entry in searched
+    ]
     blocks = iter(fold_scores)
     for fold in range(n_folds):
         start = 0
-        for _ in searched:
+        for at in positions:
             block = next(blocks)
-            scores[start : start + block.shape[0], :, :, fold] = block
+            scores[start : start + block.shape[0], :, :, fold][:, at] = block
             start += block.shape[0]
     return scores
 
@@ -604,10 +614,13 @@ _CV_PARAMETERS_DOC = """
         down as mix nears 1.
     mixes : array-like of floats in [0, 1] or None, default=None
         The grid of ``mix`` values searched with α for each penalty given by
-        a name that takes a mix (``"mean"``).  None:
+        a name that takes a mix (``"mean"``, ``"relationship"``).  None:
+        each its own default grid — for ``"mean"``
         :data:`~mtlearn.model_selection.DEFAULT_MIXES` = (0, 0.5, 0.9, 0.99,
         0.999, 0.9999, 1): from independent tasks (0) to one pooled model
-        (1), the deviations from the shared model costing ``1/(1 − mix)``.
+        (1), the deviations from the shared model costing ``1/(1 − mix)``;
+        for ``"relationship"`` ``PENALTY_MIXES["relationship"]`` = (0.5,
+        0.9, 0.99, 1) (its mix = 0 is ridge, the mean penalty's mix = 0).
     penalty_grid : dict or None, default=None
         The penalty's own parameters searched with α, as lists of values by
         name (every combination, as ``ParameterGrid``): e.g.
@@ -646,11 +659,13 @@ _CV_PARAMETERS_DOC = """
         The penalty, or the penalties searched (each with its own α grid,
         and with ``mixes`` when it takes a mix); ``penalty_`` is the winner.
         None: :data:`~mtlearn.model_selection.DEFAULT_PENALTIES`,
-        ``("mean", "l21")`` — ``"mean"`` over the mix grid, whose ends are
-        independent per-task models (mix = 0) and one pooled model
-        (mix = 1), and ``"l21"`` (shared feature selection) — keeping those
-        a solver takes with the loss (for ``loss="hinge"``: ``"mean"``).
-        The user guide page "Model selection" gives the cost of this grid.
+        ``("mean", "l21", "relationship")`` — ``"mean"`` over its mix grid,
+        whose ends are independent per-task models (mix = 0) and one pooled
+        model (mix = 1), ``"l21"`` (shared feature selection) and
+        ``"relationship"`` (a learned task covariance) over theirs — keeping
+        those a solver takes with the loss (for ``loss="hinge"``:
+        ``"mean"``).  The user guide page "Model selection" gives the cost
+        of this grid.
     fit_intercept, task_column, task_weights, handle_unknown, tol, max_iter, verbose
         As in the underlying estimator (``alpha`` and ``mix`` are chosen;
         every path is warm-started, or solved exactly from one
@@ -671,13 +686,18 @@ _CV_ATTRIBUTES_DOC = """
     alphas_ : ndarray of shape (n_alphas,) or (n_penalties, n_alphas)
         The grid of α, decreasing; one row per penalty searched when
         ``penalty`` is a list or None.
+    mixes_ : ndarray of shape (n_mixes,) or None
+        The mix of each position of the mix axis of ``scores_`` (None when
+        no penalty searched takes a mix): ``mixes``, or the sorted values of
+        the default grids of the penalties searched.
     scores_ : ndarray of shape ([n_candidates,] [n_mixes,] n_alphas, n_splits)
         Test score of every split along the grid (higher is better).  With
         a single ``penalty``, the candidate axis is there when
         ``penalty_grid`` is given and the mix axis when the penalty takes a
         mix.  When ``penalty`` is a list or None both axes are there (the
         candidates in the order of ``penalty``); a penalty that takes no mix
-        has the same scores at every mix (its model does not depend on it).
+        has the same scores at every mix (its model does not depend on it),
+        and one whose mix grid lacks a value of ``mixes_`` has NaN there.
     on_grid_edge_ : dict
         ``{"alpha": edge, "mix": edge}``, each "upper" or "lower" when the
         chosen value is the largest or smallest of its grid (of at least two
@@ -722,8 +742,8 @@ def _cv_constraints(base_class):
     picks the (penalty, mix, α) with the best mean score (or by the one
     standard error rule, ``selection="one_se"``) and refits on all the data.
     With no parameters it searches ``"mean"`` from independent (mix = 0) to
-    pooled (mix = 1) tasks and ``"l21"``, so that the independent and the
-    pooled ridge models are points of its grid.  With ``penalty="mean"`` or
+    pooled (mix = 1) tasks, ``"l21"`` and ``"relationship"``, so that the
+    independent and the pooled ridge models are points of its grid.  With ``penalty="mean"`` or
     ``"ridge"`` every fit is exact: the per-task eigendecompositions of a
     fold's training rows depend on neither α nor mix, so they are computed
     once per fold and each (mix, α) costs one p × p solve (the refit is the estimator's own fit, certified).  Other
@@ -748,6 +768,13 @@ def _cv_constraints(base_class):
         never costs more than a few per cent of test error and saves up to a
         factor of 5 (``benchmarks/bench_target_scales.py``; user guide,
         *Tasks on different target scales*).
+    scale_features : bool, default=False
+        Fit on each task's features divided by their spread within the task
+        (computed on each fold's training rows), as
+        :class:`~mtlearn.MultiTaskRegressor` (``scale_features``).  Off by
+        default here, unlike :class:`MultiTaskClassifierCV`: not measured
+        yet for regression (user guide, "Model selection", *Tasks whose
+        features have different units*).
 
     Attributes
     ----------
@@ -796,6 +823,7 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
         max_iter=1000,
         verbose=0,
         normalize_y=True,
+        scale_features=False,
     ):
         self.alphas = alphas
         self.eps = eps
@@ -816,6 +844,7 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
         self.max_iter = max_iter
         self.verbose = verbose
         self.normalize_y = normalize_y
+        self.scale_features = scale_features
 
     def fit(
         self,
@@ -851,13 +880,22 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
     (penalty, mix, α) with the best mean score (or by the one standard error
     rule, ``selection="one_se"``) and refits on all the data.  With no
     parameters it searches ``"mean"`` from independent (mix = 0) to pooled
-    (mix = 1) tasks and ``"l21"``.
+    (mix = 1) tasks, ``"l21"`` and ``"relationship"``.
 {tasks}
     Parameters
     ----------
 {parameters}    class_weight : dict, "balanced" or None, default=None
         As in :class:`~mtlearn.MultiTaskClassifier`; ``"balanced"`` is
         computed on the training rows of each fold.
+    scale_features : bool, default=True
+        Fit on each task's features divided by their spread within the task
+        (computed on each fold's training rows), as
+        :class:`~mtlearn.MultiTaskClassifier` (``scale_features``, off
+        there): the coupling penalties then compare the tasks' weights per
+        unit of each feature's spread in its own task, not in the units
+        each task was measured in.  On by default here, from the
+        measurements of the user guide page "Model selection" (*Tasks whose
+        features have different units*).
 
     Attributes
     ----------
@@ -914,6 +952,7 @@ class MultiTaskClassifierCV(_CVMixin, MultiTaskClassifier):
         max_iter=1000,
         verbose=0,
         class_weight=None,
+        scale_features=True,
     ):
         self.alphas = alphas
         self.eps = eps
@@ -933,3 +972,4 @@ class MultiTaskClassifierCV(_CVMixin, MultiTaskClassifier):
         self.max_iter = max_iter
         self.verbose = verbose
         self.class_weight = class_weight
+        self.scale_features = scale_features

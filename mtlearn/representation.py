@@ -225,6 +225,10 @@ class SharedRepresentationRegressor(MultiTaskRegressor):
         """The factor model fits the targets as given (it has no ``normalize_y``; used by ``partial_fit``)."""
         return False
 
+    def _scales_features(self):
+        """The factor model fits the features as given (it has no ``scale_features``; used by ``partial_fit``)."""
+        return False
+
     def _loss(self):
         return get_loss("squared_error")
 

@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from mtlearn import MultiTaskClassifierCV, MultiTaskRegressor, MultiTaskRegressorCV
 from mtlearn.datasets import make_multitask_classification, make_multitask_regression, make_rare_positive_tasks
-from mtlearn.model_selection import DEFAULT_MIXES, DEFAULT_PENALTIES, GridEdgeWarning
+from mtlearn.model_selection import DEFAULT_MIXES, DEFAULT_PENALTIES, PENALTY_MIXES, GridEdgeWarning
 
 
 @pytest.fixture(scope="module")
@@ -208,8 +208,8 @@ def test_default_grid_holds_independent_and_pooled_ridge():
     """
     X, y, tasks, _ = make_multitask_regression(n_tasks=3, n_samples=20, n_features=4, noise=1.0, random_state=1)
     folds = list(StratifiedKFold(4).split(X, tasks))  # 15 training rows of every task in every fold
-    model = MultiTaskRegressorCV(cv=folds, normalize_y=False).fit(X, y, tasks=tasks)
-    assert "mean" in DEFAULT_PENALTIES
+    model = MultiTaskRegressorCV(alphas=10, cv=folds, normalize_y=False, scale_features=False).fit(X, y, tasks=tasks)
+    assert "mean" in DEFAULT_PENALTIES and "relationship" in DEFAULT_PENALTIES
     assert DEFAULT_MIXES[0] == 0.0 and DEFAULT_MIXES[-1] == 1.0
     mean_index = list(DEFAULT_PENALTIES).index("mean")
     alphas = model.alphas_[mean_index]
@@ -234,6 +234,29 @@ def test_default_grid_holds_independent_and_pooled_ridge():
             np.testing.assert_allclose(model.scores_[mean_index, -1, j, k], -mse, rtol=1e-6)
             mse = np.mean((independent - y[test]) ** 2)
             np.testing.assert_allclose(model.scores_[mean_index, 0, j, k], -mse, rtol=1e-6)
+
+
+def test_default_grid_searches_relationship_over_its_own_mixes(noisy):
+    """penalty=None: "relationship" fills its four mixes of the mix axis (NaN elsewhere), scored as GridSearchCV."""
+    X, y, tasks = noisy
+    Xc = np.column_stack([X, tasks])
+    folds = list(StratifiedKFold(3).split(X, tasks))
+    tight = {"tol": 1e-10, "max_iter": 50000, "normalize_y": False}
+    cv = MultiTaskRegressorCV(alphas=3, cv=folds, task_column=-1, **tight).fit(Xc, y)
+    assert DEFAULT_PENALTIES == ("mean", "l21", "relationship")
+    np.testing.assert_array_equal(cv.mixes_, DEFAULT_MIXES)
+    relationship = list(DEFAULT_PENALTIES).index("relationship")
+    searched = np.isin(DEFAULT_MIXES, PENALTY_MIXES["relationship"])
+    assert np.all(np.isnan(cv.scores_[relationship, ~searched]))
+    assert not np.any(np.isnan(cv.scores_[relationship, searched]))
+    search = GridSearchCV(
+        MultiTaskRegressor(task_column=-1, penalty="relationship", **tight),
+        {"mix": list(PENALTY_MIXES["relationship"]), "alpha": cv.alphas_[relationship]},
+        cv=folds,
+        scoring="neg_mean_squared_error",
+    ).fit(Xc, y)
+    expected = search.cv_results_["mean_test_score"].reshape(3, searched.sum()).T  # alpha outer, mix inner
+    np.testing.assert_allclose(cv.scores_[relationship, searched].mean(axis=-1), expected, rtol=1e-6)
 
 
 def test_hinge_default_searches_only_the_penalties_its_solver_takes():
@@ -346,15 +369,11 @@ POOLED_INTERCEPT = pytest.mark.xfail(
 
 
 # Measured after the merge of proximal Newton (test log-loss excess over the better baseline, 5 seeds):
-# "clusters" +0.015 against one standard error of 0.014 (one seed chose a nearly pooled model);
-# "different scales" (each task's features scaled by 1 to 30) +0.06 on average, up to +0.17: the coupling
-# penalties compare weights across tasks whose features have different units, and the classifier has no
-# per-task standardisation (normalize_y is for the regressors' targets).
+# "clusters" +0.015 against one standard error of 0.014 (one seed chose a nearly pooled model).
+# "different scales" (each task's features scaled by 1 to 30) was +0.06 on average, up to +0.17, before
+# the default scale_features=True (each task's features divided by their spread within the task).
 NOT_YET_SAFE = {
     "clusters": pytest.mark.xfail(strict=False, reason="within 1.1 standard errors, not 1, of the better baseline"),
-    "different scales": pytest.mark.xfail(
-        strict=True, reason="tasks whose features have different units: no per-task feature scaling yet"
-    ),
     "mean": POOLED_INTERCEPT,
 }
 

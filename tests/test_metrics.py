@@ -229,7 +229,7 @@ def test_cv_classifier_scores_are_the_per_task_auc(classification, by):
         model = MultiTaskClassifierCV(**params).fit(X, y, tasks=tasks)
     for k, (train, test) in enumerate(folds):
         for j, alpha in enumerate(ALPHAS):
-            fitted = MultiTaskClassifier(alpha=alpha, tol=1e-7)
+            fitted = MultiTaskClassifier(alpha=alpha, tol=1e-7, scale_features=True)  # the CV's default
             fitted.fit(X[train], y[train], tasks=tasks[train])
             assert model.scores_[0, j, k] == pytest.approx(
                 _auc_by_hand(fitted, X[test], y[test], tasks[test]), rel=1e-9
@@ -349,6 +349,6 @@ def test_cv_folds_with_a_one_class_task_warn(classification):
     keep = ~((tasks == first) & (y == 1))
     folds = KFold(3, shuffle=True, random_state=0)
     with pytest.warns(UndefinedMetricWarning, match="skipped 1 of 4 tasks"):
-        model = MultiTaskClassifierCV(alphas=[0.1], cv=folds, scoring="roc_auc_per_task")
+        model = MultiTaskClassifierCV(penalty="mean", alphas=[0.1], cv=folds, scoring="roc_auc_per_task")
         model.fit(X[keep], y[keep], tasks=tasks[keep])
     assert np.all(np.isfinite(model.scores_))

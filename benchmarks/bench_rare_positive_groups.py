@@ -206,7 +206,7 @@ def mean_se(values, fmt="{:.3f}"):
     values = np.asarray(values, dtype=float)
     if values.size == 1:
         return fmt.format(values[0])
-    return f"{fmt.format(values.mean())} ± {fmt.format(values.std(ddof=1) / np.sqrt(values.size))}"
+    return f"{fmt.format(values.mean())} ± {fmt.replace('+', '').format(values.std(ddof=1) / np.sqrt(values.size))}"
 
 
 def _summary_of_choices(choices):

@@ -48,6 +48,7 @@ Run::
 
     python benchmarks/bench_target_scales.py                  # both parts, 5 seeds (3 splits of the real data)
     python benchmarks/bench_target_scales.py --part defaults  # the defaults against the baselines only
+    python benchmarks/bench_target_scales.py --part defaults --data Grunfeld survey
     python benchmarks/bench_target_scales.py --quick          # 1 seed, small synthetic data only
 
 writes ``benchmarks/output/target_scales.md``.
@@ -207,23 +208,30 @@ def defaults_rows(name, per_seed):
     ]
 
 
+REAL_DATA = {
+    "School": (lambda: load_school(return_X_y=True), 3),
+    "Grunfeld": (lambda: load_grunfeld(return_X_y=True), 3),
+    "computer survey": (lambda: load_computer_survey(subset="train", return_X_y=True), 5),
+}
+
+
 def data_sets(args):
-    """(name, list of splits, cv folds) of every data set measured."""
+    """(name, list of splits, cv folds) of every data set measured (``args.data``: which ones)."""
     seeds = range(args.seeds)
-    sets = [
-        (f"synthetic, {n} rows/task, spread {spread:g}×", [synthetic_split(n, spread, seed) for seed in seeds], 5)
-        for n in ((50,) if args.quick else N_TRAIN)
-        for spread in SPREADS
-    ]
+    sets = []
+    if "synthetic" in args.data:
+        sets = [
+            (f"synthetic, {n} rows/task, spread {spread:g}×", [synthetic_split(n, spread, seed) for seed in seeds], 5)
+            for n in ((50,) if args.quick else N_TRAIN)
+            for spread in SPREADS
+        ]
     if args.quick:
         return sets
     real_seeds = range(min(args.seeds, 3))
-    X, y, tasks = load_school(return_X_y=True)
-    sets.append(("School", [real_split(X, y, tasks, seed) for seed in real_seeds], 3))
-    X, y, tasks = load_grunfeld(return_X_y=True)
-    sets.append(("Grunfeld", [real_split(X, y, tasks, seed) for seed in real_seeds], 3))
-    X, y, tasks = load_computer_survey(subset="train", return_X_y=True)
-    sets.append(("computer survey", [real_split(X, y, tasks, seed) for seed in real_seeds], 5))
+    for name, (load, folds) in REAL_DATA.items():
+        if name.split()[-1] in args.data:
+            X, y, tasks = load()
+            sets.append((name, [real_split(X, y, tasks, seed) for seed in real_seeds], folds))
     return sets
 
 
@@ -244,6 +252,13 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=5, help="seeds (splits) per data set (default 5; ≤ 3 real)")
     parser.add_argument(
         "--part", choices=["all", "normalize_y", "defaults"], default="all", help="which table(s) (default all)"
+    )
+    parser.add_argument(
+        "--data",
+        nargs="+",
+        default=["synthetic", "School", "Grunfeld", "survey"],
+        choices=["synthetic", "School", "Grunfeld", "survey"],
+        help="data sets (default all; --quick: synthetic only)",
     )
     parser.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
     args = parser.parse_args(argv)

@@ -1,6 +1,8 @@
 """Shared helpers of the benchmark scripts: the model grid, cross-validated fitting, metrics, output.
 
-Every model is a :class:`~mtlearn.model_selection.MultiTaskRegressorCV`: for each
+Every model is a :class:`~mtlearn.model_selection.MultiTaskRegressorCV`; the first
+row, ``MultiTaskRegressorCV()`` with its defaults (penalties, mixes, α grid, ``tol``),
+is what a user gets without choosing anything.  For the other rows, for each
 candidate penalty object (the second hyper-parameter, e.g. the dirty model's
 ``l1_ratio`` or the number of task clusters) it follows one warm-started α path
 per cross-validation fold (and per ``mix`` for ``"mean"``), and the candidate
@@ -60,6 +62,9 @@ class ModelSpec:
         Fit one model for all tasks (the task labels are not given).
     grid : str
         What the CV searches, for the table.
+    defaults : bool
+        ``MultiTaskRegressorCV`` with its own ``tol`` and ``max_iter`` (the
+        candidate None, ``alphas`` and ``mixes`` then being its defaults).
     """
 
     name: str
@@ -68,10 +73,14 @@ class ModelSpec:
     mixes: tuple | None = None
     pooled: bool = False
     grid: str = ""
+    defaults: bool = False
+
+
+DEFAULTS_ROW = "MultiTaskRegressorCV() defaults"
 
 
 def model_specs(n_tasks, *, quick=False, adjacency=None, n_alphas=10, cluster_counts=(2, 3, 5), quadratic_alphas=None):
-    """The models of a benchmark: pooled ridge, then one per available penalty.
+    """The models of a benchmark: ``MultiTaskRegressorCV()``'s defaults, pooled ridge, then one per available penalty.
 
     Parameters
     ----------
@@ -92,7 +101,10 @@ def model_specs(n_tasks, *, quick=False, adjacency=None, n_alphas=10, cluster_co
     alphas_quad = QUADRATIC_ALPHAS if quadratic_alphas is None else np.asarray(quadratic_alphas, dtype=float)
     alphas_quad = alphas_quad[::2] if quick else alphas_quad
     n_path = 4 if quick else n_alphas
-    specs = [ModelSpec("pooled ridge", ["ridge"], alphas_quad, pooled=True, grid="α")]
+    specs = [
+        ModelSpec(DEFAULTS_ROW, [None], 4 if quick else 30, grid="the default grid", defaults=True),
+        ModelSpec("pooled ridge", ["ridge"], alphas_quad, pooled=True, grid="α"),
+    ]
     for name in PENALTY_ORDER:
         if name not in PENALTIES:
             continue
@@ -156,12 +168,14 @@ class FittedModel:
 
 
 def describe_params(estimator):
-    """The chosen hyper-parameters as a short string."""
+    """The chosen hyper-parameters as a short string (the chosen penalty too when several were searched)."""
     parts = [f"α={estimator.alpha_:.3g}"]
     if estimator.mix_ is not None:
         parts.append(f"mix={estimator.mix_:g}")
-    penalty = estimator.penalty
-    if not isinstance(penalty, str):
+    penalty = estimator.penalty_
+    if estimator.penalty is None or isinstance(estimator.penalty, (list, tuple)):
+        parts.append(f"penalty={penalty}")
+    elif not isinstance(penalty, str):
         for key, value in penalty.get_params().items():
             if key != "adjacency":
                 parts.append(f"{key}={value:.3g}" if isinstance(value, float) else f"{key}={value}")
@@ -177,18 +191,13 @@ def fit_tuned(spec, X, y, tasks, folds, *, n_jobs=1, tol=1e-3, max_iter=2000):
     """
     columns = np.ones(X.shape[1], dtype=bool) if spec.pooled else ~task_constant_columns(X, tasks)
     start, best = time.perf_counter(), None
+    options = {} if spec.defaults else {"tol": tol, "max_iter": max_iter}
     for candidate in spec.candidates:
         model = MultiTaskRegressorCV(
-            penalty=candidate,
-            alphas=spec.alphas,
-            mixes=spec.mixes,
-            cv=folds,
-            n_jobs=n_jobs,
-            tol=tol,
-            max_iter=max_iter,
+            penalty=candidate, alphas=spec.alphas, mixes=spec.mixes, cv=folds, n_jobs=n_jobs, **options
         )
         model.fit(X[:, columns], y, tasks=None if spec.pooled else tasks)
-        score = float(np.max(np.mean(model.scores_, axis=-1)))
+        score = float(np.nanmax(np.mean(model.scores_, axis=-1)))
         if best is None or score > best.cv_score:
             best = FittedModel(model, describe_params(model), score, columns)
     best.seconds = time.perf_counter() - start

@@ -1,4 +1,4 @@
-"""Tasks on different target scales: ``MultiTaskRegressorCV`` with and without ``normalize_y``.
+"""Tasks on different target scales: ``MultiTaskRegressorCV`` with and without ``normalize_y``, and its defaults.
 
 The coupling penalties compare the tasks' weights, so without standardisation
 a task whose targets are in larger units weighs more in the penalty.  For
@@ -17,6 +17,12 @@ targets are left out); the tables give its median
 over the seeds (splits) and the median of the per-seed ratio to ``RidgeCV``
 (below 1: better than independent ridge).
 
+``--part defaults`` measures, on the same splits, ``MultiTaskRegressorCV()``
+with every default (its penalties, mixes, α grid, 5-fold CV stratified by
+task, ``normalize_y``) against the two baselines a user would try first:
+``RidgeCV`` per task and one pooled ``RidgeCV`` on all the rows (no task
+labels); ``--part normalize_y`` the table above; ``--part all`` both.
+
 Data sets:
 
 - synthetic: ``make_multitask_regression(n_tasks=8, n_features=20,
@@ -25,6 +31,9 @@ Data sets:
   exactly the spread (1×, 10×, 100×); 50 or 100 training rows and 200 test
   rows per task;
 - School (``load_school``): 75 % / 25 % random split within each school;
+- Grunfeld (``load_grunfeld``): random 15 / 5 year split within each firm
+  (the firms' investments differ by two orders of magnitude: a natural
+  spread of target scales);
 - computer survey (``load_computer_survey``): random 12 / 4 split of each
   person's 16 training profiles (the bundled test subset has 4 rows per
   person, too few for Var_t); the splits are those of
@@ -37,8 +46,10 @@ thread.
 
 Run::
 
-    python benchmarks/bench_target_scales.py            # 5 seeds (3 on School and the survey)
-    python benchmarks/bench_target_scales.py --quick    # 1 seed, small synthetic data only
+    python benchmarks/bench_target_scales.py                  # both parts, 5 seeds (3 splits of the real data)
+    python benchmarks/bench_target_scales.py --part defaults  # the defaults against the baselines only
+    python benchmarks/bench_target_scales.py --part defaults --data Grunfeld survey
+    python benchmarks/bench_target_scales.py --quick          # 1 seed, small synthetic data only
 
 writes ``benchmarks/output/target_scales.md``.
 """
@@ -56,7 +67,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import RidgeCV
 from threadpoolctl import threadpool_limits
 
-from mtlearn.datasets import load_computer_survey, load_school, make_multitask_regression
+from mtlearn.datasets import load_computer_survey, load_grunfeld, load_school, make_multitask_regression
 from mtlearn.model_selection import MultiTaskRegressorCV
 
 OUTPUT_DIR = Path(__file__).resolve().parent / "output"
@@ -120,6 +131,11 @@ def independent_ridge(X_train, y_train, t_train, X_test, t_test):
     return y_pred
 
 
+def pooled_ridge(X_train, y_train, X_test):
+    """Predictions of one ``RidgeCV`` on all the training rows (the task labels not given)."""
+    return RidgeCV(alphas=RIDGE_ALPHAS).fit(X_train, y_train).predict(X_test)
+
+
 def multitask_cv(penalty, normalize_y, cv, n_alphas):
     mixes = MEAN_MIXES if penalty == "mean" else None
     return MultiTaskRegressorCV(
@@ -127,23 +143,37 @@ def multitask_cv(penalty, normalize_y, cv, n_alphas):
     )
 
 
-def evaluate(split, cv, n_alphas):
-    """nMSE of RidgeCV and of every (penalty, normalize_y) on one split; CPU seconds of the multi-task fits."""
+def evaluate(split, cv, n_alphas, parts, quick=False):
+    """nMSE of the baselines and of the models of ``parts`` on one split; CPU seconds of the multi-task fits.
+
+    Keys: ``"RidgeCV per task"``, ``"pooled RidgeCV"``, ``(penalty, normalize_y)`` (part
+    ``"normalize_y"``) and ``"defaults"`` (part ``"defaults"``, with ``"defaults chosen"``: its
+    penalty and mix; ``quick``: 5 α instead of the default 30).
+    """
     X_train, y_train, t_train, X_test, y_test, t_test = split
     X_train, X_test = standardise(X_train, X_test)
+
+    def score(y_pred):
+        return normalised_mse(y_test, y_pred, t_test, y_train, t_train)
+
     scores = {
-        "RidgeCV per task": normalised_mse(
-            y_test, independent_ridge(X_train, y_train, t_train, X_test, t_test), t_test, y_train, t_train
-        )
+        "RidgeCV per task": score(independent_ridge(X_train, y_train, t_train, X_test, t_test)),
+        "pooled RidgeCV": score(pooled_ridge(X_train, y_train, X_test)),
     }
     seconds = 0.0
-    for penalty in PENALTIES:
-        for normalize_y in (False, True):
-            started = time.process_time()
-            model = multitask_cv(penalty, normalize_y, cv, n_alphas).fit(X_train, y_train, tasks=t_train)
-            seconds += time.process_time() - started
-            y_pred = model.predict(X_test, tasks=t_test)
-            scores[(penalty, normalize_y)] = normalised_mse(y_test, y_pred, t_test, y_train, t_train)
+    if "normalize_y" in parts:
+        for penalty in PENALTIES:
+            for normalize_y in (False, True):
+                started = time.process_time()
+                model = multitask_cv(penalty, normalize_y, cv, n_alphas).fit(X_train, y_train, tasks=t_train)
+                seconds += time.process_time() - started
+                scores[(penalty, normalize_y)] = score(model.predict(X_test, tasks=t_test))
+    if "defaults" in parts:
+        started = time.process_time()
+        model = MultiTaskRegressorCV(**({"alphas": 5} if quick else {})).fit(X_train, y_train, tasks=t_train)
+        seconds += time.process_time() - started
+        scores["defaults"] = score(model.predict(X_test, tasks=t_test))
+        scores["defaults chosen"] = model.penalty_ + ("" if model.mix_ is None else f" mix={model.mix_:g}")
     return scores, seconds
 
 
@@ -161,63 +191,121 @@ def summary_rows(name, per_seed):
     return rows
 
 
-def data_sets(args):
-    """(name, list of splits, cv folds) of every data set measured."""
-    seeds = range(args.seeds)
-    sets = [
-        (f"synthetic, {n} rows/task, spread {spread:g}×", [synthetic_split(n, spread, seed) for seed in seeds], 5)
-        for n in ((50,) if args.quick else N_TRAIN)
-        for spread in SPREADS
+def defaults_rows(name, per_seed):
+    """Table row of one data set: nMSE of the defaults and of both baselines, the defaults' ratio to each."""
+    ridge, pooled, defaults = (
+        np.array([s[key] for s in per_seed]) for key in ("RidgeCV per task", "pooled RidgeCV", "defaults")
+    )
+    better = np.minimum(ridge, pooled)
+    choices = {}
+    for s in per_seed:
+        choices[s["defaults chosen"]] = choices.get(s["defaults chosen"], 0) + 1
+    chosen = "; ".join(f"{key} ({count}/{len(per_seed)})" for key, count in choices.items())
+    return [
+        f"| {name} | {np.median(ridge):.3f} | {np.median(pooled):.3f} | {np.median(defaults):.3f} "
+        f"| {np.median(defaults / ridge):.3f} | {np.median(defaults / pooled):.3f} "
+        f"| **{np.median(defaults / better):.3f}** ({np.max(defaults / better):.3f}) | {chosen} |"
     ]
+
+
+REAL_DATA = {
+    "School": (lambda: load_school(return_X_y=True), 3),
+    "Grunfeld": (lambda: load_grunfeld(return_X_y=True), 3),
+    "computer survey": (lambda: load_computer_survey(subset="train", return_X_y=True), 5),
+}
+
+
+def data_sets(args):
+    """(name, list of splits, cv folds) of every data set measured (``args.data``: which ones)."""
+    seeds = range(args.seeds)
+    sets = []
+    if "synthetic" in args.data:
+        sets = [
+            (f"synthetic, {n} rows/task, spread {spread:g}×", [synthetic_split(n, spread, seed) for seed in seeds], 5)
+            for n in ((50,) if args.quick else N_TRAIN)
+            for spread in SPREADS
+        ]
     if args.quick:
         return sets
     real_seeds = range(min(args.seeds, 3))
-    X, y, tasks = load_school(return_X_y=True)
-    sets.append(("School", [real_split(X, y, tasks, seed) for seed in real_seeds], 3))
-    X, y, tasks = load_computer_survey(subset="train", return_X_y=True)
-    sets.append(("computer survey", [real_split(X, y, tasks, seed) for seed in real_seeds], 5))
+    for name, (load, folds) in REAL_DATA.items():
+        if name.split()[-1] in args.data:
+            X, y, tasks = load()
+            sets.append((name, [real_split(X, y, tasks, seed) for seed in real_seeds], folds))
     return sets
+
+
+NORMALIZE_Y_HEADER = [
+    "| data | model | nMSE, normalize_y=False | ratio to RidgeCV | nMSE, normalize_y=True | ratio to RidgeCV |",
+    "|---|---|---|---|---|---|",
+]
+DEFAULTS_HEADER = [
+    "| data | nMSE, RidgeCV per task | nMSE, pooled RidgeCV | nMSE, MultiTaskRegressorCV() "
+    "| defaults / per task | defaults / pooled | defaults / better baseline (worst seed) | chosen |",
+    "|---|---|---|---|---|---|---|---|",
+]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 seed, 50-row synthetic sets only, 5 alphas")
     parser.add_argument("--seeds", type=int, default=5, help="seeds (splits) per data set (default 5; ≤ 3 real)")
+    parser.add_argument(
+        "--part", choices=["all", "normalize_y", "defaults"], default="all", help="which table(s) (default all)"
+    )
+    parser.add_argument(
+        "--data",
+        nargs="+",
+        default=["synthetic", "School", "Grunfeld", "survey"],
+        choices=["synthetic", "School", "Grunfeld", "survey"],
+        help="data sets (default all; --quick: synthetic only)",
+    )
     parser.add_argument("--output-dir", type=Path, default=OUTPUT_DIR)
     args = parser.parse_args(argv)
     if args.quick:
         args.seeds = 1
+    parts = ("normalize_y", "defaults") if args.part == "all" else (args.part,)
     n_alphas = 5 if args.quick else 20
-    rows, warned, total_seconds = [], 0, 0.0
+    normalize_rows, default_rows, total_seconds = [], [], 0.0
     with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         for name, splits, cv in data_sets(args):
             per_seed = []
             for split in splits:
-                scores, seconds = evaluate(split, cv, n_alphas)
+                scores, seconds = evaluate(split, cv, n_alphas, parts, quick=args.quick)
                 per_seed.append(scores)
                 total_seconds += seconds
-            rows += summary_rows(name, per_seed)
-            print("\n".join(rows[-len(PENALTIES) - 1 :]), flush=True)
+            if "normalize_y" in parts:
+                normalize_rows += summary_rows(name, per_seed)
+                print("\n".join(normalize_rows[-len(PENALTIES) - 1 :]), flush=True)
+            if "defaults" in parts:
+                default_rows += defaults_rows(name, per_seed)
+                print(default_rows[-1], flush=True)
         warned = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
-    header = [
-        "| data | model | nMSE, normalize_y=False | ratio to RidgeCV | nMSE, normalize_y=True | ratio to RidgeCV |",
-        "|---|---|---|---|---|---|",
-    ]
+    tables = []
+    if normalize_rows:
+        tables += ["## normalize_y off and on, per penalty", "", *NORMALIZE_Y_HEADER, *normalize_rows, ""]
+    if default_rows:
+        tables += [
+            "## MultiTaskRegressorCV() against RidgeCV per task and pooled",
+            "",
+            *DEFAULTS_HEADER,
+            *default_rows,
+            "",
+        ]
     text = "\n".join(
         [
             "# Tasks on different target scales",
             "",
-            *header,
-            *rows,
-            "",
-            f"Medians over {args.seeds} seeds (at most 3 splits of School and the survey); "
+            *tables,
+            f"Medians over {args.seeds} seeds (at most 3 splits of the real data sets); "
             f"{total_seconds:.0f} s CPU in the multi-task fits; {warned} ConvergenceWarnings.",
             "",
         ]
     )
     args.output_dir.mkdir(parents=True, exist_ok=True)
     (args.output_dir / "target_scales.md").write_text(text, encoding="utf-8")
+    print(text)
     return text
 
 

@@ -34,23 +34,49 @@ The settings: (1.0, 1.0), the defaults before; ("auto", 1.0); ("auto", "auto")
 on the finite α grid only (the classifier's automatic choice before it had the
 copy-the-source candidate); ("auto", "auto") with it, the defaults now.
 
+The defaults on public data (``--part public``), a related source and an
+unrelated one made from it by permuting the source's targets (the same rows,
+the link between features and target broken), against the target-only
+scikit-learn model at its defaults as above:
+
+- School: the target is each of the 10 largest schools in turn, with 20
+  random training rows (27 features: d > n) and its other rows as the test
+  set; the source a ``Ridge()`` fitted on the other 138 schools (related), or
+  on their rows with the scores permuted (unrelated); test MSE /
+  ``RidgeCV()``'s;
+- sentiment (``load_sentiment_domains``): every ordered pair of the four
+  domains, the source a ``LogisticRegression()`` fitted on all the source
+  domain's rows (related) or on them with the labels permuted (unrelated),
+  the target 50 random rows of the target domain (7,663 word features: d ≫ n)
+  and its other rows the test set; ``TransferClassifier(source)`` against
+  ``LogisticRegressionCV(scoring="neg_log_loss")``: AUC difference and
+  log-loss ratio.
+
+Medians over the targets (pairs) and seeds, worst in brackets.
+
 Run: ``python benchmarks/bench_transfer.py`` (writes benchmarks/output/transfer.md
 and transfer.png, and the figure of the user guide,
-docs/figures/transfer_learning_curves.png).
+docs/figures/transfer_learning_curves.png); ``--part public`` the public-data
+study only (benchmarks/output/transfer_public.md); ``--quick`` a small public
+study (2 schools, 2 domain pairs), for the tests.
 """
 
 from __future__ import annotations
 
+import argparse
+import itertools
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression, LogisticRegressionCV, Ridge, RidgeCV
 from sklearn.metrics import log_loss, roc_auc_score
 
 from mtlearn import TransferClassifier, TransferRegressor
-from mtlearn.datasets import load_school
+from mtlearn.datasets import load_school, load_sentiment_domains
 from mtlearn.transfer._selection import DEFAULT_RELATIVE_ALPHAS, feature_scale
 
 OUTPUT = Path(__file__).resolve().parent / "output"
@@ -245,7 +271,139 @@ def plot(curves, paths):
     plt.close(fig)
 
 
-def main():
+PUBLIC_SCHOOL_ROWS = 20
+PUBLIC_SENTIMENT_ROWS = 50
+
+
+def _public_sources(fit, X_src, y_src, rng):
+    """The related source (fitted on the source rows) and the unrelated one (on them with y permuted)."""
+    return {True: FrozenEstimator(fit(X_src, y_src)), False: FrozenEstimator(fit(X_src, rng.permutation(y_src)))}
+
+
+def _target_rows(rows, n_train, y, rng):
+    """``n_train`` random rows of ``rows`` holding both classes (any rows for regression), and the rest."""
+    while True:
+        order = rng.permutation(rows)
+        train, test = order[:n_train], order[n_train:]
+        if y is None or len(np.unique(y[train])) == 2:
+            return train, test
+
+
+def school_public_study(n_schools):
+    """Per source kind, (test MSE / ``RidgeCV()``'s, / target-only ``TransferRegressor()``'s) on the largest schools.
+
+    Also under the key None: target-only ``TransferRegressor()`` / ``RidgeCV()``.
+    """
+    X, y, tasks = load_school(return_X_y=True)
+    labels, counts = np.unique(tasks, return_counts=True)
+    results = {True: [], False: [], None: []}
+    for repeat, target in enumerate(labels[np.argsort(counts)[::-1][:n_schools]]):
+        rng = np.random.default_rng(repeat)
+        others = tasks != target
+        sources = _public_sources(lambda A, b: Ridge().fit(A, b), X[others], y[others], rng)
+        train, test = _target_rows(np.flatnonzero(~others), PUBLIC_SCHOOL_ROWS, None, rng)
+
+        def mse(model):
+            return np.mean((model.fit(X[train], y[train]).predict(X[test]) - y[test]) ** 2)
+
+        base, alone = mse(RidgeCV()), mse(TransferRegressor())
+        results[None].append((alone / base,))
+        for related, source in sources.items():
+            transfer = mse(TransferRegressor(source))
+            results[related].append((transfer / base, transfer / alone))
+    return {key: np.array(value) for key, value in results.items()}
+
+
+def sentiment_public_study(pairs):
+    """Per source kind, (AUC − baseline AUC, log-loss / baseline's, log-loss / target-only transfer's).
+
+    The baseline is ``LogisticRegressionCV(scoring="neg_log_loss")``, the target-only transfer
+    ``TransferClassifier()``; under the key None the latter against the former.
+    """
+    X, y, tasks = load_sentiment_domains(return_X_y=True)
+    results = {True: [], False: [], None: []}
+    for repeat, (source_domain, target_domain) in enumerate(pairs):
+        rng = np.random.default_rng(repeat)
+        rows = tasks == source_domain
+        sources = _public_sources(lambda A, b: LogisticRegression(max_iter=1000).fit(A, b), X[rows], y[rows], rng)
+        train, test = _target_rows(np.flatnonzero(tasks == target_domain), PUBLIC_SENTIMENT_ROWS, y, rng)
+
+        def scores(model):
+            model.fit(X[train], y[train])
+            return (
+                roc_auc_score(y[test], model.decision_function(X[test])),
+                log_loss(y[test], model.predict_proba(X[test])),
+            )
+
+        base_auc, base_loss = scores(LogisticRegressionCV(scoring="neg_log_loss"))
+        alone_auc, alone_loss = scores(TransferClassifier())
+        results[None].append((alone_auc - base_auc, alone_loss / base_loss, 1.0))
+        for related, source in sources.items():
+            auc, loss = scores(TransferClassifier(source))
+            results[related].append((auc - base_auc, loss / base_loss, loss / alone_loss))
+    return {key: np.array(value) for key, value in results.items()}
+
+
+SOURCE_KINDS = {True: "related", False: "unrelated (permuted targets)", None: "none (target-only transfer)"}
+
+
+def public_table(school, sentiment, n_pairs):
+    def cell(values, worst):
+        return f"{np.median(values):.3f} ({worst(values):.3f})"
+
+    lines = [
+        "#### Defaults on public data: median (worst)",
+        "",
+        "| data | source | targets | MSE / RidgeCV | MSE / target-only | AUC − LogisticRegressionCV "
+        "| log-loss / LogisticRegressionCV | log-loss / target-only |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for related, kind in SOURCE_KINDS.items():
+        values = school[related]
+        alone = "" if related is None else cell(values[:, 1], np.max)
+        lines.append(
+            f"| School, {PUBLIC_SCHOOL_ROWS} rows, 27 features | {kind} | {len(values)} schools "
+            f"| {cell(values[:, 0], np.max)} | {alone} | | | |"
+        )
+    for related, kind in SOURCE_KINDS.items():
+        values = sentiment[related]
+        alone = "" if related is None else cell(values[:, 2], np.max)
+        lines.append(
+            f"| sentiment, {PUBLIC_SENTIMENT_ROWS} rows, 7,663 words | {kind} | {n_pairs} domain pairs | | "
+            f"| {cell(values[:, 0], np.min)} | {cell(values[:, 1], np.max)} | {alone} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def public_study(quick):
+    """Markdown of the public-data study of the defaults, with its run time and ConvergenceWarnings."""
+    start = time.perf_counter()
+    _, _, tasks = load_sentiment_domains(return_X_y=True)
+    pairs = list(itertools.permutations(np.unique(tasks), 2))
+    pairs = pairs[:2] if quick else pairs
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        school = school_public_study(2 if quick else N_REPEATS)
+        sentiment = sentiment_public_study(pairs)
+    warned = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
+    return (
+        public_table(school, sentiment, len(pairs))
+        + f"\nPublic-data study: {time.perf_counter() - start:.1f} s wall; {warned} ConvergenceWarnings.\n"
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=["all", "public"], default="all", help="all tables, or the public data only")
+    parser.add_argument("--quick", action="store_true", help="the public study only, 2 schools and 2 domain pairs")
+    parser.add_argument("--output-dir", type=Path, default=OUTPUT)
+    args = parser.parse_args(argv)
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    if args.quick or args.part == "public":
+        report = public_study(args.quick)
+        print(report)
+        (args.output_dir / "transfer_public.md").write_text(report, encoding="utf-8")
+        return report
     start = time.perf_counter()
     curves = {
         "synthetic, related source": synthetic_curve(related=True),
@@ -256,12 +414,13 @@ def main():
         table(title, rows) for title, rows in curves.items()
     )
     report += "\n" + defaults_table(defaults_study(classification=False), defaults_study(classification=True))
+    report += "\n" + public_study(quick=False)
     report += f"\nTotal time: {time.perf_counter() - start:.1f} s\n"
     print(report)
-    OUTPUT.mkdir(exist_ok=True)
-    (OUTPUT / "transfer.md").write_text(report, encoding="utf-8")
+    (args.output_dir / "transfer.md").write_text(report, encoding="utf-8")
     FIGURE.parent.mkdir(exist_ok=True)
-    plot(curves, [OUTPUT / "transfer.png", FIGURE])
+    plot(curves, [args.output_dir / "transfer.png", FIGURE])
+    return report
 
 
 if __name__ == "__main__":

@@ -105,8 +105,16 @@ def test_target_scales_benchmark_writes_both_settings_per_penalty(tmp_path):
 
     text = bench_target_scales.main(["--quick", "--output-dir", str(tmp_path)])
     assert (tmp_path / "target_scales.md").read_text(encoding="utf-8") == text
-    rows = [line for line in text.splitlines() if line.startswith("| synthetic")]
+    normalize_part, defaults_part = text.split("## MultiTaskRegressorCV() against RidgeCV per task and pooled")
+    rows = [line for line in normalize_part.splitlines() if line.startswith("| synthetic")]
     assert len(rows) == len(bench_target_scales.SPREADS) * (1 + len(bench_target_scales.PENALTIES))
     for row in rows:
         cells = [cell.strip("* ") for cell in row.strip("|").split("|")]
         assert all(np.isfinite(float(cell)) for cell in cells[2:] if cell)
+    rows = [line for line in defaults_part.splitlines() if line.startswith("| synthetic")]
+    assert len(rows) == len(bench_target_scales.SPREADS)
+    for row in rows:
+        ridge, pooled, defaults, to_ridge, to_pooled = (float(c) for c in row.strip("|").split("|")[1:6])
+        # The ratio columns are those of the nMSE columns (one seed: medians of one value).
+        assert to_ridge == pytest.approx(defaults / ridge, abs=2e-3, rel=2e-2)
+        assert to_pooled == pytest.approx(defaults / pooled, abs=2e-3, rel=2e-2)

@@ -62,7 +62,7 @@ def test_script_runs_and_reports_every_penalty(script, output, graph_row, tmp_pa
             continue
         assert ROW_NAMES.get(name, name) in rows, f"no row for penalty {name!r} in {output}.md"
     if output != "recovery":
-        assert "pooled ridge" in rows
+        assert "pooled ridge" in rows and _common.DEFAULTS_ROW in rows
         assert (tmp_path / f"{output}.png").stat().st_size > 0
 
 

@@ -421,3 +421,25 @@ def test_default_classifier_cv_beats_null_and_pooled_on_rare_positives():
         pooled.append(_per_task_auc(logistic.decision_function(X[test]), y[test], tasks[test]))
     assert min(default) > 0.5, default
     assert np.mean(default) > np.mean(pooled), (default, pooled)
+
+
+def test_default_scoring_takes_test_folds_without_a_positive():
+    """Three positives per task: the default 5-fold split leaves two test folds with no positive.
+
+    The default score (log-loss) is computed against the classes the fold
+    model was fitted on, so such a fold is scored, not an error.
+    """
+    X, y, tasks, _, _ = make_rare_positive_tasks(
+        n_tasks=6, n_samples=330, positive_rate=0.1, min_positives=10, random_state=0
+    )
+    rng = np.random.default_rng(0)
+    train = np.zeros(len(y), dtype=bool)
+    for t in range(6):
+        for label, count in ((1, 3), (0, 27)):
+            train[rng.choice(np.flatnonzero((tasks == t) & (y == label)), count, replace=False)] = True
+    X, y, tasks = X[train], y[train], tasks[train]
+    strata = tasks * 2 + y
+    folds = list(StratifiedKFold(5).split(X, strata))
+    assert any(not y[test].any() for _, test in folds), "the data must give a test fold without a positive"
+    model = MultiTaskClassifierCV(alphas=3, cv=folds).fit(X, y, tasks=tasks)
+    assert np.isfinite(np.nanmax(model.scores_))

@@ -142,9 +142,10 @@ def _count_convergence_warnings(fit):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("loss", ["logistic", "squared_hinge"])
-@pytest.mark.parametrize("penalty", ["l21", "lasso", "trace", "dirty", "cluster", "mean"])
+@pytest.mark.parametrize("penalty", ["l21", "lasso", "trace", "dirty", "cluster", "mean", "relationship"])
 def test_no_convergence_warning_over_the_default_cv_grid_on_rare_positive_tasks(penalty, loss):
-    """Every fit of the default grid (5 folds × 100 α, then the refit) certifies within the default max_iter.
+    """Every fit of the default grid (5 folds × the default α and mix grids, then the refit) certifies within
+    the default max_iter.
 
     20 tasks × 30–80 rows × 9 features, 5 % positives (30 features: benchmarks/bench_convergence.py).
     """

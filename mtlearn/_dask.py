@@ -34,6 +34,7 @@ import numpy as np
 from sklearn.utils.validation import _check_feature_names, check_array
 
 from ._base import FitData
+from ._design import shallow_copy
 from ._statistics import TaskStatistics
 from ._tasks import _column_position, check_sample_weight, check_task_totals, is_dask_collection, task_labels
 from .losses import Loss, get_loss
@@ -283,6 +284,10 @@ class DaskStackedDesign:
     @property
     def n_entries(self):
         return self.y.shape[0]
+
+    def with_matrix(self, X):
+        """A shallow copy whose feature matrix is the Dask array ``X`` (the same rows), with no kept products."""
+        return shallow_copy(self, X=X, n_features=X.shape[1], _last_products=None)
 
     def _rows_array(self, g):
         """``g`` as a Dask array chunked like the rows (it may be a NumPy vector)."""

@@ -8,6 +8,8 @@ solvers only need:
 - ``backward(g)``: ``G[t] = Σ_{entries i of task t} g_i x_i``, shape (n_tasks, n_features);
 - ``task_sums(g)``: ``Σ_{entries i of task t} g_i``, shape (n_tasks,);
 - ``blocks()``: each task's rows, for solvers that factorise per task.
+- ``with_matrix(X)``: the same design on another feature matrix of its rows (for
+  working sets and screening on some columns, and for rescaled features).
 
 The entry weight folds the objective's scaling in:
 ``weight_i = ρ_t · s_i / Σ_{j in task t} s_j`` (task weight ρ_t, sample weight s_i),
@@ -104,6 +106,13 @@ class StackedDesign:
     def n_entries(self):
         return self.y.shape[0]
 
+    def with_matrix(self, X):
+        """A shallow copy whose feature matrix is ``X`` (the rows in this design's order), its block matrix rebuilt."""
+        copy = shallow_copy(self, X=X, n_features=X.shape[1])
+        if self._block_matrix is not None:
+            copy._set_block_matrix()
+        return copy
+
     def _set_block_matrix(self):
         """Build the block matrix of the rows and its transpose, once per design.
 
@@ -195,6 +204,10 @@ class SharedDesign:
     def n_entries(self):
         return self.y.shape[0]
 
+    def with_matrix(self, X):
+        """A shallow copy whose feature matrix is ``X`` (the same rows)."""
+        return shallow_copy(self, X=X, n_features=X.shape[1])
+
     def forward(self, W, b):
         F = np.asarray(self.X @ W.T)
         if b is not None:
@@ -255,7 +268,8 @@ class SummedBlocksDesign:
         return self.design.task_of_entries()
 
 
-def _shallow_copy(design, **changes):
+def shallow_copy(design, **changes):
+    """A copy of ``design`` sharing its arrays, with the attributes ``changes`` replaced."""
     copy = object.__new__(type(design))
     copy.__dict__.update(design.__dict__)
     copy.__dict__.update(changes)
@@ -264,7 +278,7 @@ def _shallow_copy(design, **changes):
 
 def with_targets(design, y):
     """A shallow copy of ``design`` whose entry targets are ``y``."""
-    return _shallow_copy(design, y=np.asarray(y, dtype=np.float64))
+    return shallow_copy(design, y=np.asarray(y, dtype=np.float64))
 
 
 def with_entry_weights(design, y, weight):
@@ -276,7 +290,7 @@ def with_entry_weights(design, y, weight):
     if not isinstance(design, StackedDesign):
         raise TypeError(f"Entry weights need a StackedDesign (each entry its own row), got {type(design).__name__}.")
     weight = np.asarray(weight, dtype=np.float64)
-    return _shallow_copy(
+    return shallow_copy(
         design,
         y=np.asarray(y, dtype=np.float64),
         sample_weight=weight,
@@ -287,15 +301,9 @@ def with_entry_weights(design, y, weight):
 
 def with_features(design, columns):
     """A shallow copy of ``design`` restricted to the feature columns ``columns`` (a copy of them)."""
-    copy = _shallow_copy(design, X=design.X[:, columns], n_features=len(columns))
-    if getattr(design, "_block_matrix", None) is not None:
-        copy._set_block_matrix()
-    return copy
+    return design.with_matrix(design.X[:, columns])
 
 
 def with_rows(design, X):
     """A shallow copy of ``design`` whose feature matrix is ``X`` (same shape, rows in the design's order)."""
-    copy = _shallow_copy(design, X=X)
-    if getattr(design, "_block_matrix", None) is not None:
-        copy._set_block_matrix()
-    return copy
+    return design.with_matrix(X)

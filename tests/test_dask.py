@@ -135,6 +135,18 @@ def test_classifier_on_dask_equals_the_in_memory_fit(client, loss):
     assert remote.certificate_ <= 1e-8
 
 
+def test_classifier_on_dask_with_working_sets_equals_the_in_memory_fit(client):
+    """40 features and ℓ2,1: the solver restricts the Dask design to working sets of columns."""
+    X, y, tasks, _ = make_multitask_classification(n_tasks=3, n_samples=60, n_features=40, random_state=0)
+    Xt = np.column_stack([X, tasks])
+    params = dict(penalty="l21", alpha=0.01, task_column=-1, tol=1e-8, max_iter=5000)
+    local = MultiTaskClassifier(**params).fit(Xt, y)
+    remote = MultiTaskClassifier(**params).fit(da.from_array(Xt, chunks=(60, 41)), da.from_array(y, chunks=60))
+    assert np.count_nonzero(np.any(local.coef_ != 0, axis=0)) < 40  # ℓ2,1 left features out: working sets
+    _assert_same_fit(remote, local, 1e-6)
+    assert remote.certificate_ <= 1e-8
+
+
 @pytest.mark.slow
 def test_classifier_on_a_dask_dataframe_with_string_classes(client):
     frame, y, weights = _regression_frame(seed=3, n_tasks=3)

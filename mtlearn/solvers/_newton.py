@@ -55,7 +55,7 @@ import numpy as np
 from .._design import StackedDesign, SummedBlocksDesign, with_entry_weights
 from ._composite import full_problem, solve_directly
 from ._gram import gram_pays_off
-from ._gram_apg import GramStopping, gram_apg
+from ._gram_apg import GramStopping, gram_apg, gram_takes
 from ._problem import SolverResult, best_intercepts
 from ._quadratic_model import (
     ColumnModel,
@@ -220,7 +220,8 @@ def _model_solution(problem, x, z, solve_model, forcing, *, max_iter):
 
     On sparse rows (:func:`~mtlearn.solvers._quadratic_model.coordinates_apply`)
     on each task's Gram matrix while those fit
-    (:func:`~mtlearn.solvers._quadratic_model.gram_model_fits`), else by
+    (:func:`~mtlearn.solvers._quadratic_model.gram_model_fits`) and
+    :func:`~mtlearn.solvers._gram_apg.gram_takes` the penalty, else by
     coordinate descent; on dense rows on each task's Gram matrix
     (:mod:`mtlearn.solvers._quadratic_model`) when that form takes the problem
     and the penalty is not mean-type (whose model ``solve_model`` solves
@@ -238,7 +239,7 @@ def _model_solution(problem, x, z, solve_model, forcing, *, max_iter):
     V, b = problem.unpack(x)
     fit_intercept = bool(intercepts.free.any())
     sparse_model = coordinates_apply(design, loss, penalty, intercepts)
-    if sparse_model and gram_model_fits(design):
+    if sparse_model and gram_model_fits(design) and gram_takes(penalty, design.n_tasks):
         return problem.pack(*_gram_model_solution(problem, model_design, V, forcing, max_iter=max_iter))
     if sparse_model:
         model = ColumnModel(model_design, fit_intercept)

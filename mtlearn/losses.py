@@ -27,8 +27,9 @@ any dual point is feasible for the loss), ``least_squares`` (ℓ is ½(y − f)�
 exact linear algebra and the Gram form apply), ``piecewise_linear`` (the
 hinge: solved in the dual), ``second_order`` (``second_derivative`` is
 given) and ``positive_curvature`` (∂²ℓ/∂f² > 0 everywhere: every row
-weighs in a Newton step's model, which coordinate descent on sparse
-columns needs to converge fast).  Parameters (such as the Huber threshold
+weighs in a Newton step's model, which its solvers on sparse rows, on the
+Gram matrices or by coordinate descent over the columns, need to converge
+fast).  Parameters (such as the Huber threshold
 ``epsilon``) are validated when the loss is built, with scikit-learn's
 parameter constraints.  :data:`LOSSES` is the registry the estimators'
 ``loss=`` names come from; ``loss=`` also takes an instance.

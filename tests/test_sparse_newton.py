@@ -1,10 +1,13 @@
-"""Proximal Newton on sparse rows: the models solved by coordinate descent over the features' columns.
+"""Proximal Newton on sparse rows: the models solved on the tasks' Gram matrices or over the features' columns.
 
 References: scikit-learn's liblinear (one task, ℓ1 logistic regression), cvxpy
 with Clarabel on a small sparse ℓ2,1 problem, the dense path of mtlearn (the
 same rows as a dense array: working sets with proximal gradient), the
-centred curvatures computed densely, and a ``tracemalloc`` bound that fails
-if an n × p array is allocated at p = 50,000.
+centred curvatures and Gram matrices computed densely, the eigenvalues of
+the Gram matrices, and a ``tracemalloc`` bound that fails if an n × p array
+is allocated at p = 50,000.  The tests that run a fit do so with each of the
+two model solvers (``model_solver``: the Gram matrices below their size limit,
+or coordinate descent with the limit at zero).
 """
 
 import tracemalloc
@@ -18,8 +21,8 @@ from sklearn.linear_model import LogisticRegression
 
 from mtlearn import MultiTaskClassifier
 from mtlearn._design import StackedDesign
-from mtlearn.solvers import Problem, choose_method, solve
-from mtlearn.solvers._quadratic_model import ColumnModel
+from mtlearn.solvers import Problem, _quadratic_model, choose_method, solve
+from mtlearn.solvers._quadratic_model import ColumnModel, TaskGramModel
 from mtlearn.solvers._solve import ProximalGradient, WorkingSets
 
 
@@ -38,6 +41,14 @@ def _sparse_tasks(n_tasks, n_rows, n_features, density, seed=0):
     return X, y, tasks
 
 
+@pytest.fixture(params=["gram", "coordinates"])
+def model_solver(request, monkeypatch):
+    """The Newton models solved on the Gram matrices (the default at these sizes) or by coordinate descent."""
+    if request.param == "coordinates":
+        monkeypatch.setattr(_quadratic_model, "_MAX_GRAM_FLOATS", 0)
+    return request.param
+
+
 def _problem(X, y, tasks, penalty, relative_alpha, fit_intercept=True):
     estimator = MultiTaskClassifier(penalty=penalty, fit_intercept=fit_intercept)
     problem = estimator._training_problems(X, y, tasks, None)[2][0]
@@ -46,7 +57,7 @@ def _problem(X, y, tasks, penalty, relative_alpha, fit_intercept=True):
     return Problem(problem.design, problem.loss, problem.penalty, alpha, problem.intercepts)
 
 
-def test_one_task_lasso_is_liblinear_l1_logistic_regression():
+def test_one_task_lasso_is_liblinear_l1_logistic_regression(model_solver):
     """Without intercept, one task: Σ_i ℓ(y_i, x_iᵀw) / n + α‖w‖₁ is liblinear's model at C = 1 / (n α)."""
     X, y, tasks = _sparse_tasks(1, 60, 200, 0.05, seed=1)
     alpha = 0.02
@@ -61,7 +72,7 @@ def test_one_task_lasso_is_liblinear_l1_logistic_regression():
 
 @pytest.mark.parametrize("penalty", ["l21", "lasso"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_sparse_rows_reach_the_optimum_of_the_dense_path(penalty, fit_intercept):
+def test_sparse_rows_reach_the_optimum_of_the_dense_path(penalty, fit_intercept, model_solver):
     X, y, tasks = _sparse_tasks(4, 25, 120, 0.05)
     sparse = _problem(X, y, tasks, penalty, 0.1, fit_intercept)
     dense = _problem(X.toarray(), y, tasks, penalty, 0.1, fit_intercept)
@@ -78,7 +89,7 @@ def test_sparse_rows_reach_the_optimum_of_the_dense_path(penalty, fit_intercept)
 
 
 @pytest.mark.slow
-def test_sparse_l21_matches_cvxpy():
+def test_sparse_l21_matches_cvxpy(model_solver):
     cp = pytest.importorskip("cvxpy")
     X, y, tasks = _sparse_tasks(3, 20, 40, 0.1, seed=2)
     problem = _problem(X, y, tasks, "l21", 0.1)
@@ -111,7 +122,40 @@ def test_column_model_curvatures_are_the_centred_weighted_column_norms():
             np.testing.assert_allclose(model.curvature[:, t], h[rows] @ Xt**2, atol=1e-12)
 
 
-def test_text_like_tasks_certify_within_the_default_max_iter():
+def _weighted_sparse_design(seed, n_tasks=3, n_rows=10, n_features=12):
+    rng = np.random.default_rng(seed)
+    n = n_tasks * n_rows
+    X = sp.random(n, n_features, density=0.3, format="csr", random_state=rng)
+    tasks = np.repeat(np.arange(n_tasks), n_rows)
+    h = rng.uniform(0.1, 1.0, n)
+    design = StackedDesign(X, rng.standard_normal(n), tasks, n_tasks, h, np.ones(n_tasks), average_per_task=False)
+    return design, X.toarray(), tasks, h
+
+
+def test_task_gram_model_of_sparse_rows_is_the_centred_weighted_gram():
+    design, dense, tasks, h = _weighted_sparse_design(6)
+    for fit_intercept in (True, False):
+        model = TaskGramModel(design, fit_intercept)
+        W = np.random.default_rng(7).standard_normal((3, 12))
+        for t in range(3):
+            rows = tasks == t
+            x_mean = h[rows] @ dense[rows] / h[rows].sum() if fit_intercept else np.zeros(12)
+            y_mean = h[rows] @ design.y[rows] / h[rows].sum() if fit_intercept else 0.0
+            Xt, yt = dense[rows] - x_mean, design.y[rows] - y_mean
+            np.testing.assert_allclose(model.H[t], Xt.T @ (h[rows][:, None] * Xt), atol=1e-12)
+            np.testing.assert_allclose(model.c[t], Xt.T @ (h[rows] * yt), atol=1e-12)
+            np.testing.assert_allclose(model.intercepts(W)[t], y_mean - x_mean @ W[t], atol=1e-12)
+
+
+def test_power_iteration_estimate_is_close_below_the_largest_eigenvalue():
+    design, _, _, _ = _weighted_sparse_design(8, n_tasks=4, n_rows=30, n_features=20)
+    model = TaskGramModel(design, True)
+    top = np.linalg.eigvalsh(model.H)[:, -1].max()
+    estimate = model.lipschitz_estimate()
+    assert 0.9 * top <= estimate <= top * (1 + 1e-12)
+
+
+def test_text_like_tasks_certify_within_the_default_max_iter(model_solver):
     X, y, tasks = _sparse_tasks(3, 20, 2000, 0.01, seed=4)
     problem = _problem(X, y, tasks, "l21", 0.1)
     with warnings.catch_warnings():
@@ -121,7 +165,7 @@ def test_text_like_tasks_certify_within_the_default_max_iter():
     assert 0 < np.count_nonzero(np.abs(model.coef_).sum(axis=0)) < 2000
 
 
-def test_sparse_rows_are_not_densified_at_many_features():
+def test_sparse_rows_are_not_densified_at_many_features(model_solver):
     """Peak memory of a fit at p = 50,000: below 2 × size(X) + 16 T p floats.
 
     A dense n × p array (n = 160 rows) alone is 2.5 times the 16 T p floats allowed.

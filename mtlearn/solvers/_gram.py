@@ -64,11 +64,18 @@ def _centred_products(X, s, Y, x_mean):
     """``Σ_i s_i x̃_i x̃_iᵀ`` and ``Σ_i s_i x̃_i y_iᵀ`` with x̃ = x − x̄ (Y of shape (n, m)).
 
     The rows are scaled by √s so that the Gram matrix is one symmetric
-    product ``Bᵀ B`` (half the work of a general product).
+    product ``Bᵀ B`` (half the work of a general product), taken over chunks
+    of ``_CHUNK_ROWS`` rows (sparse rows densified one chunk at a time).
     """
-    root = np.sqrt(s)[:, None]
-    B = (np.asarray(X, dtype=np.float64) - x_mean) * root
-    return B.T @ B, B.T @ (Y * root)
+    G = C = None
+    for start in range(0, X.shape[0], _CHUNK_ROWS):
+        rows = slice(start, start + _CHUNK_ROWS)
+        chunk = X[rows].toarray() if sp.issparse(X) else np.asarray(X[rows], dtype=np.float64)
+        root = np.sqrt(s[rows])[:, None]
+        B = (chunk - x_mean) * root
+        G_rows, C_rows = B.T @ B, B.T @ (Y[rows] * root)
+        G, C = (G_rows, C_rows) if G is None else (G + G_rows, C + C_rows)
+    return G, C
 
 
 def _shared_moments(design, fit_intercept):
@@ -76,31 +83,31 @@ def _shared_moments(design, fit_intercept):
     X, s = design.X, design.sample_weight
     Y = design.y.reshape(-1, design.n_tasks)
     x_mean = _weighted_centring(X, s, fit_intercept)
-    p = X.shape[1]
-    G = np.zeros((p, p))
-    C = np.zeros((p, design.n_tasks))
-    for start in range(0, X.shape[0], _CHUNK_ROWS):
-        rows = slice(start, start + _CHUNK_ROWS)
-        G_rows, C_rows = _centred_products(X[rows], s[rows], Y[rows], x_mean)
-        G += G_rows
-        C += C_rows
+    G, C = _centred_products(X, s, Y, x_mean)
     y_sums = s @ Y
     y_mean = y_sums / s.sum() if fit_intercept else np.zeros(design.n_tasks)
     return G[None], C.T, x_mean[None], y_mean, y_sums
 
 
 def _stacked_moments(design, fit_intercept):
-    """G (T, p, p), C (T, p), x̄ (T, p), ȳ (T,) and Σ_i s_i y_i (T,) of a stacked design."""
+    """G (T, p, p), C (T, p), x̄ (T, p), ȳ (T,) and Σ_i s_i y_i (T,) of a stacked design.
+
+    The means of every task come from one product with the design
+    (``backward``); each task's centred products from its rows (dense, or
+    sparse densified a chunk at a time).
+    """
     T, p = design.n_tasks, design.n_features
-    G, C, x_mean = np.empty((T, p, p)), np.empty((T, p)), np.zeros((T, p))
-    y_sums, y_mean = np.empty(T), np.zeros(T)
-    for block in design.blocks():
-        t, s = block.task, block.sample_weight
-        x_mean[t] = _weighted_centring(block.X, s, fit_intercept)
-        y_sums[t] = s @ block.y
-        if fit_intercept:
-            y_mean[t] = y_sums[t] / s.sum()
-        G[t], cross = _centred_products(block.X, s, block.y[:, None], x_mean[t])
+    s, y = design.sample_weight, design.y
+    y_sums = design.task_sums(s * y)
+    if fit_intercept:
+        totals = design.task_sums(s)
+        x_mean, y_mean = design.backward(s) / totals[:, None], y_sums / totals
+    else:
+        x_mean, y_mean = np.zeros((T, p)), np.zeros(T)
+    G, C = np.empty((T, p, p)), np.empty((T, p))
+    for t in range(T):
+        rows = slice(design.starts[t], design.starts[t + 1])
+        G[t], cross = _centred_products(design.X[rows], s[rows], y[rows, None], x_mean[t])
         C[t] = cross[:, 0]
     return G, C, x_mean, y_mean, y_sums
 

@@ -17,10 +17,15 @@ a weighted least-squares problem with the same penalty, α and intercepts
 (the working response of iteratively reweighted least squares).  It is solved
 by :func:`~mtlearn.solvers.solve` — exactly for a mean-type penalty, on its
 Gram form otherwise, so an inner iteration costs O(T p²) and not a pass over
-the data, or by coordinate descent over the features of sparse rows (the
-logistic loss with ℓ2,1 or lasso: each step one column's nonzeros) — to a
-relative duality gap a tenth of the current certificate (an inexact Newton
-step whose accuracy follows the outer one).  The step d to
+the data.  On sparse rows (the logistic loss with ℓ2,1 or lasso) the model
+is minimised on the tasks' Gram matrices of the few features of a working
+set, T × p × p dense, by FISTA with backtracking
+(:func:`~mtlearn.solvers._gram_apg.gram_apg`: an iteration is one batched
+product and one prox, no Python loop over features) while those hold at
+most 2²¹ floats, and by coordinate descent over the features beyond (each
+step one column's nonzeros).  Each model is solved to a relative duality
+gap a tenth of the current certificate (an inexact Newton step whose
+accuracy follows the outer one).  The step d to
 its solution is damped by backtracking (Lee, Sun & Saunders, 2014) until
 
     F(x + s d) ≤ F(x) + σ s Δ,   Δ = ∇f(x)ᵀ d + α Ω(x + d) − α Ω(x) < 0.
@@ -50,11 +55,13 @@ import numpy as np
 from .._design import StackedDesign, SummedBlocksDesign, with_entry_weights
 from ._composite import full_problem, solve_directly
 from ._gram import gram_pays_off
+from ._gram_apg import GramStopping, gram_apg, gram_takes
 from ._problem import SolverResult, best_intercepts
 from ._quadratic_model import (
     ColumnModel,
     TaskGramModel,
     coordinates_apply,
+    gram_model_fits,
     minimise_by_coordinates,
     minimise_model,
     model_is_compact,
@@ -76,9 +83,10 @@ def proximal_newton_applies(design, loss, penalty, intercepts):
     model is the problem itself), each task has rows of its own (entry
     weights per row), and the quadratic models are cheap: the Gram form pays
     off (:func:`~mtlearn.solvers.gram_pays_off`: dense X, more rows than
-    n_tasks × n_features), or coordinate descent on sparse columns takes the
-    models (:func:`~mtlearn.solvers._quadratic_model.coordinates_apply`: the
-    logistic loss with ℓ2,1 or lasso on sparse rows).
+    n_tasks × n_features), or the models on sparse rows are taken
+    (:func:`~mtlearn.solvers._quadratic_model.coordinates_apply`: the
+    logistic loss with ℓ2,1 or lasso; on the Gram matrices of few features,
+    by coordinate descent over the columns of many).
     """
     if not (loss.second_order and not loss.least_squares and isinstance(design, StackedDesign)):
         return False
@@ -210,9 +218,14 @@ class _Forcing:
 def _model_solution(problem, x, z, solve_model, forcing, *, max_iter):
     """The minimiser (packed like x) of the second-order model of the data term at x, plus α Ω.
 
-    On each task's Gram matrix (:mod:`mtlearn.solvers._quadratic_model`) when
-    that form takes the problem and the penalty is not mean-type (whose model
-    ``solve_model`` solves exactly); by ``solve_model`` otherwise.
+    On sparse rows (:func:`~mtlearn.solvers._quadratic_model.coordinates_apply`)
+    on each task's Gram matrix while those fit
+    (:func:`~mtlearn.solvers._quadratic_model.gram_model_fits`) and
+    :func:`~mtlearn.solvers._gram_apg.gram_takes` the penalty, else by
+    coordinate descent; on dense rows on each task's Gram matrix
+    (:mod:`mtlearn.solvers._quadratic_model`) when that form takes the problem
+    and the penalty is not mean-type (whose model ``solve_model`` solves
+    exactly); by ``solve_model`` otherwise.
     """
     blocks = problem.design if isinstance(problem.design, SummedBlocksDesign) else None
     design = problem.design if blocks is None else blocks.design
@@ -225,7 +238,10 @@ def _model_solution(problem, x, z, solve_model, forcing, *, max_iter):
     model_design = with_entry_weights(design, response, h)
     V, b = problem.unpack(x)
     fit_intercept = bool(intercepts.free.any())
-    if coordinates_apply(design, loss, penalty, intercepts):
+    sparse_model = coordinates_apply(design, loss, penalty, intercepts)
+    if sparse_model and gram_model_fits(design) and gram_takes(penalty, design.n_tasks):
+        return problem.pack(*_gram_model_solution(problem, model_design, V, forcing, max_iter=max_iter))
+    if sparse_model:
         model = ColumnModel(model_design, fit_intercept)
         V, b, _ = minimise_by_coordinates(
             model, penalty, problem.alpha, V, b, response - f, residual_target=forcing.residual, max_iter=max_iter
@@ -252,6 +268,23 @@ def _model_solution(problem, x, z, solve_model, forcing, *, max_iter):
         return problem.pack(result.coef, result.intercept)
     parts = blocks.lift(result.coef) if result.components is None else result.components
     return problem.pack(parts, result.intercept)
+
+
+def _gram_model_solution(problem, model_design, W, forcing, *, max_iter):
+    """(W, b) minimising a Newton step's model on sparse rows by FISTA on its tasks' Gram matrices, from W.
+
+    :func:`~mtlearn.solvers._gram_apg.gram_apg` on the model's quadratic
+    (:meth:`TaskGramModel.quadratic`), to a relative gap and a relative
+    proximal-gradient residual within the forcing terms; the intercepts are
+    the model's best ones for the result.
+    """
+    model = TaskGramModel(model_design, fit_intercept=bool(problem.intercepts.free.any()))
+    quadratic = model.quadratic()
+    gradient_scale = problem.gradient_scale()
+    tol = min(forcing.certificate, forcing.residual / gradient_scale)
+    stopping = GramStopping(quadratic, problem.penalty, problem.alpha, tol, problem.zero_objective(), gradient_scale)
+    solution = gram_apg(stopping, W, quadratic.product(W), max_iter=max_iter, lipschitz=model.lipschitz_estimate())
+    return solution.coef, model.intercepts(solution.coef)
 
 
 def _finish_by_proximal_gradient(design, problem, x, n_iter, *, tol, max_iter, verbose, data_lipschitz):

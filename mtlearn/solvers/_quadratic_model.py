@@ -18,11 +18,18 @@ the proximal-gradient residual ``L ‖x⁺ − y‖_∞`` falls below a target t
 caller sets (the forcing term of an inexact Newton step: the outer solver
 certifies the result).
 
-On sparse rows (n_t < p: text-like tasks) the Gram matrices would be dense
-p × p; :class:`ColumnModel` keeps the rows' nonzeros in compressed columns
-and :func:`minimise_by_coordinates` minimises the model by block coordinate
+On sparse rows (n_t < p: text-like tasks) the Gram matrices are dense
+p × p.  For the few features of a working set (T p² floats at most
+``_MAX_GRAM_FLOATS``, :func:`gram_model_fits`) :class:`TaskGramModel` forms
+them all the same, densifying the rows a chunk at a time, and the Newton step
+minimises the model by :func:`~mtlearn.solvers._gram_apg.gram_apg` from the
+power-iteration estimate :meth:`TaskGramModel.lipschitz_estimate`.  Beyond,
+:class:`ColumnModel` keeps the rows' nonzeros in compressed columns and
+:func:`minimise_by_coordinates` minimises the model by block coordinate
 descent over features (glmnet's inner solver, newGLMNET for the logistic
-loss: Yuan, Ho & Lin, 2012), each step touching one column's nonzeros.
+loss: Yuan, Ho & Lin, 2012), each step touching one column's nonzeros (one
+Python step per feature, where a FISTA iteration on the Gram matrices is one
+batched product for all of them).
 """
 
 from __future__ import annotations
@@ -31,7 +38,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._design import StackedDesign
-from ._gram import _stacked_moments
+from ._gram import GramQuadratic, _stacked_moments
+
+_TINY = np.finfo(float).tiny
+# The Gram matrices of a model on sparse rows (n_tasks × n_features² floats) are formed up to this size;
+# beyond it the model is minimised over the columns (coordinate descent).
+_MAX_GRAM_FLOATS = 2**21
 
 
 def model_is_compact(penalty, intercepts):
@@ -49,7 +61,7 @@ class TaskGramModel:
     Parameters
     ----------
     design : StackedDesign
-        Dense rows; its entry weights are the h_i and its targets the ỹ_i.
+        Dense or sparse rows; its entry weights are the h_i and its targets the ỹ_i.
     fit_intercept : bool
         Whether every task has a free intercept (eliminated by centring).
     """
@@ -57,8 +69,33 @@ class TaskGramModel:
     def __init__(self, design, fit_intercept):
         self.H, self.c, self._x_mean, self._y_mean, _ = _stacked_moments(design, fit_intercept)
         self.fit_intercept = fit_intercept
-        top = np.linalg.eigvalsh(self.H)[:, -1].max(initial=0.0)
-        self.lipschitz = max(float(top), np.finfo(float).tiny)
+        self._design = design
+        self._lipschitz = None
+
+    @property
+    def lipschitz(self):
+        """``max_t λ_max(H_t)`` (from the eigenvalues, computed on first use)."""
+        if self._lipschitz is None:
+            top = np.linalg.eigvalsh(self.H)[:, -1].max(initial=0.0)
+            self._lipschitz = max(float(top), _TINY)
+        return self._lipschitz
+
+    def lipschitz_estimate(self, n_iter=15, seed=0):
+        """Power-iteration estimate of ``max_t λ_max(H_t)``: T batched products with the H_t per iteration."""
+        v = np.random.default_rng(seed).standard_normal(self.c.shape)[:, :, None]
+        norms = np.zeros(self.c.shape[0])
+        for _ in range(n_iter):
+            Hv = self.H @ v
+            norms = np.sqrt(np.einsum("tij,tij->t", Hv, Hv))
+            v = Hv / np.maximum(norms, _TINY)[:, None, None]
+        return max(float(norms.max(initial=0.0)), _TINY)
+
+    def quadratic(self):
+        """The model as a :class:`~mtlearn.solvers._gram.GramQuadratic`: task weights 1, κ = ½ Σ_i h_i (ỹ_i − ȳ_t)²."""
+        design = self._design
+        residual = design.y - self._y_mean[design.task_index]
+        constant = 0.5 * float(np.dot(design.weight, residual * residual))
+        return GramQuadratic(self.H, self.c, np.ones(design.n_tasks), constant)
 
     def gradient(self, W):
         """``∇q(W)``: row t is ``H_t w_t − c_t``."""
@@ -114,10 +151,17 @@ def minimise_model(model, penalty, alpha, V0, *, residual_target, max_iter):
     return x, max_iter
 
 
-def coordinates_apply(design, loss, penalty, intercepts):
-    """Whether :class:`ColumnModel` and :func:`minimise_by_coordinates` take the models of this problem.
+def gram_model_fits(design):
+    """Whether the Gram matrices of a model on ``design`` (sparse rows) are formed: T p² floats at most 2²¹."""
+    return design.n_tasks * design.n_features**2 <= _MAX_GRAM_FLOATS
 
-    Sparse rows, each task its own (entry weights per row); a loss whose
+
+def coordinates_apply(design, loss, penalty, intercepts):
+    """Whether the models of this problem on sparse rows are taken: on the Gram matrices or over the columns.
+
+    (:class:`TaskGramModel` and :func:`~mtlearn.solvers._gram_apg.gram_apg`
+    while :func:`gram_model_fits`, else :class:`ColumnModel` and
+    :func:`minimise_by_coordinates`.)  Sparse rows, each task its own (entry weights per row); a loss whose
     curvature is positive everywhere (``positive_curvature``: the logistic
     loss; the squared hinge gives no weight to the rows beyond the margin,
     and the coordinate descent on its nearly singular models is slower than

@@ -148,13 +148,13 @@ def solve_on_working_sets(
             gradient_scale=gradient_scale,
             data_lipschitz=data_lipschitz,
         )
-    working = np.flatnonzero(np.any(V.reshape(T, n_blocks, p) != 0, axis=(0, 1)))
+    in_working = np.any(V.reshape(T, n_blocks, p) != 0, axis=(0, 1))
+    working = np.flatnonzero(in_working)
     gram_passes = design.X.shape[0] * p / (2.0 * design.n_entries)
     direct_when_dense = uses_gram(design, loss, intercepts) and gram_passes <= _DIRECT_GRAM_PASSES
     n_iter, certificate, lipschitz, rounds, done = 0, np.inf, None, 0, False
     while True:
-        outside = np.setdiff1d(np.arange(p), working)
-        candidates = outside[violation[outside] > 1.0]
+        candidates = np.flatnonzero(~in_working & (violation > 1.0))
         candidates = candidates[np.argsort(-violation[candidates], kind="stable")]
         if rounds > 0 and (done or n_iter >= max_iter or candidates.size == 0):
             break
@@ -180,7 +180,8 @@ def solve_on_working_sets(
         if working.size + added.size == 0:
             # W = 0 is optimal: one round on the most violating feature finds the intercepts.
             added = np.argsort(-violation, kind="stable")[:1]
-        working = np.union1d(working, added)
+        in_working[added] = True
+        working = np.flatnonzero(in_working)
         rounds += 1
         columns = _part_columns(working, p, n_blocks)
         restricted = with_features(design, working)

@@ -215,20 +215,25 @@ class MultiTaskLinearModel(BaseEstimator):
             stacklevel=3,
         )
 
+    def _model_coefficients(self, results, data):
+        """``(coef_, intercept_)`` of the solver results (one per problem) on ``data``: the user's units and dtype."""
+        coef = np.stack([r.coef for r in results], axis=1)
+        intercept = np.stack([r.intercept for r in results], axis=1)
+        if len(results) == 1:
+            coef, intercept = coef[:, 0], intercept[:, 0]
+        if data.feature_scaling is not None:
+            coef = data.feature_scaling.original_units(coef)
+        return as_model_dtype(data.dtype, coef, intercept)
+
     def _store(self, results, penalty, data):
         """Set the fitted attributes from the solver results (one per problem) on the training set ``data``."""
         single = len(results) == 1
-        coef = np.stack([r.coef for r in results], axis=1)
-        intercept = np.stack([r.intercept for r in results], axis=1)
-        self.coef_ = coef[:, 0] if single else coef
-        self.intercept_ = intercept[:, 0] if single else intercept
+        self.coef_, self.intercept_ = self._model_coefficients(results, data)
         shared = np.stack([penalty.shared_coef(r.coef) for r in results])
         self.shared_coef_ = shared[0] if single else shared
         if data.feature_scaling is not None:
-            self.coef_ = data.feature_scaling.original_units(self.coef_)
             self.shared_coef_ = data.feature_scaling.shared_original_units(self.shared_coef_)
             self.feature_scale_ = data.feature_scaling.scale
-        self.coef_, self.intercept_ = as_model_dtype(data.dtype, self.coef_, self.intercept_)
         info = [penalty.describe(r.coef if r.components is None else r.components) for r in results]
         self.penalty_info_ = info[0] if single else info
         self._forget_penalty_attributes()
@@ -236,7 +241,7 @@ class MultiTaskLinearModel(BaseEstimator):
         for name in extra[0]:  # one per problem: stacked over the classes of a one-vs-rest fit
             setattr(self, name, extra[0][name] if single else np.stack([e[name] for e in extra]))
         self._penalty_attributes = tuple(extra[0])
-        shared_intercept = intercept.mean(axis=0)
+        shared_intercept = np.array([r.intercept.mean() for r in results])
         self.shared_intercept_ = float(shared_intercept[0]) if single else shared_intercept
         self.tasks_ = data.tasks
         self._shared_design = data.shared_design
@@ -333,6 +338,26 @@ class FittedPath:
 
     def fitted(self, *, certify=True, **params):
         """The estimator fitted with ``params`` set; ``certify=False`` skips the gap of exact solves (only scored)."""
+        model, penalty, results = self._solved(params, certify)
+        if self.classes is not None:
+            model.classes_ = self.classes
+        model._store(results, penalty, self.data)
+        return model
+
+    def coefficients(self, **params):
+        """``(coef_, intercept_, n_iter_, certificate_)`` of :meth:`fitted`'s model, without building that model.
+
+        What :func:`mtlearn.model_selection.multitask_path` keeps of each fit.
+        """
+        model, _, results = self._solved(params, certify=True)
+        coef, intercept = model._model_coefficients(results, self.data)
+        return coef, intercept, max(r.n_iter for r in results), max(r.certificate for r in results)
+
+    def _solved(self, params, certify):
+        """``(model, penalty, results)``: a copy of the estimator with ``params`` set, and its solver results.
+
+        Each result not converged has raised its ``ConvergenceWarning``.
+        """
         # A shallow copy keeps n_features_in_ (and feature_names_in_) recorded by the validation; the
         # parameters are set as set_params would, without its introspection of the signature (and the
         # copy is made without the pickling protocol copy.copy goes through).
@@ -349,10 +374,7 @@ class FittedPath:
         ]
         for result in results:
             model._warn_if_not_converged(result)
-        if self.classes is not None:
-            model.classes_ = self.classes
-        model._store(results, penalty, self.data)
-        return model
+        return model, penalty, results
 
     def _penalty(self, model, params):
         """``model._penalty()``, built (and validated) once for consecutive calls that change only alpha."""

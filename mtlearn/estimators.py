@@ -363,11 +363,15 @@ class MultiTaskRegressor(SharedSubspaceMixin, RegressorMixin, MultiTaskLinearMod
             start.coef, start.intercept = scaling.standardised_coef(start.coef, start.intercept)
         return starts
 
+    def _model_coefficients(self, results, data):
+        """``(coef_, intercept_)``: the model of the standardised targets mapped back to the units of y."""
+        coef, intercept = super()._model_coefficients(results, data)
+        return data.target_scaling.original_units(coef, intercept)
+
     def _store(self, results, penalty, data):
         """The fitted attributes, with the model of the standardised targets mapped back to the units of y."""
         super()._store(results, penalty, data)
         scaling = data.target_scaling
-        self.coef_, self.intercept_ = scaling.original_units(self.coef_, self.intercept_)
         self.shared_coef_, self.shared_intercept_ = scaling.shared_original_units(
             self.shared_coef_, self.shared_intercept_
         )

@@ -188,14 +188,11 @@ def multitask_path(estimator, X, y, tasks=None, sample_weight=None, *, alphas=No
         alphas = _default_alpha_grid(estimator, problems, n_alphas, eps)
     coefs, intercepts = [], []
     for k, alpha in enumerate(alphas, start=1):
-        model = path.fitted(alpha=alpha)
+        coef, intercept, n_iter, certificate = path.coefficients(alpha=alpha)
         if estimator.verbose:
-            print(
-                f"[path] alpha {k}/{len(alphas)} = {alpha:.4g}  n_iter {model.n_iter_}  "
-                f"certificate {model.certificate_:.3e}"
-            )
-        coefs.append(model.coef_.copy())
-        intercepts.append(np.copy(model.intercept_))
+            print(f"[path] alpha {k}/{len(alphas)} = {alpha:.4g}  n_iter {n_iter}  certificate {certificate:.3e}")
+        coefs.append(coef)
+        intercepts.append(intercept)
     return alphas, np.stack(coefs), np.stack(intercepts)
 
 

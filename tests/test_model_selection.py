@@ -29,6 +29,28 @@ def test_path_with_warm_starts_matches_independent_fits(data):
         np.testing.assert_allclose(intercept, alone.intercept_, atol=1e-7)
 
 
+@pytest.mark.parametrize(
+    "make, units",
+    [
+        (MultiTaskRegressor, {"normalize_y": True}),
+        (MultiTaskRegressor, {"scale_features": True}),
+        (MultiTaskClassifier, {"scale_features": True}),
+    ],
+)
+def test_path_keeps_the_models_of_independent_fits_in_the_users_units(data, make, units):
+    # Reference: fit() at each alpha from scratch (its coef_ and intercept_ are mapped back to the units of X
+    # and y); multitask_path keeps the coefficients of each solve without building the fitted estimator.
+    X, y, tasks = data
+    X = X * np.array([1.0, 10.0, 0.1, 3.0, 1.0, 30.0])
+    target = y > np.median(y) if make is MultiTaskClassifier else 50.0 * y + 3.0
+    estimator = make(penalty="l21", tol=1e-10, max_iter=100_000, **units)
+    alphas, coefs, intercepts = multitask_path(estimator, X, target, tasks=tasks, n_alphas=5, eps=1e-2)
+    for alpha, coef, intercept in zip(alphas, coefs, intercepts, strict=True):
+        alone = make(penalty="l21", alpha=alpha, tol=1e-10, max_iter=100_000, **units).fit(X, target, tasks=tasks)
+        np.testing.assert_allclose(coef, alone.coef_, atol=1e-6 * np.max(np.abs(alone.coef_)) + 1e-12)
+        np.testing.assert_allclose(intercept, alone.intercept_, atol=1e-6 * (1.0 + np.max(np.abs(alone.intercept_))))
+
+
 def test_path_default_grid_without_dual_norm(data):
     X, y, tasks = data
     alphas, coefs, _ = multitask_path(MultiTaskRegressor(), X, y, tasks=tasks, n_alphas=4, eps=1e-2)

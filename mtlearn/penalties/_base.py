@@ -134,7 +134,7 @@ class FeatureSeparableNorm(NormPenalty):
         """Per feature j, the dual norm of the feature's column ``G[:, j]``."""
 
     def dual_norm(self, G):
-        return float(np.max(self.feature_dual_norms(G), initial=0.0))
+        return float(self.feature_dual_norms(G).max(initial=0.0))
 
 
 class TaskQuadratic:

@@ -84,7 +84,7 @@ class L21Penalty(FeatureSeparableNorm):
         super().__init__()
 
     def value(self, W):
-        norms = float(np.sum(column_norms(W)))
+        norms = float(column_norms(W).sum())
         return norms + 0.5 * self.l2_reg * float(np.vdot(W, W)) if self.l2_reg else norms
 
     def prox(self, W, step):

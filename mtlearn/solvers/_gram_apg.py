@@ -35,6 +35,7 @@ form with curvature 1 and column scales ``√(ρ_t (G_t)_jj)``, solves on the ot
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,31 +99,47 @@ class GramStopping:
         ``objective`` is the compact objective ``d + α Ω(W)``, ``gradient`` is
         ``∇ = H W − B`` and ``scale`` the dual point's σ.
         """
+        gradient = HW - self.quadratic.linear
+        certificate, objective, scale = self.gap(W, gradient)
+        return certificate, objective, gradient, scale
+
+    def gap(self, W, gradient):
+        """``(certificate, objective, scale)`` at W from its gradient ``∇ = H W − B``.
+
+        The data term is ``d = ½ (⟨W, ∇⟩ − ⟨B, W⟩) + κ``, as ``⟨W, H W⟩ = ⟨W, ∇⟩ + ⟨B, W⟩``.
+        """
         quadratic, alpha = self.quadratic, self.alpha
-        gradient = HW - quadratic.linear
         linear = float(np.vdot(quadratic.linear, W))
-        data = 0.5 * float(np.vdot(W, HW)) - linear + quadratic.constant
+        data = 0.5 * (float(np.vdot(W, gradient)) - linear) + quadratic.constant
         scale, penalty_term = self.penalty.dual_term(gradient, alpha)
         primal = data + alpha * self.penalty.value(W)
         dual = -scale * scale * data - scale * (linear - 2.0 * quadratic.constant) - penalty_term
-        return max(primal - dual, 0.0) / self.zero_objective, primal, gradient, scale
+        return max(primal - dual, 0.0) / self.zero_objective, primal, scale
 
     def residual(self, W, gradient, L):
         """The proximal-gradient residual ``L ‖W − prox(W − ∇/L)‖_∞`` relative to the gradient scale."""
         moved = self.penalty.prox(W - gradient / L, self.alpha / L)
-        return L * np.max(np.abs(W - moved), initial=0.0) / self.gradient_scale
+        moved -= W
+        return L * float(np.abs(moved).max(initial=0.0)) / self.gradient_scale
 
-    def check(self, W, HW, L, final=False):
-        """``(done, certificate, objective)``; the gap is evaluated once the residual is small (or when final)."""
-        residual = self.residual(W, HW - self.quadratic.linear, L)
+    def check(self, W, gradient, L, final=False):
+        """``(done, certificate, objective)`` from the gradient ``∇ = H W − B``.
+
+        The gap is evaluated once the residual is small (or when final).
+        """
+        residual = self.residual(W, gradient, L)
         if residual > self.tol and not final:
             return False, np.inf, np.nan
-        certificate, objective, _, _ = self.certificate(W, HW)
+        certificate, objective, _ = self.gap(W, gradient)
         return residual <= self.tol and certificate <= self.tol, certificate, objective
 
 
 def gram_apg(stopping, W0, HW0, *, max_iter, lipschitz, start_lipschitz=None, checked=False):
     """Minimise ``F`` (module docstring) by FISTA with backtracking and adaptive restart, from W0.
+
+    Each iterate is kept stacked with its gradient ``∇ = H W − B`` (rows ``[:T]`` and ``[T:]`` of one
+    array): the gradient is affine in W, so one array operation moves both, the step ``s`` comes with
+    ``H s`` (the backtracking test) and the momentum point with its gradient.
 
     Parameters
     ----------
@@ -145,44 +162,65 @@ def gram_apg(stopping, W0, HW0, *, max_iter, lipschitz, start_lipschitz=None, ch
     """
     quadratic, penalty, alpha = stopping.quadratic, stopping.penalty, stopping.alpha
     small_step = stopping.tol * stopping.gradient_scale
+    small_step_squared = small_step * small_step * W0.size
     L = lipschitz if start_lipschitz is None else min(start_lipschitz, lipschitz)
     L_floor = 1e-3 * lipschitz
     L_cap = 2.0 * lipschitz  # past twice the estimate a failed bound is round-off, not curvature
-    W, HW = W0, HW0
-    done, certificate, objective = (False, np.inf, np.nan) if checked else stopping.check(W, HW, L, final=True)
-    Y, HY, t = W, HW, 1.0
+    current = _Stack(W0, HW0 - quadratic.linear)  # the iterate and its gradient
+    done, certificate, objective = (
+        (False, np.inf, np.nan) if checked else stopping.check(current.W, current.gradient, L, final=True)
+    )
+    new = _Stack(W0, HW0)  # a buffer for the next iterate
+    point = _Stack(current.W, current.gradient)  # the momentum point
+    step, move = _Stack(W0, W0), _Stack(W0, W0)  # s = x⁺ − y over H s, and x⁺ − x over H (x⁺ − x)
+    moved = np.empty_like(W0)
+    t = 1.0
     n_iter = last_check = 0
     while not done and n_iter < max_iter:
         n_iter += 1
-        grad_Y = HY - quadratic.linear
         while True:
-            W_new = penalty.prox(Y - grad_Y / L, alpha / L)
-            S = W_new - Y
-            HW_new = quadratic.product(W_new)
-            step_squared = np.vdot(S, S)
-            if np.vdot(S, HW_new - HY) <= L * (1.0 + 1e-12) * step_squared or L >= L_cap:
+            np.multiply(point.gradient, -1.0 / L, out=moved)
+            moved += point.W
+            new.W[...] = penalty.prox(moved, alpha / L)
+            quadratic.product(new.W, out=new.gradient)
+            new.gradient -= quadratic.linear
+            np.subtract(new.both, point.both, out=step.both)
+            step_squared = np.vdot(step.W, step.W)
+            if np.vdot(step.W, step.gradient) <= L * (1.0 + 1e-12) * step_squared or L >= L_cap:
                 break
             L *= 2.0
-        D = W_new - W
-        if np.vdot(S, D) < 0:  # momentum points uphill: restart
-            t_new = 1.0
-            Y, HY = W_new, HW_new
+        np.subtract(new.both, current.both, out=move.both)
+        if np.vdot(step.W, move.W) < 0:  # momentum points uphill: restart
+            t = 1.0
+            point.both[...] = new.both
         else:
-            t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
-            momentum = (t - 1.0) / t_new
-            Y = W_new + momentum * D
-            HY = HW_new - HW
-            HY *= momentum
-            HY += HW_new
-        W, HW, t = W_new, HW_new, t_new
-        since = n_iter - last_check
-        if since >= _CHECK_EVERY or L * L * step_squared <= small_step * small_step * S.size or n_iter == max_iter:
-            done, certificate, objective = stopping.check(W, HW, L, final=n_iter == max_iter)
+            t_new = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * t * t))
+            np.multiply(move.both, (t - 1.0) / t_new, out=point.both)
+            point.both += new.both
+            t = t_new
+        current, new = new, current
+        if n_iter - last_check >= _CHECK_EVERY or L * L * step_squared <= small_step_squared or n_iter == max_iter:
+            done, certificate, objective = stopping.check(current.W, current.gradient, L, final=n_iter == max_iter)
             last_check = n_iter
         L = max(L * _SHRINK, L_floor)
     if last_check != n_iter or not np.isfinite(certificate):
-        done, certificate, objective = stopping.check(W, HW, L, final=True)
-    return GramSolution(W, HW, n_iter, float(certificate), bool(done), float(objective), float(L))
+        done, certificate, objective = stopping.check(current.W, current.gradient, L, final=True)
+    HW = current.gradient + quadratic.linear
+    return GramSolution(current.W, HW, n_iter, float(certificate), bool(done), float(objective), float(L))
+
+
+class _Stack:
+    """A (T × p) point W over its gradient ``H W − B`` in one (2T × p) array ``both`` (a copy of the two given).
+
+    The gradient is affine in W, so one operation on ``both`` moves the point and its gradient together
+    (and the difference of two stacks is a step s over ``H s``).
+    """
+
+    __slots__ = ("both", "W", "gradient")
+
+    def __init__(self, W, gradient):
+        self.both = np.concatenate([W, gradient])
+        self.W, self.gradient = self.both[: W.shape[0]], self.both[W.shape[0] :]
 
 
 def solve_gram(stopping, W0, HW0, *, max_iter, lipschitz, start_lipschitz=None):

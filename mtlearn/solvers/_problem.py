@@ -54,6 +54,7 @@ problem's gap is of second order in the distance to the solution, so a gap of
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -441,21 +442,42 @@ class CompositeProblem:
 
     def _data_lipschitz_estimate(self, n_iter, seed):
         """Power-iteration estimate of the data term's gradient Lipschitz constant."""
-        rng = np.random.default_rng(seed)
-        v = rng.standard_normal(self.n_vars)
-        v /= np.linalg.norm(v)
-        estimate = 0.0
         weight = self.loss.curvature * self.design.weight
-        for _ in range(n_iter):
+
+        def hessian_product(v):
             W, _ = self.unpack(v)
             b = self.intercepts.direction(v[self.n_coef :])
             g = weight * self.design.forward(W, b)
-            Hv = np.concatenate([self.design.backward(g).ravel(), self.intercepts.gradient(self.design.task_sums(g))])
-            estimate = np.linalg.norm(Hv)
-            if estimate == 0.0:
-                return 1.0
-            v = Hv / estimate
-        return estimate
+            return np.concatenate([self.design.backward(g).ravel(), self.intercepts.gradient(self.design.task_sums(g))])
+
+        return power_iteration(hessian_product, np.random.default_rng(seed).standard_normal(self.n_vars), n_iter)
+
+
+def power_iteration(product, v, n_iter):
+    """Estimate of the largest eigenvalue of a symmetric positive semi-definite operator: ``‖A v‖`` after n_iter steps.
+
+    Parameters
+    ----------
+    product : callable
+        ``v ↦ A v`` on arrays of the shape of ``v``.
+    v : ndarray
+        The start (nonzero; not modified).
+    n_iter : int
+
+    Returns
+    -------
+    float
+        1.0 when ``A v`` vanishes (A = 0 on the iterates).
+    """
+    v = v / math.sqrt(np.vdot(v, v))
+    estimate = 0.0
+    for _ in range(n_iter):
+        Av = product(v)
+        estimate = math.sqrt(np.vdot(Av, Av))
+        if estimate == 0.0:
+            return 1.0
+        v = Av / estimate
+    return estimate
 
 
 class NullSpaceProjection:

@@ -640,10 +640,12 @@ class _PrimalForm:
             design, intercepts = self.gram.design, Intercepts.none(design.n_tasks)
         self.design, self.intercepts = design, intercepts
         self._takes = (None, False)  # (penalty, whether solve_on_gram takes it)
-        # α = 0: the data term's constant alone.
-        self.data_lipschitz = CompositeProblem(
-            design, problem.loss, problem.penalty, 0.0, intercepts
-        ).lipschitz_estimate()
+        if self.gram is not None:
+            self.data_lipschitz = self.gram.quadratic.lipschitz_estimate()
+        else:  # α = 0: the data term's constant alone
+            self.data_lipschitz = CompositeProblem(
+                design, problem.loss, problem.penalty, 0.0, intercepts
+            ).lipschitz_estimate()
 
     def solves_on_gram(self, problem, verbose):
         """Whether :meth:`solve_on_gram` takes the problem (else :meth:`solve`; a verbose fit reports its iterations).

@@ -23,7 +23,7 @@ from .solvers import METHODS, Problem
 DEFAULT_PENALTIES = ("mean", "l21", "relationship")
 
 # The mix grid of a penalty that takes a mix, with ``mixes`` not given: from independent tasks (0) to one
-# pooled model (1, with one intercept for all the rows: intercept_sharing_at); task deviations cost
+# pooled model (1, with one intercept for all the rows: InterceptSharing); task deviations cost
 # 1/(1 − mix) times the shared part, one decade apart near 1.
 DEFAULT_MIXES = (0.0, 0.5, 0.9, 0.99, 0.999, 0.9999, 1.0)
 
@@ -97,25 +97,47 @@ def mix_axis(searched, given):
     return grids[0] if given else np.unique(np.concatenate(grids))
 
 
-def pools_tasks(penalty):
-    """Whether the penalty gives every task the same weights: a mean-type kernel ``M⁻¹ = b 11ᵀ`` (a = 0).
+def shares_intercept(penalty, shared_from):
+    """Whether ``intercept_sharing="auto"`` gives this penalty one intercept shared by all the tasks.
 
-    ``"mean"`` at mix = 1 (its a = 1 − mix does not depend on the number of tasks).
+    A mean-type penalty (kernel ``M⁻¹ = a I + b 11ᵀ``) whose ``a`` is at most
+    ``1 − shared_from``: for ``"mean"``, whose a = 1 − mix does not depend on
+    the number of tasks, ``mix ≥ shared_from``.  There each task's deviation
+    ``w_t − w̄`` from the mean weights costs ``α / (1 − mix) ≥ α / (1 − shared_from)``
+    while a per-task intercept would cost nothing; at ``a = 0`` (mix = 1)
+    every task has the same weights and the point is the pooled model.
     """
-    return bool(penalty.mean_type) and penalty.kernel_coefficients(1)[0] == 0.0
+    return bool(penalty.mean_type) and penalty.kernel_coefficients(1)[0] <= 1.0 - shared_from
 
 
-def intercept_sharing_at(choice, penalty):
-    """The estimators' ``intercept_sharing`` at a grid point of a CV estimator with ``intercept_sharing=choice``.
+@dataclass(frozen=True)
+class InterceptSharing:
+    """The intercepts of a CV estimator's grid points: its ``intercept_sharing`` and where ``"auto"`` shares.
 
-    ``"auto"``: one intercept shared by the tasks where the penalty pools them
-    (:func:`pools_tasks`), so that the pooled point is one model of all the
-    rows (one w, one b); one per task elsewhere.  ``"per_task"`` and
-    ``"shared"`` apply to every point.
+    Attributes
+    ----------
+    choice : {"auto", "per_task", "shared"}
+        The CV estimator's ``intercept_sharing``.
+    shared_from : float
+        The smallest mix of ``"mean"`` at which ``"auto"`` shares one
+        intercept (:func:`shares_intercept`; the CV estimator's
+        ``_shared_intercept_mix``).
     """
-    if choice != "auto":
-        return choice
-    return "shared" if pools_tasks(penalty) else "per_task"
+
+    choice: str
+    shared_from: float
+
+    def at(self, penalty):
+        """The estimators' ``intercept_sharing`` at a grid point of this penalty (a :class:`Penalty` at its mix).
+
+        ``"auto"``: ``"shared"`` where :func:`shares_intercept`, so that the
+        pooled point is one model of all the rows (one w, one b) and the
+        nearly pooled ones have no free per-task offsets; ``"per_task"``
+        elsewhere.  ``"per_task"`` and ``"shared"`` apply to every point.
+        """
+        if self.choice != "auto":
+            return self.choice
+        return "shared" if shares_intercept(penalty, self.shared_from) else "per_task"
 
 
 def default_eps(entry):

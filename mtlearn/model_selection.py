@@ -41,13 +41,13 @@ from ._grid_search import (
     DEFAULT_PENALTIES,
     PENALTY_MIXES,
     GridEdgeWarning,
+    InterceptSharing,
     SearchedPenalty,
     chosen_point,
     default_eps,
     default_mixes,
     grid_edges,
     has_solver,
-    intercept_sharing_at,
     mix_axis,
 )
 from ._labels import checked_class_labels
@@ -355,8 +355,8 @@ def _fold_scores(
     (tasks and sample_weight may be None); ``scorer`` the :class:`_TestRowScorer`
     that scores each fold model on the test rows; ``penalties`` are the candidate
     penalties (one path solver each); ``intercept_sharing`` the CV estimator's
-    (each point's is :func:`~mtlearn._grid_search.intercept_sharing_at`, one
-    path solver per sharing); ``fold`` is (this fold's number, the number of
+    :class:`~mtlearn._grid_search.InterceptSharing` (each point's from its
+    ``at``, one path solver per sharing); ``fold`` is (this fold's number, the number of
     folds), for the ``verbose`` output.
     """
     started = time.perf_counter()
@@ -367,7 +367,7 @@ def _fold_scores(
     paths = {}
     for k, penalty in enumerate(penalties):
         for i, mix in enumerate(mixes):
-            sharing = intercept_sharing_at(intercept_sharing, make_penalty(penalty, mix=mix))
+            sharing = intercept_sharing.at(make_penalty(penalty, mix=mix))
             if sharing not in paths:
                 estimator = clone(base).set_params(intercept_sharing=sharing)
                 paths[sharing] = FittedPath(estimator, X[train], y[train], tasks_train, weight_train)
@@ -403,6 +403,12 @@ class _CVMixin:
 
     _base_class = None
     _default_scoring = None
+    # The smallest mix of "mean" at which intercept_sharing="auto" shares one intercept (InterceptSharing).
+    _shared_intercept_mix = 1.0
+
+    def _intercept_sharing(self):
+        """The grid points' :class:`~mtlearn._grid_search.InterceptSharing`: ``intercept_sharing``, from which mix."""
+        return InterceptSharing(self.intercept_sharing, self._shared_intercept_mix)
 
     def _validate_params(self):
         """scikit-learn's parameter validation, then the checks of the estimators fitted along the paths."""
@@ -558,7 +564,7 @@ class _CVMixin:
                 entry.settings,
                 grid,
                 entry.mixes,
-                self.intercept_sharing,
+                self._intercept_sharing(),
                 scorer,
                 (k, n_folds),
             )
@@ -599,7 +605,7 @@ class _CVMixin:
         self.alpha_ = float(alphas[alpha_index])
         self.mix_ = float(mixes[mix_index]) if entry.takes_mix else None
         mix = mixes[mix_index] if entry.takes_mix else entry.mixes[0]  # the mix the fits were given
-        self.intercept_sharing_ = intercept_sharing_at(self.intercept_sharing, make_penalty(setting, mix=mix))
+        self.intercept_sharing_ = self._intercept_sharing().at(make_penalty(setting, mix=mix))
         several = self.penalty is None or isinstance(self.penalty, (list, tuple))
         self.alphas_ = np.stack(grids) if several else alphas
         self.mixes_ = mixes if any(e.takes_mix for e in searched) else None
@@ -762,11 +768,20 @@ _CV_PARAMETERS_DOC = """
         of this grid.
     intercept_sharing : {"auto", "per_task", "shared"}, default="auto"
         The underlying estimator's ``intercept_sharing`` at each grid point.
-        ``"auto"``: one intercept shared by all the tasks where the penalty
-        gives every task the same weights (``"mean"`` at mix = 1), so that the
-        grid's pooled end is one model of all the rows — one w and one b, the
-        pooled baseline — and one intercept per task at every other point.
-        ``"per_task"`` or ``"shared"``: that at every point.
+        ``"auto"``: one intercept shared by all the tasks at the points of
+        ``"mean"`` with ``mix ≥ m₀`` — m₀ = 1 for
+        :class:`MultiTaskRegressorCV`, m₀ = 0.9 for
+        :class:`MultiTaskClassifierCV` — and one intercept per task at every
+        other point.  At mix = 1 every task has the same weights, and with
+        one intercept the point is one model of all the rows (one w and one
+        b: the pooled baseline).  Below it, the objective's deviations of
+        the tasks' weights from their mean cost ``α / (1 − mix)`` (≥ 10 α
+        for mix ≥ 0.9) while per-task intercepts are free: there the
+        classifier's grid fits the nearly pooled weights with one intercept
+        (on small tasks with a common intercept cross-validation chose the
+        per-task offsets by noise and lost test log-loss to the pooled
+        model; user guide, "Model selection").  ``"per_task"`` or
+        ``"shared"``: that at every point.
     fit_intercept, task_column, task_weights, handle_unknown, tol, max_iter, verbose
         As in the underlying estimator (``alpha`` and ``mix`` are chosen;
         every path is warm-started, or solved exactly from one
@@ -1028,6 +1043,10 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
 class MultiTaskClassifierCV(_CVMixin, MultiTaskClassifier):
     _parameter_constraints = _cv_constraints(MultiTaskClassifier)
     _base_class = MultiTaskClassifier
+    # "auto" shares one intercept from mix = 0.9 of "mean" on: near the pooled end per-task intercepts were
+    # the offsets cross-validation chose by noise (benchmarks/RESULTS.md, "The pooled end with one intercept
+    # for all rows").
+    _shared_intercept_mix = 0.9
 
     @property
     def _default_scoring(self):

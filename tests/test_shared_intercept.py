@@ -296,3 +296,44 @@ def test_cv_pooled_point_scores_are_those_of_the_pooled_baseline():
             positive = y[test] > 0
             expected = np.mean(np.where(positive, np.log(probability), np.log1p(-probability)))
             assert model.scores_[0, 1, j, k] == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.mark.filterwarnings("ignore::mtlearn.model_selection.GridEdgeWarning")
+def test_classifier_cv_grid_shares_the_intercept_from_mix_0_9_on():
+    """The classifier's "auto": one intercept at mix ≥ 0.9 of "mean" (scores of LogisticRegression), per task below.
+
+    With one intercept, a mean-regularised fit is scikit-learn's
+    ``LogisticRegression(C=1/α)`` on the augmented rows of
+    :mod:`tests._augmented` with sample weights 1/n_t; at mix = 0.5 the fold
+    scores are those of per-task intercepts, which that reference does not give.
+    """
+    X, y, tasks = make_tasks(12, classification=True)
+    folds = [(np.flatnonzero(np.arange(len(y)) % 3 != k), np.flatnonzero(np.arange(len(y)) % 3 == k)) for k in range(3)]
+    mixes, alphas = [0.5, 0.9, 0.99], np.array([0.1, 0.01])
+    common = {"penalty": "mean", "alphas": alphas, "cv": folds, "scale_features": False, **TIGHT}
+    model = MultiTaskClassifierCV(mixes=mixes, **common).fit(X, y, tasks=tasks)
+    for i, mix in enumerate(mixes):
+        for j, alpha in enumerate(alphas):
+            for k, (train, test) in enumerate(folds):
+                reference = LogisticRegression(C=1.0 / alpha, tol=1e-12, max_iter=10_000)
+                reference.fit(
+                    augment(X[train], tasks[train], 3, mix),
+                    y[train],
+                    sample_weight=per_task_mean_weights(tasks[train], 3),
+                )
+                probability = reference.predict_proba(augment(X[test], tasks[test], 3, mix))[:, 1]
+                shared = np.mean(np.where(y[test] > 0, np.log(probability), np.log1p(-probability)))
+                per_task = MultiTaskClassifier(penalty="mean", mix=mix, alpha=alpha, **TIGHT)
+                per_task.fit(X[train], y[train], tasks=tasks[train])
+                probability = per_task.predict_proba(X[test], tasks=tasks[test])[:, 1]
+                own = np.mean(np.where(y[test] > 0, np.log(probability), np.log1p(-probability)))
+                assert abs(shared - own) > 1e-3  # the two sharings are told apart on these data
+                expected = shared if mix >= 0.9 else own
+                assert model.scores_[i, j, k] == pytest.approx(expected, abs=1e-6)
+    for mix, sharing in [(0.5, "per_task"), (0.9, "shared")]:
+        chosen = MultiTaskClassifierCV(mixes=[mix], **common).fit(X, y, tasks=tasks)
+        assert chosen.intercept_sharing_ == sharing
+        assert (np.ptp(chosen.intercept_) == 0.0) == (sharing == "shared")
+    # The regressor keeps per-task intercepts below mix = 1.
+    regressor = MultiTaskRegressorCV(penalty="mean", mixes=[0.9], alphas=alphas, cv=folds)
+    assert regressor.fit(X, y, tasks=tasks).intercept_sharing_ == "per_task"

@@ -209,6 +209,15 @@ def predict(fitted, spec, X, tasks):
     return fitted.estimator.predict(X[:, fitted.columns], tasks=None if spec.pooled else tasks)
 
 
+def timed_fit(estimator, X, y, tasks):
+    """CPU seconds of ``estimator.fit(X, y, tasks=tasks)``, its warnings silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = time.process_time()
+        estimator.fit(X, y, tasks=tasks)
+        return time.process_time() - start
+
+
 def split_within_tasks(tasks, test_size, rng):
     """Boolean test mask holding round(test_size · n_t) random rows of every task."""
     test = np.zeros(len(tasks), dtype=bool)

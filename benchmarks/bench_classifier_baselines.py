@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-import warnings
 from pathlib import Path
 
 import numpy as np
+from _common import timed_fit
 from bench_rare_positive_groups import fit_baselines, rare_training_rows, synthetic_data
 from reproduce_sentiment_domains import per_task_auc
 from sklearn.linear_model import LogisticRegressionCV
@@ -52,15 +51,6 @@ LOGISTIC = {"Cs": 20, "scoring": "neg_log_loss", "max_iter": 5000, "l1_ratios": 
 def defaults(shared_from):
     """``MultiTaskClassifierCV()`` whose ``"auto"`` shares the intercept from mix = ``shared_from`` of "mean" on."""
     return type("MultiTaskClassifierCV", (MultiTaskClassifierCV,), {"_shared_intercept_mix": shared_from})()
-
-
-def timed_fit(model, X, y, tasks):
-    """CPU seconds of ``model.fit``."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        start = time.process_time()
-        model.fit(X, y, tasks=tasks)
-        return time.process_time() - start
 
 
 def describe(model):

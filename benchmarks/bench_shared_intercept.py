@@ -19,10 +19,9 @@ the chosen point; and the test score of the classifier on the held-out half
 from __future__ import annotations
 
 import argparse
-import time
-import warnings
 
 import numpy as np
+from _common import timed_fit
 from bench_default_grids import per_task_auc, rare_positive_split
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
@@ -43,14 +42,6 @@ def classifier_settings():
     """The classifier's settings by label: the three ``intercept_sharing`` values and ``"auto"`` at mix = 1 only."""
     settings = {setting: (lambda s=setting: MultiTaskClassifierCV(intercept_sharing=s)) for setting in SETTINGS}
     return {**settings, "auto@1": lambda: ClassifierSharedAtMixOne(intercept_sharing="auto")}
-
-
-def timed_fit(estimator, X, y, tasks):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        start = time.process_time()
-        estimator.fit(X, y, tasks=tasks)
-        return time.process_time() - start
 
 
 def compare(name, makers, X, y, tasks, repeats, test=None):

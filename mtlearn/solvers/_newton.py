@@ -65,6 +65,7 @@ from ._quadratic_model import (
     minimise_by_coordinates,
     minimise_model,
     model_is_compact,
+    rows_for_gram_models,
 )
 
 # Smallest curvature of an entry, relative to its weight times the loss's curvature bound.
@@ -165,11 +166,12 @@ def proximal_newton(
         return certificate <= tol and residual <= tol, certificate, residual, objective
 
     done, certificate, residual, objective = stopping(x, z)
+    gram_rows = _gram_model_rows(problem)
     n_iter = 0
     while not done and n_iter < max_iter:
         n_iter += 1
         forcing = _Forcing(max(_FORCING * certificate, 0.1 * tol), _FORCING * residual * gradient_scale)
-        candidate = _model_solution(problem, x, z, solve_model, forcing, max_iter=max_iter)
+        candidate = _model_solution(problem, x, z, solve_model, forcing, gram_rows, max_iter=max_iter)
         step = candidate - x
         z_step = problem.predictions(candidate) - z
         decrease = float(np.dot(problem.loss_gradient(z), step)) + problem.penalty_value(candidate) - penalty_value
@@ -215,8 +217,26 @@ class _Forcing:
     residual: float
 
 
-def _model_solution(problem, x, z, solve_model, forcing, *, max_iter):
+def _gram_model_rows(problem):
+    """The rows of the Gram-matrix models of sparse rows (:func:`rows_for_gram_models`), or None when none are built.
+
+    Sparse rows (:func:`~mtlearn.solvers._quadratic_model.coordinates_apply`)
+    whose Gram matrices fit (:func:`~mtlearn.solvers._quadratic_model.gram_model_fits`)
+    and whose penalty :func:`~mtlearn.solvers._gram_apg.gram_takes`.
+    """
+    design, penalty = problem.design, problem.penalty
+    takes = (
+        coordinates_apply(design, problem.loss, penalty, problem.intercepts)
+        and gram_model_fits(design)
+        and gram_takes(penalty, design.n_tasks)
+    )
+    return rows_for_gram_models(design) if takes else None
+
+
+def _model_solution(problem, x, z, solve_model, forcing, gram_rows, *, max_iter):
     """The minimiser (packed like x) of the second-order model of the data term at x, plus α Ω.
+
+    ``gram_rows`` (:func:`_gram_model_rows`) are the rows of the Gram-matrix models, or None.
 
     On sparse rows (:func:`~mtlearn.solvers._quadratic_model.coordinates_apply`)
     on each task's Gram matrix while those fit
@@ -235,13 +255,13 @@ def _model_solution(problem, x, z, solve_model, forcing, *, max_iter):
     floor = _CURVATURE_FLOOR * loss.curvature * design.weight
     h = np.maximum(loss.second_derivative(design.y, f, design.weight), floor)
     response = f - np.divide(u, h, out=np.zeros_like(u), where=h > 0)
-    model_design = with_entry_weights(design, response, h)
     V, b = problem.unpack(x)
-    fit_intercept = bool(intercepts.free.any())
-    sparse_model = coordinates_apply(design, loss, penalty, intercepts)
-    if sparse_model and gram_model_fits(design) and gram_takes(penalty, design.n_tasks):
+    if gram_rows is not None:
+        model_design = with_entry_weights(gram_rows, response, h)
         return problem.pack(*_gram_model_solution(problem, model_design, V, forcing, max_iter=max_iter))
-    if sparse_model:
+    model_design = with_entry_weights(design, response, h)
+    fit_intercept = bool(intercepts.free.any())
+    if coordinates_apply(design, loss, penalty, intercepts):
         model = ColumnModel(model_design, fit_intercept)
         V, b, _ = minimise_by_coordinates(
             model, penalty, problem.alpha, V, b, response - f, residual_target=forcing.residual, max_iter=max_iter

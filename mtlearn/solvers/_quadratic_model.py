@@ -156,6 +156,20 @@ def gram_model_fits(design):
     return design.n_tasks * design.n_features**2 <= _MAX_GRAM_FLOATS
 
 
+def rows_for_gram_models(design):
+    """The rows the Gram-matrix models of sparse ``design`` are built from: densified once when they are few.
+
+    Every Newton step forms its tasks' Gram matrices from the same rows with
+    new entry weights.  When the rows hold at most 2²¹ floats dense (the
+    bound of the Gram matrices themselves), a copy of ``design`` on its dense
+    rows makes each task's rows a view instead of a sparse slice densified at
+    every step; larger rows stay sparse.
+    """
+    if design.n_entries * design.n_features > _MAX_GRAM_FLOATS:
+        return design
+    return design.with_matrix(design.X.toarray())
+
+
 def coordinates_apply(design, loss, penalty, intercepts):
     """Whether the models of this problem on sparse rows are taken: on the Gram matrices or over the columns.
 

@@ -22,7 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from mtlearn import MultiTaskClassifier
 from mtlearn._design import StackedDesign
 from mtlearn.solvers import Problem, _quadratic_model, choose_method, solve
-from mtlearn.solvers._quadratic_model import ColumnModel, TaskGramModel
+from mtlearn.solvers._quadratic_model import ColumnModel, TaskGramModel, rows_for_gram_models
 from mtlearn.solvers._solve import ProximalGradient, WorkingSets
 
 
@@ -132,8 +132,12 @@ def _weighted_sparse_design(seed, n_tasks=3, n_rows=10, n_features=12):
     return design, X.toarray(), tasks, h
 
 
-def test_task_gram_model_of_sparse_rows_is_the_centred_weighted_gram():
+@pytest.mark.parametrize("rows", ["sparse", "densified once"])
+def test_task_gram_model_of_sparse_rows_is_the_centred_weighted_gram(rows):
     design, dense, tasks, h = _weighted_sparse_design(6)
+    if rows == "densified once":
+        design = rows_for_gram_models(design)
+        assert not sp.issparse(design.X)
     for fit_intercept in (True, False):
         model = TaskGramModel(design, fit_intercept)
         W = np.random.default_rng(7).standard_normal((3, 12))
@@ -145,6 +149,12 @@ def test_task_gram_model_of_sparse_rows_is_the_centred_weighted_gram():
             np.testing.assert_allclose(model.H[t], Xt.T @ (h[rows][:, None] * Xt), atol=1e-12)
             np.testing.assert_allclose(model.c[t], Xt.T @ (h[rows] * yt), atol=1e-12)
             np.testing.assert_allclose(model.intercepts(W)[t], y_mean - x_mean @ W[t], atol=1e-12)
+
+
+def test_rows_of_the_gram_models_stay_sparse_beyond_the_bound(monkeypatch):
+    design = _weighted_sparse_design(6)[0]
+    monkeypatch.setattr(_quadratic_model, "_MAX_GRAM_FLOATS", design.n_entries * design.n_features - 1)
+    assert rows_for_gram_models(design) is design
 
 
 def test_power_iteration_estimate_is_close_below_the_largest_eigenvalue():

@@ -36,6 +36,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mtlearn import MultiTaskClassifierCV  # noqa: E402
+from mtlearn._grid_search import LOGISTIC_SHARED_INTERCEPT_MIX  # noqa: E402
 from mtlearn.datasets import make_rare_positive_tasks  # noqa: E402
 from tests.test_cv_grids import (  # noqa: E402  (the tests' own data and criterion)
     STRUCTURES,
@@ -121,7 +122,7 @@ def rare_positive_groups(shared_from, n_splits):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared-from", type=float, default=MultiTaskClassifierCV._shared_intercept_mix)
+    parser.add_argument("--shared-from", type=float, default=LOGISTIC_SHARED_INTERCEPT_MIX)
     parser.add_argument("--structures", nargs="*", default=STRUCTURES, choices=STRUCTURES)
     parser.add_argument("--no-rare", action="store_true", help="skip the rare positives")
     parser.add_argument("--groups", type=int, default=0, help="splits of the rare positives with task groups")

@@ -27,6 +27,11 @@ DEFAULT_PENALTIES = ("mean", "l21", "relationship")
 # 1/(1 − mix) times the shared part, one decade apart near 1.
 DEFAULT_MIXES = (0.0, 0.5, 0.9, 0.99, 0.999, 0.9999, 1.0)
 
+# The smallest mix of "mean" at which MultiTaskClassifierCV's intercept_sharing="auto" shares one intercept
+# with the logistic loss (InterceptSharing; benchmarks/RESULTS.md, "The pooled end with one intercept for
+# all rows").
+LOGISTIC_SHARED_INTERCEPT_MIX = 0.9
+
 # Penalties with a mix grid of their own, with ``mixes`` not given.  "relationship": its mix = 0 is
 # ridge, the mean penalty's mix = 0 already, and its fits are iterative (an SVD per step), so it
 # searches four values, up to the squared trace norm alone (mix = 1) (benchmarks/RESULTS.md, "Default

@@ -39,6 +39,7 @@ from ._dtypes import as_model_dtype, model_dtype
 from ._grid_search import (
     DEFAULT_MIXES,
     DEFAULT_PENALTIES,
+    LOGISTIC_SHARED_INTERCEPT_MIX,
     PENALTY_MIXES,
     GridEdgeWarning,
     InterceptSharing,
@@ -771,7 +772,8 @@ _CV_PARAMETERS_DOC = """
         ``"auto"``: one intercept shared by all the tasks at the points of
         ``"mean"`` with ``mix ≥ m₀`` — m₀ = 1 for
         :class:`MultiTaskRegressorCV`, m₀ = 0.9 for
-        :class:`MultiTaskClassifierCV` — and one intercept per task at every
+        :class:`MultiTaskClassifierCV` with the logistic loss (1 with the
+        hinge losses) — and one intercept per task at every
         other point.  At mix = 1 every task has the same weights, and with
         one intercept the point is one model of all the rows (one w and one
         b: the pooled baseline).  Below it, the objective's deviations of
@@ -1043,10 +1045,18 @@ class MultiTaskRegressorCV(_CVMixin, MultiTaskRegressor):
 class MultiTaskClassifierCV(_CVMixin, MultiTaskClassifier):
     _parameter_constraints = _cv_constraints(MultiTaskClassifier)
     _base_class = MultiTaskClassifier
-    # "auto" shares one intercept from mix = 0.9 of "mean" on: near the pooled end per-task intercepts were
-    # the offsets cross-validation chose by noise (benchmarks/RESULTS.md, "The pooled end with one intercept
-    # for all rows").
-    _shared_intercept_mix = 0.9
+
+    @property
+    def _shared_intercept_mix(self):
+        """Where ``"auto"`` starts sharing one intercept: mix = 0.9 of ``"mean"`` for the logistic loss, else 1.
+
+        Near the pooled end per-task intercepts were the offsets cross-validation
+        chose by noise (benchmarks/RESULTS.md, "The pooled end with one intercept
+        for all rows", measured with the logistic loss).  The hinge losses keep
+        mix = 1: with one intercept for the tasks at mix 0.9–0.9999 their fits on
+        the rare-positive grid stopped at ``max_iter`` (216 ``ConvergenceWarning``).
+        """
+        return LOGISTIC_SHARED_INTERCEPT_MIX if self._base_estimator()._has_probabilities() else 1.0
 
     @property
     def _default_scoring(self):

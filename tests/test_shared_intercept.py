@@ -334,6 +334,9 @@ def test_classifier_cv_grid_shares_the_intercept_from_mix_0_9_on():
         chosen = MultiTaskClassifierCV(mixes=[mix], **common).fit(X, y, tasks=tasks)
         assert chosen.intercept_sharing_ == sharing
         assert (np.ptp(chosen.intercept_) == 0.0) == (sharing == "shared")
-    # The regressor keeps per-task intercepts below mix = 1.
+    # The regressor and the hinge losses keep per-task intercepts below mix = 1.
     regressor = MultiTaskRegressorCV(penalty="mean", mixes=[0.9], alphas=alphas, cv=folds)
     assert regressor.fit(X, y, tasks=tasks).intercept_sharing_ == "per_task"
+    hinge = MultiTaskClassifierCV(loss="hinge", mixes=[0.9], **common).fit(X, y, tasks=tasks)
+    assert hinge.intercept_sharing_ == "per_task"
+    assert np.ptp(hinge.intercept_) > 0.0

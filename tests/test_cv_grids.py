@@ -138,7 +138,9 @@ def test_repeated_splitters_score_every_split_as_grid_search(noisy):
     Xc = np.column_stack([X, tasks])
     splitter = RepeatedKFold(n_splits=3, n_repeats=2, random_state=0)
     alphas, mixes = np.geomspace(3.0, 1e-3, 6), [0.0, 0.5, 0.9]
-    cv = MultiTaskRegressorCV(penalty="mean", alphas=alphas, mixes=mixes, cv=splitter, task_column=-1).fit(Xc, y)
+    raw = {"scoring": "neg_mean_squared_error"}  # GridSearchCV's score (the default is standardised)
+    cv = MultiTaskRegressorCV(penalty="mean", alphas=alphas, mixes=mixes, cv=splitter, task_column=-1, **raw)
+    cv.fit(Xc, y)
     assert cv.scores_.shape == (3, 6, 6)  # every one of the 6 splits
     search = GridSearchCV(
         MultiTaskRegressor(task_column=-1, normalize_y=True),
@@ -170,7 +172,13 @@ def test_penalty_list_is_grid_search_over_penalties(noisy):
     folds = list(KFold(3, shuffle=True, random_state=0).split(X))
     tight = {"tol": 1e-10, "max_iter": 50000}
     cv = MultiTaskRegressorCV(
-        penalty=["mean", "l21"], mixes=[0.0, 0.9], alphas=6, cv=folds, task_column=-1, **tight
+        penalty=["mean", "l21"],
+        mixes=[0.0, 0.9],
+        alphas=6,
+        cv=folds,
+        task_column=-1,
+        scoring="neg_mean_squared_error",  # GridSearchCV's score (the default is standardised)
+        **tight,
     ).fit(Xc, y)
     assert cv.alphas_.shape == (2, 6) and cv.scores_.shape == (2, 2, 6, 3)
     np.testing.assert_array_equal(cv.scores_[1, 0], cv.scores_[1, 1])  # l21 takes no mix

@@ -171,7 +171,13 @@ def test_cv_scales_each_fold_with_its_training_rows(regression):
     alphas, mixes = np.geomspace(1.0, 1e-3, 4), [0.0, 0.9]
     assert not MultiTaskRegressorCV().scale_features and MultiTaskClassifierCV().scale_features  # the defaults
     cv = MultiTaskRegressorCV(
-        penalty="mean", alphas=alphas, mixes=mixes, cv=folds, task_column=-1, scale_features=True
+        penalty="mean",
+        alphas=alphas,
+        mixes=mixes,
+        cv=folds,
+        task_column=-1,
+        scale_features=True,
+        scoring="neg_mean_squared_error",  # GridSearchCV's raw MSE, not the default standardised one
     ).fit(Xc, y)
     search = GridSearchCV(
         MultiTaskRegressor(task_column=-1, normalize_y=True, scale_features=True),

@@ -277,8 +277,10 @@ def test_cv_callable_scorer_sees_the_users_columns(regression):
         assert kind is MultiTaskRegressor and task_column == "school"
         assert isinstance(X_test, pd.DataFrame) and list(X_test.columns) == list(frame.columns)
         assert X_test.equals(frame.iloc[test])
-    default = MultiTaskRegressorCV(penalty="ridge", alphas=[1.0, 0.1], cv=folds, task_column="school").fit(frame, y)
-    assert_allclose(model.scores_, default.scores_, rtol=1e-12)
+    named = MultiTaskRegressorCV(
+        penalty="ridge", alphas=[1.0, 0.1], cv=folds, task_column="school", scoring="neg_mean_squared_error"
+    ).fit(frame, y)
+    assert_allclose(model.scores_, named.scores_, rtol=1e-12)
 
 
 def test_cv_scorer_requesting_tasks_gets_them(regression):
@@ -358,15 +360,21 @@ def test_cv_callable_scorer_with_routed_tasks_gets_them_as_a_last_column(regress
             np.testing.assert_array_equal(estimator.tasks_, sorted_labels)
     # The scores are those of models fitted by hand on each fold, predicting with the tasks.
     expected = np.empty((len(ALPHAS), len(folds)))
+    standardised = np.empty((len(ALPHAS), len(folds)))
     for k, (train, test) in enumerate(folds):
+        spread = {label: np.std(y[train][labels[train] == label]) for label in sorted_labels}
+        scale = np.array([spread[label] for label in labels[test]])
         for j, alpha in enumerate(ALPHAS):
             fitted = MultiTaskRegressor(penalty="ridge", alpha=alpha, normalize_y=True)
             fitted.fit(X[train], y[train], tasks=labels[train])
-            expected[j, k] = -mean_squared_error(y[test], fitted.predict(X[test], tasks=labels[test]))
+            error = y[test] - fitted.predict(X[test], tasks=labels[test])
+            expected[j, k] = -np.mean(error**2)
+            standardised[j, k] = -np.mean((error / scale) ** 2)
     assert_allclose(model.scores_, expected, rtol=1e-8)
-    # The default scoring (the mean squared error) scores the same models; the user's X is not changed.
+    # The default scoring (the mean squared error in standardised units) scores the same models;
+    # the user's X is not changed.
     default = MultiTaskRegressorCV(penalty="ridge", alphas=ALPHAS, cv=folds).fit(X_given, y, tasks=labels)
-    assert_allclose(default.scores_, expected, rtol=1e-8)
+    assert_allclose(default.scores_, standardised, rtol=1e-8)
     if container in ("pandas", "polars"):
         assert list(X_given.columns) == [f"x{j}" for j in range(X.shape[1])]
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from joblib import parallel_config
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedKFold
 
 from mtlearn import MultiTaskClassifier, MultiTaskClassifierCV, MultiTaskRegressor, MultiTaskRegressorCV
@@ -93,9 +94,12 @@ def test_cv_matches_grid_search(data):
     alphas = np.geomspace(1.0, 1e-3, 8)
     mixes = [0.2, 0.6, 0.9]
     folds = KFold(4, shuffle=True, random_state=0)
-    cv = MultiTaskRegressorCV(penalty="mean", alphas=alphas, mixes=mixes, cv=folds, task_column=-1).fit(Xc, y)
+    # normalize_y=False: the default score is then GridSearchCV's, the raw MSE (standardised: see below).
+    cv = MultiTaskRegressorCV(
+        penalty="mean", alphas=alphas, mixes=mixes, cv=folds, task_column=-1, normalize_y=False
+    ).fit(Xc, y)
     search = GridSearchCV(
-        MultiTaskRegressor(task_column=-1, normalize_y=True),  # the CV estimator's default
+        MultiTaskRegressor(task_column=-1),
         {"alpha": alphas, "mix": mixes},
         cv=folds,
         scoring="neg_mean_squared_error",
@@ -296,7 +300,7 @@ def test_exact_fold_scores_equal_the_scores_of_fitted_models(case, count_fits):
     assert count_fits == [MultiTaskRegressor]  # the refit only: the folds were solved from their spectra
     mixes = params.get("mixes", [0.5])
     scores = cv.scores_ if "mixes" in params else cv.scores_[None]
-    scorer = check_scoring(MultiTaskRegressor(), params["scoring"] or "neg_mean_squared_error")
+    scorer = None if params["scoring"] is None else check_scoring(MultiTaskRegressor(), params["scoring"])
     expected = np.empty((len(mixes), len(alphas), len(folds)))
     for k, (train, test) in enumerate(folds):
         for i, mix in enumerate(mixes):
@@ -305,8 +309,24 @@ def test_exact_fold_scores_equal_the_scores_of_fitted_models(case, count_fits):
                     penalty=params["penalty"], alpha=alpha, mix=mix, task_column=-1, normalize_y=True
                 )
                 model.fit(Xc[train], y[train], sample_weight=weight[train])
-                expected[i, j, k] = scorer(model, Xc[test], y[test])
+                if scorer is None:  # the default: standardised by each task's weighted training spread
+                    tasks = Xc[:, -1]
+                    scale = _weighted_task_std(y[train], tasks[train], weight[train], tasks[test])
+                    expected[i, j, k] = -np.mean(((y[test] - model.predict(Xc[test])) / scale) ** 2)
+                else:
+                    expected[i, j, k] = scorer(model, Xc[test], y[test])
     np.testing.assert_allclose(scores, expected, rtol=1e-8)
+
+
+def _weighted_task_std(y_train, tasks_train, weight_train, tasks_test):
+    """Each test row's task's weighted standard deviation of the training targets, by a loop over the tasks."""
+    scale = np.empty(len(tasks_test))
+    for task in np.unique(tasks_test):
+        rows = tasks_train == task
+        mean = np.sum(weight_train[rows] * y_train[rows]) / np.sum(weight_train[rows])
+        variance = np.sum(weight_train[rows] * (y_train[rows] - mean) ** 2) / np.sum(weight_train[rows])
+        scale[tasks_test == task] = np.sqrt(variance)
+    return scale
 
 
 def test_exact_fold_scores_on_a_shared_design(count_fits):
@@ -320,7 +340,8 @@ def test_exact_fold_scores_on_a_shared_design(count_fits):
         for i, mix in enumerate(mixes):
             for j, alpha in enumerate(alphas):
                 model = MultiTaskRegressor(alpha=alpha, mix=mix, normalize_y=True).fit(X[train], Y[train])
-                mse = np.mean((model.predict(X[test]) - Y[test]) ** 2)
+                # The default score: each column's error over its standard deviation on the training rows.
+                mse = np.mean(((model.predict(X[test]) - Y[test]) / Y[train].std(axis=0)) ** 2)
                 np.testing.assert_allclose(cv.mse_path_[i, j, k], mse, rtol=1e-8)
 
 
@@ -376,11 +397,11 @@ def test_cv_over_the_penalty_parameters_is_grid_search(data, penalty, penalty_gr
     Xc = np.column_stack([X, tasks])
     alphas = [0.3, 0.05, 0.01]
     folds = KFold(3, shuffle=True, random_state=0)
-    tight = dict(tol=1e-10, max_iter=100_000)
+    tight = dict(tol=1e-10, max_iter=100_000, normalize_y=False)  # the default score is then GridSearchCV's
     cv = MultiTaskRegressorCV(
         penalty=penalty, penalty_grid=penalty_grid, alphas=alphas, cv=folds, task_column=-1, **tight
     ).fit(Xc, y)
-    base = MultiTaskRegressor(penalty=penalty, task_column=-1, normalize_y=True, **tight)
+    base = MultiTaskRegressor(penalty=penalty, task_column=-1, **tight)
     grid = {"alpha": alphas, **{f"penalty__{name}": values for name, values in penalty_grid.items()}}
     if isinstance(penalty, str):
         base.set_params(penalty=PENALTIES[penalty](0.5))
@@ -417,3 +438,71 @@ def test_cv_refit_with_another_penalty_drops_the_task_covariance(data, estimator
     np.testing.assert_allclose(model.task_similarity_, expected["task_similarity_"], atol=1e-12)
     model.set_params(penalty="ridge", mixes=None).fit(X, target, tasks=tasks)
     assert not hasattr(model, "task_covariance_") and not hasattr(model, "task_similarity_")
+
+
+def _by_label_problem():
+    """Three tasks by label whose targets differ in scale, and three fixed (train, test) folds."""
+    X, y, tasks, _ = make_multitask_regression(n_tasks=3, n_samples=24, n_features=4, noise=0.5, random_state=4)
+    y = y * np.array([1.0, 10.0, 0.1])[tasks] + 5.0 * tasks
+    rows = np.arange(len(y))
+    return X, y, tasks, [(rows[rows % 3 != k], rows[rows % 3 == k]) for k in range(3)]
+
+
+def test_default_regressor_score_is_the_standardised_test_error():
+    """scores_: −mean over the test rows of ((y − ŷ) / σ_t)², σ_t the std of task t's training targets."""
+    X, y, tasks, folds = _by_label_problem()
+    alphas, mixes = [1.0, 0.1, 0.01], [0.0, 0.5, 0.99]
+    cv = MultiTaskRegressorCV(penalty="mean", alphas=alphas, mixes=mixes, cv=folds).fit(X, y, tasks=tasks)
+    expected = np.empty((len(mixes), len(alphas), len(folds)))
+    for k, (train, test) in enumerate(folds):
+        scale = np.array([np.std(y[train][tasks[train] == t]) for t in range(3)])[tasks[test]]
+        for i, mix in enumerate(mixes):
+            for j, alpha in enumerate(alphas):
+                model = MultiTaskRegressor(penalty="mean", alpha=alpha, mix=mix, normalize_y=True)
+                model.fit(X[train], y[train], tasks=tasks[train])
+                expected[i, j, k] = -np.mean(((y[test] - model.predict(X[test], tasks=tasks[test])) / scale) ** 2)
+    np.testing.assert_allclose(cv.scores_, expected, rtol=1e-8)
+    np.testing.assert_allclose(cv.mse_path_, -expected, rtol=1e-8)
+    # normalize_y=False keeps the raw mean squared error.
+    raw = MultiTaskRegressorCV(penalty="mean", alphas=alphas, mixes=[0.5], cv=folds, normalize_y=False)
+    raw.fit(X, y, tasks=tasks)
+    for k, (train, test) in enumerate(folds):
+        model = MultiTaskRegressor(penalty="mean", alpha=alphas[1], mix=0.5).fit(X[train], y[train], tasks=tasks[train])
+        mse = np.mean((y[test] - model.predict(X[test], tasks=tasks[test])) ** 2)
+        np.testing.assert_allclose(raw.mse_path_[0, 1, k], mse, rtol=1e-8)
+
+
+def test_default_regressor_choice_does_not_depend_on_a_task_unit():
+    """One task's targets in units 1000 times smaller: the same (penalty, mix, α) and fits in its units."""
+    X, y, tasks, folds = _by_label_problem()
+    alphas = np.geomspace(1.0, 1e-3, 6)
+    in_milli = np.where(tasks == 0, 1000.0 * y, y)
+    cv = MultiTaskRegressorCV(alphas=alphas, cv=folds, tol=1e-10, max_iter=20_000)
+    given = clone(cv).fit(X, y, tasks=tasks)
+    scaled = clone(cv).fit(X, in_milli, tasks=tasks)
+    assert (scaled.penalty_, scaled.mix_, scaled.alpha_) == (given.penalty_, given.mix_, given.alpha_)
+    # Every score but those of the pooled end, whose one intercept for all the tasks standardises
+    # the targets by one pooled scale (a change of unit of one task changes that fit).
+    unit_free = np.ones(given.scores_.shape[:2], dtype=bool)
+    unit_free[DEFAULT_PENALTIES.index("mean"), list(DEFAULT_MIXES).index(1.0)] = False
+    np.testing.assert_allclose(scaled.scores_[unit_free], given.scores_[unit_free], rtol=1e-6)
+    units = np.where(tasks == 0, 1000.0, 1.0)
+    np.testing.assert_allclose(scaled.predict(X, tasks=tasks), units * given.predict(X, tasks=tasks), rtol=1e-6)
+
+
+def test_standardised_score_of_a_task_without_training_rows():
+    """A test task the fold did not train on: its errors divided by the pooled (mean_t σ_t²)^½."""
+    X, y, tasks, _ = _by_label_problem()
+    rows = np.arange(len(y))
+    folds = [(rows[tasks != 2], rows[tasks != 0]), (rows[tasks != 0], rows[tasks != 1])]
+    cv = MultiTaskRegressorCV(penalty="mean", alphas=[0.1], mixes=[0.5], cv=folds, handle_unknown="shared")
+    cv.fit(X, y, tasks=tasks)
+    for k, (train, test) in enumerate(folds):
+        model = MultiTaskRegressor(penalty="mean", alpha=0.1, mix=0.5, normalize_y=True, handle_unknown="shared")
+        model.fit(X[train], y[train], tasks=tasks[train])
+        trained = np.unique(tasks[train])
+        spread = {t: np.std(y[train][tasks[train] == t]) for t in trained}
+        pooled = np.sqrt(np.mean([spread[t] ** 2 for t in trained]))
+        scale = np.array([spread.get(t, pooled) for t in tasks[test]])
+        mse = np.mean(((y[test] - model.predict(X[test], tasks=tasks[test])) / scale) ** 2)
+        np.testing.assert_allclose(cv.mse_path_[0, 0, k], mse, rtol=1e-8)

@@ -229,10 +229,14 @@ def test_cv_standardises_on_each_fold_training_rows_only():
     alphas = [0.5, 0.05, 0.005]
     params = dict(penalty="l21", normalize_y=True, tol=1e-10, max_iter=100_000)
     cv = MultiTaskRegressorCV(alphas=alphas, cv=[(train_rows, test_rows)], **params).fit(X, y, tasks=tasks)
+    # The default score divides each test error by its task's spread on the training rows only.
+    spread = np.array([np.std(y[train_rows][tasks[train_rows] == t]) for t in range(4)])
     for j, alpha in enumerate(alphas):
         fold = MultiTaskRegressor(alpha=alpha, **params).fit(X[train_rows], y[train_rows], tasks=tasks[train_rows])
         prediction = fold.predict(X[test_rows], tasks=tasks[test_rows])
-        np.testing.assert_allclose(cv.scores_[j, 0], -mean_squared_error(y[test_rows], prediction), rtol=1e-6)
+        scale = spread[tasks[test_rows]]
+        expected = -mean_squared_error(y[test_rows] / scale, prediction / scale)
+        np.testing.assert_allclose(cv.scores_[j, 0], expected, rtol=1e-6)
     refit = MultiTaskRegressor(alpha=cv.alpha_, **params).fit(X, y, tasks=tasks)
     _assert_close(cv.coef_, refit.coef_)
 

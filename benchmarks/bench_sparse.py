@@ -24,7 +24,12 @@ Rows of the tables (intercepts fitted, one α per model, as in the issue):
 - ``logistic l21``: ``MultiTaskClassifier(penalty="l21")`` against a loop of
   ``LogisticRegression(l1_ratio=1, solver="liblinear", C=1/(n_t α))`` (the
   per-task ℓ1 model of the same scaling; a different model), both at tol=1e-4
-  (mtlearn's: the relative duality gap) and their default ``max_iter``.
+  (mtlearn's: the relative duality gap) and their default ``max_iter``;
+- ``squared_hinge l21``: ``MultiTaskClassifier(loss="squared_hinge", penalty="l21")``
+  at the logistic row's α against a loop of ``LinearSVC(penalty="l1",
+  loss="squared_hinge", dual=False, C=1/(n_t α))`` (liblinear's per-task ℓ1
+  model of the same scaling; a different model), tol=1e-4 and default
+  ``max_iter`` for both.
 
 Times are CPU time (``time.process_time``) with one BLAS thread
 (threadpoolctl), the median of ``--repeats`` interleaved runs, peers in the
@@ -32,7 +37,7 @@ same process; ratio = mtlearn / peer.  The peak memory of one mtlearn fit
 (``tracemalloc``, a separate run) is reported as its excess over 2 × size(X),
 in units of n_tasks × n_features floats (the target: O(1)).
 
-    python benchmarks/bench_sparse.py [--quick] [--repeats 5] [--workloads ridge mean graph logistic]
+    python benchmarks/bench_sparse.py [--quick] [--repeats 5] [--workloads ridge mean graph logistic squared_hinge]
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ import scipy.sparse as sp
 from _common import OUTPUT_DIR, markdown_table, write_output
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
 from mtlearn import MultiTaskClassifier, MultiTaskRegressor
@@ -58,7 +64,7 @@ SHAPES = [(3, 20, 2000, 0.01), (3, 20, 8000, 0.01), (3, 20, 20000, 0.01), (20, 2
 QUICK_SHAPES = [(3, 20, 2000, 0.01), (4, 40, 5000, 0.005)]
 ALPHA_RIDGE = 1e-2
 ALPHA_L21_FRACTION = 0.1  # α = α_max / 10 for the sparse models
-WORKLOADS = ("ridge", "mean", "graph", "logistic")
+WORKLOADS = ("ridge", "mean", "graph", "logistic", "squared_hinge")
 
 
 def text_like_tasks(n_tasks, n_rows, n_features, density, seed=0):
@@ -146,8 +152,8 @@ def workloads(X, y, labels, tasks, selected=WORKLOADS):
     if "graph" in selected:
         graph = MultiTaskRegressor(penalty=GraphPenalty(adjacency=ring(tasks.max() + 1), ridge=1.0), alpha=ALPHA_RIDGE)
         rows.append(("graph (ring, ridge=1)", graph, y, "loop of `Ridge`", ridge_loop, False))
+    alpha_l21 = ALPHA_L21_FRACTION * l21_alpha_max(X, labels, tasks)
     if "logistic" in selected:
-        alpha_l21 = ALPHA_L21_FRACTION * l21_alpha_max(X, labels, tasks)
         rows.append(
             (
                 "logistic l21, α_max/10",
@@ -156,6 +162,20 @@ def workloads(X, y, labels, tasks, selected=WORKLOADS):
                 "loop of `LogisticRegression(l1)`",
                 TaskLoop(
                     lambda: LogisticRegression(l1_ratio=1.0, solver="liblinear", C=1.0 / (n_t * alpha_l21)), tasks
+                ),
+                False,
+            )
+        )
+    if "squared_hinge" in selected:
+        rows.append(
+            (
+                "squared_hinge l21, logistic α_max/10",
+                MultiTaskClassifier(loss="squared_hinge", penalty="l21", alpha=alpha_l21, tol=1e-4),
+                labels,
+                "loop of `LinearSVC(l1, squared hinge)`",
+                TaskLoop(
+                    lambda: LinearSVC(penalty="l1", loss="squared_hinge", dual=False, C=1.0 / (n_t * alpha_l21)),
+                    tasks,
                 ),
                 False,
             )

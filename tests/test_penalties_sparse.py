@@ -326,15 +326,23 @@ def test_dirty_parts(stacked_problem):
     ids=str,
 )
 def test_sparse_input_matches_dense(stacked_problem, penalty):
-    """Dense X runs on the Gram form (squared loss), sparse X on its rows, never densified."""
+    """Dense X runs on the Gram form (squared loss), sparse X on its rows, never densified.
+
+    The squared-hinge classifier with ℓ2,1 or lasso takes proximal Newton, whose models are the tasks'
+    Gram matrices of the (working set's) features, formed from a chunk of rows densified at a time
+    (bounded: tests/test_sparse_newton.py, ``test_sparse_rows_are_not_densified_at_many_features``);
+    its sparse rows are then a plain CSR matrix here.
+    """
     X, y, tasks, sample_weight = stacked_problem
     model = MultiTaskRegressor(penalty=penalty, alpha=0.05, tol=TOL, max_iter=100_000)
     dense = fit_checked(clone(model), X, y, tasks=tasks, sample_weight=sample_weight)
     sparse = fit_checked(clone(model), DenseForbiddenCSR(X), y, tasks=tasks, sample_weight=sample_weight)
     np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-10)
     classifier = MultiTaskClassifier(penalty=penalty, loss="squared_hinge", alpha=0.01, tol=TOL, max_iter=100_000)
+    gram_models = isinstance(penalty, str) and penalty in ("l21", "lasso")
+    rows = sp.csr_matrix(X) if gram_models else DenseForbiddenCSR(X)
     dense = fit_checked(clone(classifier), X, y > 2, tasks=tasks)
-    sparse = fit_checked(clone(classifier), DenseForbiddenCSR(X), y > 2, tasks=tasks)
+    sparse = fit_checked(clone(classifier), rows, y > 2, tasks=tasks)
     np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-10)
 
 

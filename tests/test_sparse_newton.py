@@ -22,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from mtlearn import MultiTaskClassifier
 from mtlearn._design import StackedDesign
 from mtlearn.solvers import Problem, _quadratic_model, choose_method, solve
+from mtlearn.solvers._newton import sparse_model_method
 from mtlearn.solvers._quadratic_model import ColumnModel, TaskGramModel, rows_for_gram_models
 from mtlearn.solvers._solve import ProximalGradient, WorkingSets
 
@@ -49,8 +50,8 @@ def model_solver(request, monkeypatch):
     return request.param
 
 
-def _problem(X, y, tasks, penalty, relative_alpha, fit_intercept=True):
-    estimator = MultiTaskClassifier(penalty=penalty, fit_intercept=fit_intercept)
+def _problem(X, y, tasks, penalty, relative_alpha, fit_intercept=True, loss="logistic"):
+    estimator = MultiTaskClassifier(loss=loss, penalty=penalty, fit_intercept=fit_intercept)
     problem = estimator._training_problems(X, y, tasks, None)[2][0]
     G = problem.design.backward(problem.loss.derivative(problem.design.y, np.zeros(len(y)), problem.design.weight))
     alpha = relative_alpha * float(np.max(problem.penalty.feature_dual_norms(G)))
@@ -86,6 +87,28 @@ def test_sparse_rows_reach_the_optimum_of_the_dense_path(penalty, fit_intercept,
     np.testing.assert_allclose(ours.coef, reference.coef, atol=1e-4 * np.abs(reference.coef).max())
     scale = max(1.0, np.abs(reference.intercept).max())
     np.testing.assert_allclose(ours.intercept, reference.intercept, atol=1e-4 * scale)
+
+
+@pytest.mark.parametrize("penalty", ["l21", "lasso"])
+def test_squared_hinge_on_sparse_rows_takes_newton_to_the_optimum_of_the_dense_path(penalty):
+    """The squared hinge's Newton models on the Gram matrices (curvature floored beyond the margin)."""
+    X, y, tasks = _sparse_tasks(4, 25, 120, 0.05)
+    sparse = _problem(X, y, tasks, penalty, 0.1, loss="squared_hinge")
+    dense = _problem(X.toarray(), y, tasks, penalty, 0.1, loss="squared_hinge")
+    assert sparse_model_method(sparse.design, sparse.penalty, sparse.intercepts) == "gram"
+    ours = solve(sparse, tol=1e-10, max_iter=1000)
+    reference = ProximalGradient.run(dense.with_zero_objective(), None, tol=1e-9, max_iter=200_000, verbose=0)
+    assert ours.converged and ours.certificate <= 1e-10 and reference.converged
+    np.testing.assert_allclose(ours.objective, reference.objective, rtol=2e-9)
+    np.testing.assert_allclose(ours.coef, reference.coef, atol=1e-4 * np.abs(reference.coef).max())
+
+
+def test_sparse_models_beyond_the_gram_bound_are_minimised_by_coordinates(monkeypatch):
+    X, y, tasks = _sparse_tasks(4, 25, 120, 0.05)
+    problem = _problem(X, y, tasks, "l21", 0.1, loss="squared_hinge")
+    assert sparse_model_method(problem.design, problem.penalty, problem.intercepts) == "gram"
+    monkeypatch.setattr(_quadratic_model, "_MAX_GRAM_FLOATS", 0)
+    assert sparse_model_method(problem.design, problem.penalty, problem.intercepts) == "coordinates"
 
 
 @pytest.mark.slow
@@ -155,6 +178,9 @@ def test_rows_of_the_gram_models_stay_sparse_beyond_the_bound(monkeypatch):
     design = _weighted_sparse_design(6)[0]
     monkeypatch.setattr(_quadratic_model, "_MAX_GRAM_FLOATS", design.n_entries * design.n_features - 1)
     assert rows_for_gram_models(design) is design
+    monkeypatch.undo()
+    more_rows = design.with_matrix(design.X[:, : design.n_entries // design.n_tasks - 1])  # n > T p
+    assert rows_for_gram_models(more_rows) is more_rows
 
 
 def test_power_iteration_estimate_is_close_below_the_largest_eigenvalue():
@@ -165,26 +191,28 @@ def test_power_iteration_estimate_is_close_below_the_largest_eigenvalue():
     assert 0.9 * top <= estimate <= top * (1 + 1e-12)
 
 
-def test_text_like_tasks_certify_within_the_default_max_iter(model_solver):
+@pytest.mark.parametrize("loss", ["logistic", "squared_hinge"])
+def test_text_like_tasks_certify_within_the_default_max_iter(model_solver, loss):
     X, y, tasks = _sparse_tasks(3, 20, 2000, 0.01, seed=4)
-    problem = _problem(X, y, tasks, "l21", 0.1)
+    problem = _problem(X, y, tasks, "l21", 0.1, loss=loss)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        model = MultiTaskClassifier(penalty="l21", alpha=problem.alpha).fit(X, y, tasks=tasks)
+        model = MultiTaskClassifier(loss=loss, penalty="l21", alpha=problem.alpha).fit(X, y, tasks=tasks)
     assert model.certificate_ <= model.tol
     assert 0 < np.count_nonzero(np.abs(model.coef_).sum(axis=0)) < 2000
 
 
-def test_sparse_rows_are_not_densified_at_many_features(model_solver):
+@pytest.mark.parametrize("loss", ["logistic", "squared_hinge"])
+def test_sparse_rows_are_not_densified_at_many_features(model_solver, loss):
     """Peak memory of a fit at p = 50,000: below 2 × size(X) + 16 T p floats.
 
     A dense n × p array (n = 160 rows) alone is 2.5 times the 16 T p floats allowed.
     """
     T, n_t, p = 4, 40, 50_000
     X, y, tasks = _sparse_tasks(T, n_t, p, 0.0004, seed=5)
-    alpha = _problem(X, y, tasks, "l21", 0.2).alpha
+    alpha = _problem(X, y, tasks, "l21", 0.2, loss=loss).alpha
     size = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
-    model = MultiTaskClassifier(penalty="l21", alpha=alpha)
+    model = MultiTaskClassifier(loss=loss, penalty="l21", alpha=alpha)
     tracemalloc.start()
     try:
         model.fit(X, y, tasks=tasks)

@@ -17,9 +17,9 @@ a weighted least-squares problem with the same penalty, α and intercepts
 (the working response of iteratively reweighted least squares).  It is solved
 by :func:`~mtlearn.solvers.solve` — exactly for a mean-type penalty, on its
 Gram form otherwise, so an inner iteration costs O(T p²) and not a pass over
-the data.  On sparse rows (the logistic loss with ℓ2,1 or lasso) the model
-is minimised on the tasks' Gram matrices of the few features of a working
-set, T × p × p dense, by FISTA with backtracking
+the data.  On sparse rows (the logistic or squared hinge loss with ℓ2,1 or
+lasso) the model is minimised on the tasks' Gram matrices of the few
+features of a working set, T × p × p dense, by FISTA with backtracking
 (:func:`~mtlearn.solvers._gram_apg.gram_apg`: an iteration is one batched
 product and one prox, no Python loop over features) while those hold at
 most 2²¹ floats, and by coordinate descent over the features beyond (each
@@ -60,12 +60,12 @@ from ._problem import SolverResult, best_intercepts
 from ._quadratic_model import (
     ColumnModel,
     TaskGramModel,
-    coordinates_apply,
     gram_model_fits,
     minimise_by_coordinates,
     minimise_model,
     model_is_compact,
     rows_for_gram_models,
+    sparse_models_apply,
 )
 
 # Smallest curvature of an entry, relative to its weight times the loss's curvature bound.
@@ -85,13 +85,35 @@ def proximal_newton_applies(design, loss, penalty, intercepts):
     weights per row), and the quadratic models are cheap: the Gram form pays
     off (:func:`~mtlearn.solvers.gram_pays_off`: dense X, more rows than
     n_tasks × n_features), or the models on sparse rows are taken
-    (:func:`~mtlearn.solvers._quadratic_model.coordinates_apply`: the
-    logistic loss with ℓ2,1 or lasso; on the Gram matrices of few features,
-    by coordinate descent over the columns of many).
+    (:func:`sparse_model_method`: ℓ2,1 or lasso; on the Gram matrices of
+    few features, by coordinate descent over the columns of many).
     """
     if not (loss.second_order and not loss.least_squares and isinstance(design, StackedDesign)):
         return False
-    return gram_pays_off(design) or coordinates_apply(design, loss, penalty, intercepts)
+    return gram_pays_off(design) or sparse_model_method(design, penalty, intercepts) is not None
+
+
+def sparse_model_method(design, penalty, intercepts):
+    """How the Newton models of a problem on sparse rows are minimised: ``"gram"``, ``"coordinates"`` or None.
+
+    - ``"gram"``: on the tasks' Gram matrices of the design's features, by
+      :func:`~mtlearn.solvers._gram_apg.gram_apg` — the structure of sparse
+      models (:func:`~mtlearn.solvers._quadratic_model.sparse_models_apply`),
+      Gram matrices that fit (:func:`~mtlearn.solvers._quadratic_model.gram_model_fits`)
+      and a penalty :func:`~mtlearn.solvers._gram_apg.gram_takes`;
+    - ``"coordinates"``: other sparse models, by coordinate descent over the
+      columns;
+    - None: the models are not those of sparse rows.
+
+    Any second-order loss: the squared hinge's rows beyond the margin get the
+    curvature floor, so its models are nearly singular, which both methods take
+    on the regularised model (proximal gradient on the squared hinge's sparse
+    problems stopped at the default ``max_iter`` far from the optimum:
+    benchmarks/RESULTS.md, "The squared hinge on sparse rows by proximal Newton").
+    """
+    if not sparse_models_apply(design, penalty, intercepts):
+        return None
+    return "gram" if gram_model_fits(design) and gram_takes(penalty, design.n_tasks) else "coordinates"
 
 
 def proximal_newton(
@@ -220,17 +242,11 @@ class _Forcing:
 def _gram_model_rows(problem):
     """The rows of the Gram-matrix models of sparse rows (:func:`rows_for_gram_models`), or None when none are built.
 
-    Sparse rows (:func:`~mtlearn.solvers._quadratic_model.coordinates_apply`)
-    whose Gram matrices fit (:func:`~mtlearn.solvers._quadratic_model.gram_model_fits`)
-    and whose penalty :func:`~mtlearn.solvers._gram_apg.gram_takes`.
+    When :func:`sparse_model_method` is ``"gram"``.
     """
-    design, penalty = problem.design, problem.penalty
-    takes = (
-        coordinates_apply(design, problem.loss, penalty, problem.intercepts)
-        and gram_model_fits(design)
-        and gram_takes(penalty, design.n_tasks)
-    )
-    return rows_for_gram_models(design) if takes else None
+    design = problem.design
+    method = sparse_model_method(design, problem.penalty, problem.intercepts)
+    return rows_for_gram_models(design) if method == "gram" else None
 
 
 def _model_solution(problem, x, z, solve_model, forcing, gram_rows, *, max_iter):
@@ -238,11 +254,8 @@ def _model_solution(problem, x, z, solve_model, forcing, gram_rows, *, max_iter)
 
     ``gram_rows`` (:func:`_gram_model_rows`) are the rows of the Gram-matrix models, or None.
 
-    On sparse rows (:func:`~mtlearn.solvers._quadratic_model.coordinates_apply`)
-    on each task's Gram matrix while those fit
-    (:func:`~mtlearn.solvers._quadratic_model.gram_model_fits`) and
-    :func:`~mtlearn.solvers._gram_apg.gram_takes` the penalty, else by
-    coordinate descent; on dense rows on each task's Gram matrix
+    On sparse rows as :func:`sparse_model_method` says: on each task's Gram
+    matrix (the rows ``gram_rows``), or by coordinate descent; on dense rows on each task's Gram matrix
     (:mod:`mtlearn.solvers._quadratic_model`) when that form takes the problem
     and the penalty is not mean-type (whose model ``solve_model`` solves
     exactly); by ``solve_model`` otherwise.
@@ -261,7 +274,7 @@ def _model_solution(problem, x, z, solve_model, forcing, gram_rows, *, max_iter)
         return problem.pack(*_gram_model_solution(problem, model_design, V, forcing, max_iter=max_iter))
     model_design = with_entry_weights(design, response, h)
     fit_intercept = bool(intercepts.free.any())
-    if coordinates_apply(design, loss, penalty, intercepts):
+    if sparse_model_method(design, penalty, intercepts) == "coordinates":
         model = ColumnModel(model_design, fit_intercept)
         V, b, _ = minimise_by_coordinates(
             model, penalty, problem.alpha, V, b, response - f, residual_target=forcing.residual, max_iter=max_iter

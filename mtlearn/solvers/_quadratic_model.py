@@ -160,34 +160,32 @@ def rows_for_gram_models(design):
     """The rows the Gram-matrix models of sparse ``design`` are built from: densified once when they are few.
 
     Every Newton step forms its tasks' Gram matrices from the same rows with
-    new entry weights.  When the rows hold at most 2²¹ floats dense (the
-    bound of the Gram matrices themselves), a copy of ``design`` on its dense
-    rows makes each task's rows a view instead of a sparse slice densified at
-    every step; larger rows stay sparse.
+    new entry weights.  When the rows, dense, hold no more floats than those
+    T p × p Gram matrices (n ≤ T p: fewer rows per task than features, the
+    text-like shape) and at most 2²¹, a copy of ``design`` on its dense rows
+    makes each task's rows a view instead of a sparse slice densified at
+    every step; otherwise they stay sparse.
     """
-    if design.n_entries * design.n_features > _MAX_GRAM_FLOATS:
+    n, p = design.n_entries, design.n_features
+    if n > design.n_tasks * p or n * p > _MAX_GRAM_FLOATS:
         return design
     return design.with_matrix(design.X.toarray())
 
 
-def coordinates_apply(design, loss, penalty, intercepts):
-    """Whether the models of this problem on sparse rows are taken: on the Gram matrices or over the columns.
+def sparse_models_apply(design, penalty, intercepts):
+    """Whether the Newton models of a problem on ``design`` are models of sparse rows (by their structure).
 
-    (:class:`TaskGramModel` and :func:`~mtlearn.solvers._gram_apg.gram_apg`
-    while :func:`gram_model_fits`, else :class:`ColumnModel` and
-    :func:`minimise_by_coordinates`.)  Sparse rows, each task its own (entry weights per row); a loss whose
-    curvature is positive everywhere (``positive_curvature``: the logistic
-    loss; the squared hinge gives no weight to the rows beyond the margin,
-    and the coordinate descent on its nearly singular models is slower than
-    proximal gradient); a penalty separable over features, on W itself
-    (``n_blocks = 1``: the parts of the dirty model are perfectly correlated
-    in the data, which slows the block steps alike), whose prox is closed
-    form, with uniform intercepts (:func:`model_is_compact`).
+    Sparse rows, each task its own (entry weights per row); a penalty
+    separable over features, on W itself (``n_blocks = 1``: the parts of the
+    dirty model are perfectly correlated in the data, which slows the block
+    steps alike), whose prox is closed form, with uniform intercepts
+    (:func:`model_is_compact`).  Which method minimises them (the Gram
+    matrices, or coordinate descent over the columns) depends on the loss
+    and the size as well: :func:`~mtlearn.solvers._newton.sparse_model_method`.
     """
     return (
         isinstance(design, StackedDesign)
         and sp.issparse(design.X)
-        and bool(loss.positive_curvature)
         and bool(penalty.feature_separable)
         and penalty.n_blocks == 1
         and model_is_compact(penalty, intercepts)

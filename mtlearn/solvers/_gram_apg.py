@@ -134,7 +134,7 @@ class GramStopping:
         return residual <= self.tol and certificate <= self.tol, certificate, objective
 
 
-def gram_apg(stopping, W0, HW0, *, max_iter, lipschitz, start_lipschitz=None, checked=False):
+def gram_apg(stopping, W0, HW0, *, max_iter, lipschitz, start_lipschitz=None, checked=False, spaced_checks=False):
     """Minimise ``F`` (module docstring) by FISTA with backtracking and adaptive restart, from W0.
 
     Each iterate is kept stacked with its gradient ``∇ = H W − B`` (rows ``[:T]`` and ``[T:]`` of one
@@ -155,6 +155,12 @@ def gram_apg(stopping, W0, HW0, *, max_iter, lipschitz, start_lipschitz=None, ch
         The first L (e.g. the last one of a neighbouring solve); None: ``lipschitz``.
     checked : bool
         Whether the caller has found that W0 does not meet the stopping rule (no check at the start).
+    spaced_checks : bool
+        Space the checks of small steps: after a check that does not stop, the next small step is
+        checked only after twice as many iterations (up to ``_CHECK_EVERY``).  For a loose ``tol``
+        (the forcing term of an inexact Newton step), where the steps are small from the start and
+        checking every one costs a prox and a gap per iteration; a path (tight ``tol``) checks every
+        small step, its stopping point being what its tolerance buys.
 
     Returns
     -------
@@ -176,6 +182,7 @@ def gram_apg(stopping, W0, HW0, *, max_iter, lipschitz, start_lipschitz=None, ch
     moved = np.empty_like(W0)
     t = 1.0
     n_iter = last_check = 0
+    wait = 1  # iterations from the last check before a small step is checked
     while not done and n_iter < max_iter:
         n_iter += 1
         while True:
@@ -199,9 +206,13 @@ def gram_apg(stopping, W0, HW0, *, max_iter, lipschitz, start_lipschitz=None, ch
             point.both += new.both
             t = t_new
         current, new = new, current
-        if n_iter - last_check >= _CHECK_EVERY or L * L * step_squared <= small_step_squared or n_iter == max_iter:
+        since = n_iter - last_check
+        small = L * L * step_squared <= small_step_squared and since >= wait
+        if since >= _CHECK_EVERY or small or n_iter == max_iter:
             done, certificate, objective = stopping.check(current.W, current.gradient, L, final=n_iter == max_iter)
             last_check = n_iter
+            if spaced_checks:
+                wait = min(2 * wait, _CHECK_EVERY)  # small steps that did not stop: check them less often
         L = max(L * _SHRINK, L_floor)
     if last_check != n_iter or not np.isfinite(certificate):
         done, certificate, objective = stopping.check(current.W, current.gradient, L, final=True)

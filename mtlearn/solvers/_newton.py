@@ -308,15 +308,18 @@ def _gram_model_solution(problem, model_design, W, forcing, *, max_iter):
 
     :func:`~mtlearn.solvers._gram_apg.gram_apg` on the model's quadratic
     (:meth:`TaskGramModel.quadratic`), to a relative gap and a relative
-    proximal-gradient residual within the forcing terms; the intercepts are
-    the model's best ones for the result.
+    proximal-gradient residual within the forcing terms (its small steps
+    checked at spaced iterations: the forcing terms are loose); the intercepts
+    are the model's best ones for the result.
     """
     model = TaskGramModel(model_design, fit_intercept=bool(problem.intercepts.free.any()))
     quadratic = model.quadratic()
     gradient_scale = problem.gradient_scale()
     tol = min(forcing.certificate, forcing.residual / gradient_scale)
     stopping = GramStopping(quadratic, problem.penalty, problem.alpha, tol, problem.zero_objective(), gradient_scale)
-    solution = gram_apg(stopping, W, quadratic.product(W), max_iter=max_iter, lipschitz=model.lipschitz_estimate())
+    solution = gram_apg(
+        stopping, W, quadratic.product(W), max_iter=max_iter, lipschitz=model.lipschitz_estimate(), spaced_checks=True
+    )
     return solution.coef, model.intercepts(solution.coef)
 
 

@@ -176,6 +176,39 @@ def test_gram_quadratic_certificate_is_the_compact_problems_duality_gap(penalty,
             assert certificate == pytest.approx(expected_certificate, rel=1e-8, abs=1e-13)
 
 
+@pytest.mark.parametrize("tol", [1e-3, 1e-8])
+def test_spaced_checks_stop_within_the_same_rule(tol, monkeypatch):
+    """gram_apg with the checks of small steps spaced: fewer checks, and its point meets the same stopping rule."""
+    design, fit_intercept = _gram_cases()[2]
+    gram = GramDesign(design, fit_intercept=fit_intercept)
+    T, p = design.n_tasks, design.n_features
+    stopping = GramStopping(gram.quadratic, L21Penalty(), 0.05, tol, 2.0, 1.0)
+    checks = []
+    original = GramStopping.check
+
+    def counted(self, *args, **kwargs):
+        checks.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(GramStopping, "check", counted)
+    W0 = np.zeros((T, p))
+    lipschitz = gram.quadratic.lipschitz_estimate()
+    counts, solutions = [], []
+    for spaced in (False, True):
+        checks.clear()
+        solutions.append(
+            _gram_apg.gram_apg(
+                stopping, W0, gram.quadratic.product(W0), max_iter=100_000, lipschitz=lipschitz, spaced_checks=spaced
+            )
+        )
+        counts.append(len(checks))
+    for solution in solutions:
+        assert solution.converged and solution.certificate <= tol
+        residual = stopping.residual(solution.coef, solution.product - gram.quadratic.linear, solution.lipschitz)
+        assert residual <= tol
+    assert counts[1] < counts[0], counts
+
+
 def test_gram_path_screening_keeps_the_active_features(monkeypatch):
     # Reference: the same path with screening switched off (every solve on all features).
     restricted = []

@@ -187,7 +187,7 @@ def test_power_iteration_estimate_is_close_below_the_largest_eigenvalue():
     design, _, _, _ = _weighted_sparse_design(8, n_tasks=4, n_rows=30, n_features=20)
     model = TaskGramModel(design, True)
     top = np.linalg.eigvalsh(model.H)[:, -1].max()
-    estimate = model.lipschitz_estimate()
+    estimate = model.quadratic().lipschitz_estimate()
     assert 0.9 * top <= estimate <= top * (1 + 1e-12)
 
 

@@ -318,7 +318,12 @@ def _gram_model_solution(problem, model_design, W, forcing, *, max_iter):
     tol = min(forcing.certificate, forcing.residual / gradient_scale)
     stopping = GramStopping(quadratic, problem.penalty, problem.alpha, tol, problem.zero_objective(), gradient_scale)
     solution = gram_apg(
-        stopping, W, quadratic.product(W), max_iter=max_iter, lipschitz=model.lipschitz_estimate(), spaced_checks=True
+        stopping,
+        W,
+        quadratic.product(W),
+        max_iter=max_iter,
+        lipschitz=quadratic.lipschitz_estimate(),
+        spaced_checks=True,
     )
     return solution.coef, model.intercepts(solution.coef)
 

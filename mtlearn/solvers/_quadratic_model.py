@@ -23,7 +23,8 @@ p × p.  For the few features of a working set (T p² floats at most
 ``_MAX_GRAM_FLOATS``, :func:`gram_model_fits`) :class:`TaskGramModel` forms
 them all the same, densifying the rows a chunk at a time, and the Newton step
 minimises the model by :func:`~mtlearn.solvers._gram_apg.gram_apg` from the
-power-iteration estimate :meth:`TaskGramModel.lipschitz_estimate`.  Beyond,
+power-iteration estimate of its quadratic
+(:meth:`~mtlearn.solvers._gram.GramQuadratic.lipschitz_estimate`).  Beyond,
 :class:`ColumnModel` keeps the rows' nonzeros in compressed columns and
 :func:`minimise_by_coordinates` minimises the model by block coordinate
 descent over features (glmnet's inner solver, newGLMNET for the logistic
@@ -79,16 +80,6 @@ class TaskGramModel:
             top = np.linalg.eigvalsh(self.H)[:, -1].max(initial=0.0)
             self._lipschitz = max(float(top), _TINY)
         return self._lipschitz
-
-    def lipschitz_estimate(self, n_iter=15, seed=0):
-        """Power-iteration estimate of ``max_t λ_max(H_t)``: T batched products with the H_t per iteration."""
-        v = np.random.default_rng(seed).standard_normal(self.c.shape)[:, :, None]
-        norms = np.zeros(self.c.shape[0])
-        for _ in range(n_iter):
-            Hv = self.H @ v
-            norms = np.sqrt(np.einsum("tij,tij->t", Hv, Hv))
-            v = Hv / np.maximum(norms, _TINY)[:, None, None]
-        return max(float(norms.max(initial=0.0)), _TINY)
 
     def quadratic(self):
         """The model as a :class:`~mtlearn.solvers._gram.GramQuadratic`: task weights 1, κ = ½ Σ_i h_i (ỹ_i − ȳ_t)²."""

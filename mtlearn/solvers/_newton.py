@@ -22,8 +22,8 @@ lasso) the model is minimised on the tasks' Gram matrices of the few
 features of a working set, T × p × p dense, by FISTA with backtracking
 (:func:`~mtlearn.solvers._gram_apg.gram_apg`: an iteration is one batched
 product and one prox, no Python loop over features) while those hold at
-most 2²¹ floats, and by coordinate descent over the features beyond (each
-step one column's nonzeros).  Each model is solved to a relative duality
+most 2²¹ floats, and for the logistic loss by coordinate descent over the
+features beyond (each step one column's nonzeros).  Each model is solved to a relative duality
 gap a tenth of the current certificate (an inexact Newton step whose
 accuracy follows the outer one).  The step d to
 its solution is damped by backtracking (Lee, Sun & Saunders, 2014) until
@@ -86,14 +86,15 @@ def proximal_newton_applies(design, loss, penalty, intercepts):
     off (:func:`~mtlearn.solvers.gram_pays_off`: dense X, more rows than
     n_tasks × n_features), or the models on sparse rows are taken
     (:func:`sparse_model_method`: ℓ2,1 or lasso; on the Gram matrices of
-    few features, by coordinate descent over the columns of many).
+    few features, by coordinate descent over the columns of many for the
+    logistic loss).
     """
     if not (loss.second_order and not loss.least_squares and isinstance(design, StackedDesign)):
         return False
-    return gram_pays_off(design) or sparse_model_method(design, penalty, intercepts) is not None
+    return gram_pays_off(design) or sparse_model_method(design, loss, penalty, intercepts) is not None
 
 
-def sparse_model_method(design, penalty, intercepts):
+def sparse_model_method(design, loss, penalty, intercepts):
     """How the Newton models of a problem on sparse rows are minimised: ``"gram"``, ``"coordinates"`` or None.
 
     - ``"gram"``: on the tasks' Gram matrices of the design's features, by
@@ -101,19 +102,26 @@ def sparse_model_method(design, penalty, intercepts):
       models (:func:`~mtlearn.solvers._quadratic_model.sparse_models_apply`),
       Gram matrices that fit (:func:`~mtlearn.solvers._quadratic_model.gram_model_fits`)
       and a penalty :func:`~mtlearn.solvers._gram_apg.gram_takes`;
-    - ``"coordinates"``: other sparse models, by coordinate descent over the
-      columns;
-    - None: the models are not those of sparse rows.
+    - ``"coordinates"``: beyond, by coordinate descent over the columns, for
+      a loss whose curvature is positive everywhere (``positive_curvature``:
+      the logistic loss);
+    - None: the models are not those of sparse rows, or the loss lacks that
+      curvature beyond the Gram matrices' bound.
 
-    Any second-order loss: the squared hinge's rows beyond the margin get the
-    curvature floor, so its models are nearly singular, which both methods take
-    on the regularised model (proximal gradient on the squared hinge's sparse
+    On the Gram matrices any second-order loss: the squared hinge's rows beyond
+    the margin get the curvature floor, and FISTA takes its nearly singular
+    regularised models (proximal gradient on the squared hinge's sparse
     problems stopped at the default ``max_iter`` far from the optimum:
-    benchmarks/RESULTS.md, "The squared hinge on sparse rows by proximal Newton").
+    benchmarks/RESULTS.md, "The squared hinge on sparse rows by proximal
+    Newton").  Coordinate descent on those models is slow: 200 tasks of 3
+    sparse rows and 500 features took 45 s against 0.6 s for proximal gradient
+    to the same tol.
     """
     if not sparse_models_apply(design, penalty, intercepts):
         return None
-    return "gram" if gram_model_fits(design) and gram_takes(penalty, design.n_tasks) else "coordinates"
+    if gram_model_fits(design) and gram_takes(penalty, design.n_tasks):
+        return "gram"
+    return "coordinates" if loss.positive_curvature else None
 
 
 def proximal_newton(
@@ -245,7 +253,7 @@ def _gram_model_rows(problem):
     When :func:`sparse_model_method` is ``"gram"``.
     """
     design = problem.design
-    method = sparse_model_method(design, problem.penalty, problem.intercepts)
+    method = sparse_model_method(design, problem.loss, problem.penalty, problem.intercepts)
     return rows_for_gram_models(design) if method == "gram" else None
 
 
@@ -274,7 +282,7 @@ def _model_solution(problem, x, z, solve_model, forcing, gram_rows, *, max_iter)
         return problem.pack(*_gram_model_solution(problem, model_design, V, forcing, max_iter=max_iter))
     model_design = with_entry_weights(design, response, h)
     fit_intercept = bool(intercepts.free.any())
-    if sparse_model_method(design, penalty, intercepts) == "coordinates":
+    if sparse_model_method(design, loss, penalty, intercepts) == "coordinates":
         model = ColumnModel(model_design, fit_intercept)
         V, b, _ = minimise_by_coordinates(
             model, penalty, problem.alpha, V, b, response - f, residual_target=forcing.residual, max_iter=max_iter

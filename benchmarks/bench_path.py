@@ -24,7 +24,7 @@ Contenders:
 - adelie (optional, ``--adelie``): ``grpnet`` with ``glm.multigaussian``, whose
   λ is α / T^{3/2} with its default group penalty √T (the scaling is checked:
   its solutions are scored at α = λ T^{3/2}).  adelie pins numpy < 2, so the
-  script creates a virtual environment for it (``benchmarks/output/.venv-adelie``,
+  script creates a virtual environment for it (``.venv-adelie`` in ``--output-dir``,
   ``pip install adelie "numpy<2"``) and runs it there in a subprocess
   (``_adelie_worker.py``) on the same data; its time is the median CPU time
   measured in that process.
@@ -68,7 +68,7 @@ N_ALPHAS = 29
 TOLS = [10.0 ** (-k / 2) for k in range(2, 33)]
 SIZES = ((500, 100, 5, 10), (5000, 500, 20, 50))
 QUICK_SIZES = ((200, 30, 4, 5),)
-ADELIE_ENV = OUTPUT_DIR / ".venv-adelie"
+ADELIE_ENV_NAME = ".venv-adelie"
 ADELIE_WORKER = Path(__file__).resolve().parent / "_adelie_worker.py"
 
 
@@ -127,12 +127,13 @@ def have_skglm():
 
 
 # ---------------------------------------------------------------------- adelie
-def adelie_python():
-    """The interpreter of adelie's environment, created (with ``pip install adelie "numpy<2"``) if needed."""
-    python = ADELIE_ENV / "bin" / "python"
+def adelie_python(output_dir):
+    """adelie's interpreter in ``output_dir``, its environment made with ``pip install adelie "numpy<2"`` if missing."""
+    environment = output_dir / ADELIE_ENV_NAME
+    python = environment / "bin" / "python"
     if not python.exists():
-        print(f"creating {ADELIE_ENV} for adelie (it pins numpy < 2)")
-        subprocess.run([sys.executable, "-m", "venv", str(ADELIE_ENV)], check=True)
+        print(f"creating {environment} for adelie (it pins numpy < 2)")
+        subprocess.run([sys.executable, "-m", "venv", str(environment)], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "--quiet", "adelie", "numpy<2"], check=True)
     return python
 
@@ -220,7 +221,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.repeats is None:
         args.repeats = 1 if args.quick else 5
-    python = adelie_python() if args.adelie else None
+    python = adelie_python(args.output_dir) if args.adelie else None
     rng = np.random.default_rng(0)
     rows, products = [], []
     with threadpool_limits(limits=1), warnings.catch_warnings():

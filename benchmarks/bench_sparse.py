@@ -21,6 +21,12 @@ Rows of the tables (intercepts fitted, one α per model, as in the issue):
 - ``graph``: ``MultiTaskRegressor(penalty=GraphPenalty(ring, ridge=1))`` (each
   task tied to its two neighbours on a ring) against the same loop (a
   different model);
+- ``lasso``: ``MultiTaskRegressor(penalty="lasso")`` at a tenth of its
+  α_max against a loop of ``Lasso(alpha=α)`` on each task's sparse rows (the
+  same model: Σ_t (1/n_t) ½‖r_t‖² + α‖W‖₁ is one ``Lasso`` per task), both at
+  their default tol=1e-4;
+- ``dirty``: ``MultiTaskRegressor(penalty="dirty")`` at the lasso's α against
+  the same loop (a different model);
 - ``logistic l21``: ``MultiTaskClassifier(penalty="l21")`` against a loop of
   ``LogisticRegression(l1_ratio=1, solver="liblinear", C=1/(n_t α))`` (the
   per-task ℓ1 model of the same scaling; a different model), both at tol=1e-4
@@ -37,7 +43,8 @@ same process; ratio = mtlearn / peer.  The peak memory of one mtlearn fit
 (``tracemalloc``, a separate run) is reported as its excess over 2 × size(X),
 in units of n_tasks × n_features floats (the target: O(1)).
 
-    python benchmarks/bench_sparse.py [--quick] [--repeats 5] [--workloads ridge mean graph logistic squared_hinge]
+    python benchmarks/bench_sparse.py [--quick] [--repeats 5]
+        [--workloads ridge mean graph lasso dirty logistic squared_hinge]
 """
 
 from __future__ import annotations
@@ -52,7 +59,7 @@ import numpy as np
 import scipy.sparse as sp
 from _common import OUTPUT_DIR, markdown_table, write_output
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.linear_model import Lasso, LogisticRegression, Ridge
 from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
@@ -64,7 +71,7 @@ SHAPES = [(3, 20, 2000, 0.01), (3, 20, 8000, 0.01), (3, 20, 20000, 0.01), (20, 2
 QUICK_SHAPES = [(3, 20, 2000, 0.01), (4, 40, 5000, 0.005)]
 ALPHA_RIDGE = 1e-2
 ALPHA_L21_FRACTION = 0.1  # α = α_max / 10 for the sparse models
-WORKLOADS = ("ridge", "mean", "graph", "logistic", "squared_hinge")
+WORKLOADS = ("ridge", "mean", "graph", "lasso", "dirty", "logistic", "squared_hinge")
 
 
 def text_like_tasks(n_tasks, n_rows, n_features, density, seed=0):
@@ -96,6 +103,14 @@ def text_like_tasks(n_tasks, n_rows, n_features, density, seed=0):
         rows = tasks == t
         labels[rows] = f[rows] > np.median(f[rows])
     return X, y, labels, tasks
+
+
+def lasso_alpha_max(X, y, tasks):
+    """α_max of the squared loss's lasso: the largest |gradient| entry at W = 0 (intercepts fitted)."""
+    return max(
+        float(np.max(np.abs(X[tasks == t].T @ (y[tasks == t] - y[tasks == t].mean())))) / np.sum(tasks == t)
+        for t in np.unique(tasks)
+    )
 
 
 def l21_alpha_max(X, labels, tasks):
@@ -152,6 +167,14 @@ def workloads(X, y, labels, tasks, selected=WORKLOADS):
     if "graph" in selected:
         graph = MultiTaskRegressor(penalty=GraphPenalty(adjacency=ring(tasks.max() + 1), ridge=1.0), alpha=ALPHA_RIDGE)
         rows.append(("graph (ring, ridge=1)", graph, y, "loop of `Ridge`", ridge_loop, False))
+    alpha_lasso = ALPHA_L21_FRACTION * lasso_alpha_max(X, y, tasks)
+    lasso_loop = TaskLoop(lambda: Lasso(alpha=alpha_lasso), tasks)
+    if "lasso" in selected:
+        lasso = MultiTaskRegressor(penalty="lasso", alpha=alpha_lasso)
+        rows.append(("lasso, α_max/10", lasso, y, "loop of `Lasso`", lasso_loop, True))
+    if "dirty" in selected:
+        dirty = MultiTaskRegressor(penalty="dirty", alpha=alpha_lasso)
+        rows.append(("dirty, lasso's α", dirty, y, "loop of `Lasso`", lasso_loop, False))
     alpha_l21 = ALPHA_L21_FRACTION * l21_alpha_max(X, labels, tasks)
     if "logistic" in selected:
         rows.append(

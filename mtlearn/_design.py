@@ -232,8 +232,8 @@ class SharedDesign:
 class SummedBlocksDesign:
     """A design whose variables are ``n_blocks`` parts summed into the model's weights.
 
-    For penalties that split W into parts (``penalty.n_blocks > 1``, e.g. the
-    dirty model W = P + Q): the solver's variable is ``V = [V_1 | … | V_k]`` of
+    For penalties that split W into parts (``penalty.n_blocks > 1``, e.g. a
+    model W = P + Q written in both parts): the solver's variable is ``V = [V_1 | … | V_k]`` of
     shape (n_tasks, k · n_features) and the predictions are those of
     ``W = Σ_j V_j`` under the wrapped design.
     """

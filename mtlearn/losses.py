@@ -102,6 +102,7 @@ class SquaredLoss(Loss):
     curvature = 1.0
     full_dual_domain = True
     least_squares = True
+    second_order = True
     positive_curvature = True
 
     def __init__(self):
@@ -113,6 +114,9 @@ class SquaredLoss(Loss):
 
     def derivative(self, y, f, weight):
         return weight * (f - y)
+
+    def second_derivative(self, y, f, weight):
+        return np.broadcast_to(weight, np.shape(f)).astype(float)
 
     def conjugate(self, y, v):
         return v * y + 0.5 * v * v

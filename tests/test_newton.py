@@ -113,17 +113,24 @@ def test_newton_is_chosen_only_where_its_models_are_cheap():
     X, y, tasks, _, _ = make_rare_positive_tasks(n_tasks=6, n_samples=40, random_state=0)
     dense = MultiTaskClassifier(penalty="l21")._training_problems(X, y, tasks, None)[2][0]
     assert choose_method(Problem(dense.design, dense.loss, dense.penalty, 0.01, dense.intercepts)) is ProximalNewton
-    # Sparse rows: the models of ℓ2,1 or lasso, on the Gram matrices of these few features (any second-order
-    # loss; coordinate descent beyond them takes the logistic loss only: test_sparse_newton.py).
+    # Sparse rows: the models of ℓ2,1, lasso or dirty, on the Gram matrices of these few features (any
+    # second-order loss; coordinate descent beyond them takes the logistic and squared losses only:
+    # test_sparse_newton.py).  The squared loss's model is the problem: taken on sparse rows only.
     for loss, penalty, newton in [
         ("logistic", "l21", True),
         ("logistic", "lasso", True),
-        ("logistic", "dirty", False),
+        ("logistic", "dirty", True),
         ("logistic", "trace", False),
         ("squared_hinge", "l21", True),
-        ("squared_hinge", "dirty", False),
+        ("squared_hinge", "dirty", True),
+        ("squared_error", "l21", True),
+        ("squared_error", "trace", False),
     ]:
-        estimator = MultiTaskClassifier(loss=loss, penalty=penalty)
+        estimator = (
+            MultiTaskRegressor(penalty=penalty)
+            if loss == "squared_error"
+            else MultiTaskClassifier(loss=loss, penalty=penalty)
+        )
         sparse = estimator._training_problems(sp.csr_matrix(X), y, tasks, None)[2][0]
         chosen = choose_method(Problem(sparse.design, sparse.loss, sparse.penalty, 0.01, sparse.intercepts))
         assert (chosen is ProximalNewton) is newton, (loss, penalty)

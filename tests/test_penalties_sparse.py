@@ -2,10 +2,12 @@
 
 References: scikit-learn's ``MultiTaskLasso`` and ``Lasso``, numerical
 minimisation of the prox objectives with SciPy, the Moreau identity, the
-optimality condition at W = 0 (``alpha_max``), and the limit cases of the dirty
-model.  Every fit that does not warn must end with ``certificate_ <= tol``.
+optimality condition at W = 0 (``alpha_max``), and for the dirty model its limit
+cases, Clarabel on the best split and the solve in both parts.  Every fit that
+does not warn must end with ``certificate_ <= tol``.
 """
 
+import cvxpy as cp
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -27,6 +29,7 @@ from mtlearn import (
 )
 
 from ._fitting import fit_checked
+from ._stacked_parts import StackedDirtyPenalty
 
 TOL = 1e-10
 
@@ -92,7 +95,9 @@ def test_lasso_with_one_task_is_sklearn_lasso(shared_problem, sparse, fit_interc
     reference = Lasso(alpha=0.05, fit_intercept=fit_intercept, tol=1e-14, max_iter=100_000)
     reference.fit(X, Y[:, 0], sample_weight=sample_weight)
     model = MultiTaskRegressor(penalty="lasso", alpha=0.05, fit_intercept=fit_intercept, tol=TOL, max_iter=100_000)
-    fit_checked(model, DenseForbiddenCSR(X) if sparse else X, Y[:, 0], sample_weight=sample_weight)
+    # One task's own sparse rows are solved on their Gram matrix, formed from a chunk of rows densified at a
+    # time (bounded: tests/test_sparse_newton.py, ``test_sparse_rows_are_not_densified_at_many_features``).
+    fit_checked(model, sp.csr_matrix(X) if sparse else X, Y[:, 0], sample_weight=sample_weight)
     np.testing.assert_allclose(model.coef_[0], reference.coef_, rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(model.intercept_[0], reference.intercept_, rtol=1e-6, atol=1e-9)
     np.testing.assert_array_equal(model.penalty_info_["task_support"][0], reference.coef_ != 0)
@@ -184,12 +189,24 @@ MOREAU_CASES = [
     pytest.param(L21Penalty(), lambda G, s: project_columns(G, s), id="l21"),
     pytest.param(LassoPenalty(), lambda G, s: np.clip(G, -s, s), id="lasso"),
     pytest.param(TracePenalty(), project_spectral, id="trace"),
+    pytest.param(DirtyPenalty(l1_ratio=0.3), lambda G, s: project_ball_and_box(G, 0.7 * s, 0.3 * s), id="dirty"),
     pytest.param(
-        DirtyPenalty(l1_ratio=0.3),
+        StackedDirtyPenalty(l1_ratio=0.3),
         lambda V, s: np.hstack([project_columns(V[:, :5], 0.7 * s), np.clip(V[:, 5:], -0.3 * s, 0.3 * s)]),
         id="dirty-parts",
     ),
 ]
+
+
+def project_ball_and_box(G, radius, box, n_iter=2000):
+    """Projection of each column on {‖g‖₂ ≤ radius, ‖g‖_∞ ≤ box} by Dykstra's alternating projections."""
+    x, p, q = G.copy(), np.zeros_like(G), np.zeros_like(G)
+    for _ in range(n_iter):
+        y = project_columns(x + p, radius)
+        p = x + p - y
+        x = np.clip(y + q, -box, box)
+        q = y + q - x
+    return x
 
 
 @pytest.mark.parametrize("penalty, dual_projection", MOREAU_CASES)
@@ -303,12 +320,52 @@ def test_dirty_parts(stacked_problem):
     P, Q = info["group_part"], info["sparse_part"]
     np.testing.assert_allclose(P + Q, model.coef_, atol=1e-12)
     np.testing.assert_array_equal(info["group_support"], np.linalg.norm(P, axis=0) > 0)
-    # W = P + Q is optimal: the objective beats both single-part splits of the same W
-    penalty = DirtyPenalty()
-    value = penalty.value(np.hstack([P, Q]))
-    assert value <= penalty.value(np.hstack([model.coef_, 0 * Q])) + 1e-12
-    assert value <= penalty.value(np.hstack([0 * P, model.coef_])) + 1e-12
-    assert DirtyPenalty()._ratio(3) == pytest.approx(1 / (1 + 3**0.25))
+    # The split is optimal: its value is Ω(W), the minimum over all splits (by Clarabel)
+    r = 1 / (1 + 3**0.25)
+    assert DirtyPenalty()._ratio(3) == pytest.approx(r)
+    split_value = (1 - r) * np.linalg.norm(P, axis=0).sum() + r * np.abs(Q).sum()
+    assert split_value == pytest.approx(DirtyPenalty().value(model.coef_), rel=1e-12)
+    assert split_value == pytest.approx(best_split_value(model.coef_, r), rel=1e-7, abs=1e-9)
+
+
+def best_split_value(W, r):
+    """min over P of (1 − r)‖P‖₂,₁ + r‖W − P‖₁, by Clarabel."""
+    P = cp.Variable(W.shape)
+    problem = cp.Problem(cp.Minimize((1 - r) * cp.sum(cp.norm(P, 2, axis=0)) + r * cp.sum(cp.abs(W - P))))
+    problem.solve(solver=cp.CLARABEL, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
+    return problem.value
+
+
+@pytest.mark.parametrize("l1_ratio", [0.25, 0.3, 0.4, 0.45])
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 1e3])
+def test_dirty_value_is_the_best_split(l1_ratio, scale):
+    """Ω(W) = min_{P + Q = W} (1 − r)‖P‖₂,₁ + r‖Q‖₁ on columns of every kind (zeros, ties, one large entry)."""
+    rng = np.random.default_rng(11)
+    W = scale * rng.normal(size=(4, 9))
+    W[:, 0] = 0.0
+    W[1:, 1] = 0.0
+    W[:, 2] = scale
+    W[0, 3] *= 100.0
+    penalty = DirtyPenalty(l1_ratio=l1_ratio)
+    assert penalty.value(W) == pytest.approx(best_split_value(W, l1_ratio), rel=1e-7, abs=1e-9 * scale)
+    P, Q = penalty.split(W)
+    np.testing.assert_allclose(P + Q, W)
+    split_value = (1 - l1_ratio) * np.linalg.norm(P, axis=0).sum() + l1_ratio * np.abs(Q).sum()
+    assert split_value == pytest.approx(penalty.value(W), rel=1e-12)
+
+
+@pytest.mark.parametrize("estimator", [MultiTaskRegressor, MultiTaskClassifier])
+def test_dirty_on_w_reaches_the_optimum_of_the_stacked_parts(stacked_problem, estimator):
+    """The norm on W and the problem in both parts (P, Q) have the same optimal objective."""
+    X, y, tasks, _ = stacked_problem
+    target = y if estimator is MultiTaskRegressor else (y > np.median(y)).astype(int)
+    fits = [
+        fit_checked(estimator(penalty=penalty, alpha=0.05, tol=1e-10, max_iter=100_000), X, target, tasks=tasks)
+        for penalty in (DirtyPenalty(l1_ratio=0.35), StackedDirtyPenalty(l1_ratio=0.35))
+    ]
+    on_w, on_parts = fits
+    assert on_w.objective_ == pytest.approx(on_parts.objective_, rel=1e-8)
+    np.testing.assert_allclose(on_w.coef_, on_parts.coef_, atol=1e-4)
 
 
 # ------------------------------------------------------------------------ estimators
@@ -328,19 +385,20 @@ def test_dirty_parts(stacked_problem):
 def test_sparse_input_matches_dense(stacked_problem, penalty):
     """Dense X runs on the Gram form (squared loss), sparse X on its rows, never densified.
 
-    The squared-hinge classifier with ℓ2,1 or lasso takes proximal Newton, whose models are the tasks'
-    Gram matrices of the (working set's) features, formed from a chunk of rows densified at a time
-    (bounded: tests/test_sparse_newton.py, ``test_sparse_rows_are_not_densified_at_many_features``);
-    its sparse rows are then a plain CSR matrix here.
+    With ℓ2,1, lasso or dirty, the squared loss and the squared-hinge classifier's proximal Newton
+    models are solved on the tasks' Gram matrices of the (working set's) features, formed from a chunk
+    of rows densified at a time (bounded: tests/test_sparse_newton.py,
+    ``test_sparse_rows_are_not_densified_at_many_features``); their sparse rows are then a plain CSR
+    matrix here.
     """
     X, y, tasks, sample_weight = stacked_problem
+    gram_models = isinstance(penalty, str) and penalty in ("l21", "lasso", "dirty")
+    rows = sp.csr_matrix(X) if gram_models else DenseForbiddenCSR(X)
     model = MultiTaskRegressor(penalty=penalty, alpha=0.05, tol=TOL, max_iter=100_000)
     dense = fit_checked(clone(model), X, y, tasks=tasks, sample_weight=sample_weight)
-    sparse = fit_checked(clone(model), DenseForbiddenCSR(X), y, tasks=tasks, sample_weight=sample_weight)
+    sparse = fit_checked(clone(model), rows, y, tasks=tasks, sample_weight=sample_weight)
     np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-10)
     classifier = MultiTaskClassifier(penalty=penalty, loss="squared_hinge", alpha=0.01, tol=TOL, max_iter=100_000)
-    gram_models = isinstance(penalty, str) and penalty in ("l21", "lasso")
-    rows = sp.csr_matrix(X) if gram_models else DenseForbiddenCSR(X)
     dense = fit_checked(clone(classifier), X, y > 2, tasks=tasks)
     sparse = fit_checked(clone(classifier), rows, y > 2, tasks=tasks)
     np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-10)

@@ -22,6 +22,8 @@ from mtlearn.penalties import (
 from mtlearn.penalties._quadratic import ScaledL1
 from mtlearn.transfer._penalty import CentredRidgePenalty
 
+from ._stacked_parts import StackedDirtyPenalty
+
 
 def _loss_data(loss, rng, n=40):
     y = np.where(rng.random(n) < 0.5, -1.0, 1.0) if loss.for_classification else rng.normal(scale=3.0, size=n)
@@ -143,6 +145,7 @@ def _penalties():
         pytest.param(RelationshipPenalty(mix=1.0), id="relationship-mix1"),
         pytest.param(ScaledL1(0.8), id="scaled-l1"),
         pytest.param(CentredRidgePenalty(np.arange(12.0).reshape(3, 4) / 10), id="centred-ridge"),
+        pytest.param(StackedDirtyPenalty(l1_ratio=0.35), id="stacked-parts"),
     ]
     return cases
 

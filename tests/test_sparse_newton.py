@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from mtlearn import MultiTaskClassifier
+from mtlearn import MultiTaskClassifier, MultiTaskRegressor
 from mtlearn._design import StackedDesign
 from mtlearn.solvers import Problem, _quadratic_model, choose_method, solve
 from mtlearn.solvers._newton import sparse_model_method
@@ -207,19 +207,59 @@ def test_text_like_tasks_certify_within_the_default_max_iter(model_solver, loss)
     assert 0 < np.count_nonzero(np.abs(model.coef_).sum(axis=0)) < 2000
 
 
-@pytest.mark.parametrize("loss", ["logistic", "squared_hinge"])
+@pytest.mark.parametrize(
+    "loss, penalty",
+    [
+        ("squared_error", "l21"),
+        ("squared_error", "lasso"),
+        ("squared_error", "dirty"),
+        ("logistic", "dirty"),
+        ("squared_hinge", "dirty"),
+    ],
+)
+@pytest.mark.parametrize("shape", [(3, 20, 2000, 0.01), (50, 10, 3000, 0.01)], ids=["3x20x2000", "50x10x3000"])
+def test_text_like_tasks_certify_with_every_sparse_penalty(loss, penalty, shape, request):
+    """The squared loss on sparse rows and the dirty model with every loss, at the default max_iter.
+
+    Proximal gradient on these rows stopped at max_iter (relative gaps 3e-3 to 4e-2) for the dirty
+    model with every loss and the squared loss's lasso at 50 × 10 × 3000.  The squared hinge's
+    working sets beyond the Gram matrices' bound (T k² > 2²¹: k > 204 features at T = 50) are still
+    solved by proximal gradient, which stops at max_iter there.
+    """
+    if loss == "squared_hinge" and shape[0] == 50:
+        reason = "the squared hinge beyond the Gram matrices' bound: proximal gradient"
+        request.applymarker(pytest.mark.xfail(strict=True, raises=ConvergenceWarning, reason=reason))
+    X, labels, tasks = _sparse_tasks(*shape, seed=6)
+    alpha = _problem(X, labels, tasks, penalty, 0.1, loss="logistic").alpha
+    if loss == "squared_error":
+        y = labels + 0.3 * np.random.default_rng(7).standard_normal(len(labels))
+        model = MultiTaskRegressor(penalty=penalty, alpha=alpha)
+    else:
+        y, model = labels, MultiTaskClassifier(loss=loss, penalty=penalty, alpha=alpha)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.fit(X, y, tasks=tasks)
+    assert model.certificate_ <= model.tol
+    assert 0 < np.count_nonzero(np.abs(model.coef_).sum(axis=0)) < shape[2]
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "logistic", "squared_hinge"])
 def test_sparse_rows_are_not_densified_at_many_features(model_solver, loss):
     """Peak memory of a fit at p = 50,000: below 2 × size(X) + 16 T p floats.
 
     A dense n × p array (n = 160 rows) alone is 2.5 times the 16 T p floats allowed.
     """
-    if loss == "squared_hinge" and model_solver == "coordinates":
-        pytest.skip("the squared hinge's models are minimised on the Gram matrices only")
+    if loss != "logistic" and model_solver == "coordinates":
+        pytest.skip("the squared loss and squared hinge are solved on the Gram matrices only")
     T, n_t, p = 4, 40, 50_000
     X, y, tasks = _sparse_tasks(T, n_t, p, 0.0004, seed=5)
-    alpha = _problem(X, y, tasks, "l21", 0.2, loss=loss).alpha
+    alpha = _problem(X, y, tasks, "l21", 0.2, loss="logistic" if loss == "squared_error" else loss).alpha
     size = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
-    model = MultiTaskClassifier(loss=loss, penalty="l21", alpha=alpha)
+    model = (
+        MultiTaskRegressor(penalty="l21", alpha=alpha)
+        if loss == "squared_error"
+        else MultiTaskClassifier(loss=loss, penalty="l21", alpha=alpha)
+    )
     tracemalloc.start()
     try:
         model.fit(X, y, tasks=tasks)

@@ -49,6 +49,42 @@ def soft_threshold(W, threshold):
     return np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0)
 
 
+def box_ball_scale(V, box, radius):
+    """Per column v of V, the largest θ in (0, ∞] with ``‖clip(θ v, −box, box)‖₂ ≤ radius``.
+
+    ``φ(θ) = ‖clip(θ v, ±box)‖₂²`` is nondecreasing; with ``s₁ ≥ s₂ ≥ …`` the
+    sorted ``|v|``, the k largest entries are clipped for θ between ``box /
+    s_k`` and ``box / s_{k+1}``, where ``φ(θ) = k box² + θ² Σ_{i>k} s_i²``.  The
+    number k of breakpoints with ``φ ≤ radius²`` gives the piece, and θ solves
+    ``φ(θ) = radius²`` on it; θ = ∞ when every nonzero entry clipped still fits
+    (``#nonzero · box² ≤ radius²``).  Returns an array of shape (n_features,).
+    """
+    T, p = V.shape
+    if T == 0:
+        return np.full(p, np.inf)
+    squares = np.abs(V)
+    squares.sort(axis=0)
+    squares = squares[::-1]  # each column's magnitudes in decreasing order
+    largest = squares[0].copy()
+    units = np.divide(1.0, largest, out=np.zeros(p), where=largest > 0)
+    squares *= units  # the columns scaled to a largest entry 1: no square underflows
+    squares *= squares
+    tail = np.cumsum(squares[::-1], axis=0)[::-1]  # tail[i] = Σ_{l ≥ i} s_l², summed from the smallest
+    # Breakpoint i (the i + 1 largest clipped) has φ ≤ radius² iff box² ((i + 1) s_i² + Σ_{l>i} s_l²) ≤ radius² s_i².
+    bound = squares * (box * box * np.arange(1, T + 1)[:, None])
+    bound[:-1] += box * box * tail[1:]
+    passed = bound <= radius * radius * squares
+    del bound
+    nonzero = squares > 0
+    passed &= nonzero
+    k = passed.sum(axis=0)
+    fits = k >= nonzero.sum(axis=0)
+    rest = np.where(fits, 1.0, tail[np.minimum(k, T - 1), np.arange(p)])  # > 0 where some entry is not clipped
+    theta = np.sqrt(np.maximum(radius * radius - k * box * box, 0.0) / rest) * units
+    theta[fits] = np.inf
+    return theta
+
+
 class L21Penalty(FeatureSeparableNorm):
     r"""Joint feature selection: the ℓ2,1 norm over features, plus an optional ridge.
 
@@ -149,14 +185,23 @@ class DirtyPenalty(FeatureSeparableNorm):
     lasso with weight r.  ``l1_ratio="auto"`` takes the geometric middle of
     that range, ``(1 − r) / r = T^{1/4}``.
 
-    The solver optimises over both parts: the penalty declares ``n_blocks = 2``
-    and its ``value``, ``prox`` and ``describe`` act on the stacked parts
-    ``V = [P | Q]`` of shape (n_tasks, 2 · n_features), while the data term
-    sees W = P + Q.  ``dual_norm`` acts on gradients in W:
+    Ω is a norm on W, the infimal convolution of the two: its dual unit ball
+    is the intersection of theirs, per feature column g
 
     .. math::
 
-        Ω^\circ(G) = \max\Big( \frac{\max_j \|G_{:, j}\|_2}{1 - r}, \frac{\max_{t,j} |G_{tj}|}{r} \Big).
+        C = \{g : \|g\|_2 \le 1 - r, \ \|g\|_\infty \le r\},
+        \qquad Ω^\circ(G) = \max_j \max\Big( \frac{\|G_{:, j}\|_2}{1 - r}, \frac{\|G_{:, j}\|_\infty}{r} \Big),
+
+    so the solvers work on W itself, as for the ℓ2,1 norm (the parts P and
+    Q see the same data, and a solver on both would also have to move along
+    the directions that only trade one for the other).  Per column w, Ω(w)
+    is the support function of C, ``max_{g ∈ C} gᵀw``, attained at
+    ``g = clip(θ w, ±r)`` with θ the largest scale with ‖g‖₂ ≤ 1 − r; the
+    prox is ``w − proj_{step·C}(w)`` (Moreau), the projection
+    ``clip(θ w, ±step·r)`` with θ ≤ 1 the largest with ‖·‖₂ ≤ step (1 − r).
+    An optimal split is ``P = clip(w, ±κ)``, ``Q = w − P`` (the entries of w
+    beyond κ, shrunk by κ) with ``κ = r / θ``.
 
     Parameters
     ----------
@@ -166,10 +211,9 @@ class DirtyPenalty(FeatureSeparableNorm):
     Notes
     -----
     ``describe`` gives ``{"group_part": P, "sparse_part": Q, "group_support":
-    features of P, "support": features used by some task}``.
+    features of P, "support": features used by some task}`` for the split above.
     """
 
-    n_blocks = 2
     _parameter_constraints = {"l1_ratio": [Interval(numbers.Real, 0, 1, closed="neither"), StrOptions({"auto"})]}
 
     def __init__(self, l1_ratio="auto"):
@@ -181,30 +225,33 @@ class DirtyPenalty(FeatureSeparableNorm):
             return 1.0 / (1.0 + n_tasks**0.25)
         return float(self.l1_ratio)
 
-    @staticmethod
-    def _parts(V):
-        n_features = V.shape[1] // 2
-        return V[:, :n_features], V[:, n_features:]
-
-    def value(self, V):
-        r = self._ratio(V.shape[0])
-        P, Q = self._parts(V)
+    def value(self, W):
+        r = self._ratio(W.shape[0])
+        P, Q = self.split(W)
         return float((1.0 - r) * np.sum(column_norms(P)) + r * np.sum(np.abs(Q)))
 
-    def prox(self, V, step):
-        r = self._ratio(V.shape[0])
-        P, Q = self._parts(V)
-        return np.hstack([group_shrink(P, step * (1.0 - r)), soft_threshold(Q, step * r)])
+    def prox(self, W, step):
+        r = self._ratio(W.shape[0])
+        theta = np.minimum(box_ball_scale(W, step * r, step * (1.0 - r)), 1.0)
+        return W - np.clip(theta * W, -step * r, step * r)
 
     def feature_dual_norms(self, G):
         r = self._ratio(G.shape[0])
         return np.maximum(column_norms(G) / (1.0 - r), np.max(np.abs(G), axis=0, initial=0.0) / r)
 
-    def describe(self, V):
-        P, Q = self._parts(V)
+    def split(self, W):
+        """``(P, Q)``: an optimal split of W into its group part and its entrywise part (class docstring)."""
+        r = self._ratio(W.shape[0])
+        theta = box_ball_scale(W, r, 1.0 - r)
+        kappa = np.divide(r, theta, out=np.zeros_like(theta), where=np.isfinite(theta))
+        P = np.clip(W, -kappa, kappa)
+        return P, W - P
+
+    def describe(self, W):
+        P, Q = self.split(W)
         return {
-            "group_part": P.copy(),
-            "sparse_part": Q.copy(),
+            "group_part": P,
+            "sparse_part": Q,
             "group_support": column_norms(P) > 0,
-            "support": (P + Q != 0).any(axis=0),
+            "support": (W != 0).any(axis=0),
         }

@@ -274,8 +274,8 @@ class GramQuadratic:
         if self.shared:
             # One matrix: ρ folds into it when the tasks weigh the same, else it scales the product's rows.
             self._H = rho[0] * hessians[0] if self._uniform else hessians[0]
-        else:
-            self._H = rho[:, None, None] * hessians
+        else:  # unit task weights (a Newton step's model) keep the given matrices: no T p² copy
+            self._H = hessians if np.all(rho == 1.0) else rho[:, None, None] * hessians
         self._rho = rho[:, None]
         self.linear = self._rho * cross
         self.constant = float(constant)

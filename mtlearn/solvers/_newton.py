@@ -4,7 +4,8 @@ The problem is that of :mod:`mtlearn.solvers._problem`,
 
     F(W, b) = Σ_i c_i ℓ(y_i, f_i) + α Ω(W),   f_i = x_iᵀ w_{t_i} + b_{t_i},
 
-with a loss that declares ``second_order`` (logistic, squared hinge).  At the
+with a loss that declares ``second_order`` (logistic, squared hinge; the
+squared loss on sparse rows, whose model is the problem itself).  At the
 iterate, with predictions f_i, data gradient ``u_i = c_i ℓ'(y_i, f_i)`` and
 curvature ``h_i = c_i ℓ''(y_i, f_i)`` (floored at ``_CURVATURE_FLOOR · c_i ·
 curvature`` so that no task loses all its weight), the data term is replaced
@@ -17,15 +18,16 @@ a weighted least-squares problem with the same penalty, α and intercepts
 (the working response of iteratively reweighted least squares).  It is solved
 by :func:`~mtlearn.solvers.solve` — exactly for a mean-type penalty, on its
 Gram form otherwise, so an inner iteration costs O(T p²) and not a pass over
-the data.  On sparse rows (the logistic or squared hinge loss with ℓ2,1 or
-lasso) the model is minimised on the tasks' Gram matrices of the few
-features of a working set, T × p × p dense, by FISTA with backtracking
+the data.  On sparse rows (ℓ2,1, lasso or dirty) the model is minimised on
+the tasks' Gram matrices of the few features of a working set, T × p × p
+dense, by FISTA with backtracking
 (:func:`~mtlearn.solvers._gram_apg.gram_apg`: an iteration is one batched
 product and one prox, no Python loop over features) while those hold at
-most 2²¹ floats, and for the logistic loss by coordinate descent over the
-features beyond (each step one column's nonzeros).  Each model is solved to a relative duality
+most 2²¹ floats, and for the logistic and squared losses by coordinate
+descent over the features beyond (each step one column's nonzeros).  Each model is solved to a relative duality
 gap a tenth of the current certificate (an inexact Newton step whose
-accuracy follows the outer one).  The step d to
+accuracy follows the outer one); the squared loss's model, the problem
+itself, to ``tol`` at once.  The step d to
 its solution is damped by backtracking (Lee, Sun & Saunders, 2014) until
 
     F(x + s d) ≤ F(x) + σ s Δ,   Δ = ∇f(x)ᵀ d + α Ω(x + d) − α Ω(x) < 0.
@@ -41,7 +43,9 @@ Stopping rule and certificate are those of proximal gradient
 (:meth:`~mtlearn.solvers.CompositeProblem.certify`) and the relative
 proximal-gradient residual at the power-iteration estimate of the Lipschitz
 constant are both at most ``tol``.  ``n_iter`` counts Newton steps; each
-inner solve may take up to ``max_iter`` iterations of its own.  When a step
+inner solve may take up to ``max_iter`` iterations of its own (the squared
+loss's model to ``tol / 2``, or to a tenth of the certificate and residual
+when a step has not certified the problem).  When a step
 does not decrease the objective (a model solved too loosely, round-off) the
 solve is finished by proximal gradient from the current point.
 """
@@ -75,22 +79,29 @@ _DECREASE = 1e-4
 _HALVINGS = 30
 # Relative gap of each quadratic model's solve, relative to the current certificate.
 _FORCING = 0.1
+# The squared loss's model (the problem itself) is solved to this fraction of tol: its own certificate
+# (the compact form's dual point) and the problem's differ by round-off.
+_EXACT_MODEL = 0.5
 
 
 def proximal_newton_applies(design, loss, penalty, intercepts):
     """Whether proximal Newton should solve a problem on ``design`` with ``loss`` and ``penalty``.
 
-    The loss declares ``second_order`` and is not the squared loss (whose
-    model is the problem itself), each task has rows of its own (entry
+    The loss declares ``second_order``, each task has rows of its own (entry
     weights per row), and the quadratic models are cheap: the Gram form pays
     off (:func:`~mtlearn.solvers.gram_pays_off`: dense X, more rows than
     n_tasks × n_features), or the models on sparse rows are taken
-    (:func:`sparse_model_method`: ℓ2,1 or lasso; on the Gram matrices of
+    (:func:`sparse_model_method`: ℓ2,1, lasso or dirty; on the Gram matrices of
     few features, by coordinate descent over the columns of many for the
-    logistic loss).
+    logistic and the squared loss).  The squared loss's model is the problem
+    itself: it is taken only on sparse rows (one model, solved to ``tol``,
+    where proximal gradient on the rows stalls on their conditioning); dense
+    rows have the Gram form of :mod:`mtlearn.solvers._composite`.
     """
-    if not (loss.second_order and not loss.least_squares and isinstance(design, StackedDesign)):
+    if not (loss.second_order and isinstance(design, StackedDesign)):
         return False
+    if loss.least_squares:
+        return sparse_model_method(design, loss, penalty, intercepts) is not None
     return gram_pays_off(design) or sparse_model_method(design, loss, penalty, intercepts) is not None
 
 
@@ -200,7 +211,13 @@ def proximal_newton(
     n_iter = 0
     while not done and n_iter < max_iter:
         n_iter += 1
-        forcing = _Forcing(max(_FORCING * certificate, 0.1 * tol), _FORCING * residual * gradient_scale)
+        forcing = (
+            # the model is the problem: solved to tol at once, tighter when that did not certify the problem
+            _Forcing(min(_EXACT_MODEL * tol, _FORCING * certificate), min(_EXACT_MODEL * tol, _FORCING * residual))
+            if loss.least_squares
+            else _Forcing(max(_FORCING * certificate, 0.1 * tol), _FORCING * residual)
+        )
+        forcing.residual *= gradient_scale
         candidate = _model_solution(problem, x, z, solve_model, forcing, gram_rows, max_iter=max_iter)
         step = candidate - x
         z_step = problem.predictions(candidate) - z

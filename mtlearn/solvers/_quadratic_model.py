@@ -167,9 +167,9 @@ def sparse_models_apply(design, penalty, intercepts):
     """Whether the Newton models of a problem on ``design`` are models of sparse rows (by their structure).
 
     Sparse rows, each task its own (entry weights per row); a penalty
-    separable over features, on W itself (``n_blocks = 1``: the parts of the
-    dirty model are perfectly correlated in the data, which slows the block
-    steps alike), whose prox is closed form, with uniform intercepts
+    separable over features, on W itself (``n_blocks = 1``: parts summed into
+    W are perfectly correlated in the data, which slows the block steps
+    alike), whose prox is closed form, with uniform intercepts
     (:func:`model_is_compact`).  Which method minimises them (the Gram
     matrices, or coordinate descent over the columns) depends on the loss
     and the size as well: :func:`~mtlearn.solvers._newton.sparse_model_method`.

@@ -5,9 +5,10 @@ with Clarabel on a small sparse ℓ2,1 problem, the dense path of mtlearn (the
 same rows as a dense array: working sets with proximal gradient), the
 centred curvatures and Gram matrices computed densely, the eigenvalues of
 the Gram matrices, and a ``tracemalloc`` bound that fails if an n × p array
-is allocated at p = 50,000.  The tests that run a fit do so with each of the
-two model solvers (``model_solver``: the Gram matrices below their size limit,
-or coordinate descent with the limit at zero).
+is allocated at p = 50,000.  The tests that run a fit do so with the models
+solved on the Gram matrices below their size limit and as beyond it
+(``model_solver``: coordinate descent, or products on the rows for the
+squared hinge, with the limit at zero).
 """
 
 import tracemalloc
@@ -23,7 +24,7 @@ from mtlearn import MultiTaskClassifier, MultiTaskRegressor
 from mtlearn._design import StackedDesign
 from mtlearn.solvers import Problem, _quadratic_model, choose_method, solve
 from mtlearn.solvers._newton import sparse_model_method
-from mtlearn.solvers._quadratic_model import ColumnModel, TaskGramModel, rows_for_gram_models
+from mtlearn.solvers._quadratic_model import ColumnModel, TaskGramModel, TaskRowsModel, rows_for_gram_models
 from mtlearn.solvers._solve import ProximalGradient, WorkingSets
 
 
@@ -42,10 +43,14 @@ def _sparse_tasks(n_tasks, n_rows, n_features, density, seed=0):
     return X, y, tasks
 
 
-@pytest.fixture(params=["gram", "coordinates"])
+@pytest.fixture(params=["gram", "beyond the Gram bound"])
 def model_solver(request, monkeypatch):
-    """The Newton models solved on the Gram matrices (the default at these sizes) or by coordinate descent."""
-    if request.param == "coordinates":
+    """The Newton models solved on the Gram matrices (the default at these sizes) or as beyond their bound.
+
+    Beyond it, coordinate descent for the losses of positive curvature (logistic, squared), FISTA with
+    the products on the rows (:class:`TaskRowsModel`) for the squared hinge.
+    """
+    if request.param != "gram":
         monkeypatch.setattr(_quadratic_model, "_MAX_GRAM_FLOATS", 0)
     return request.param
 
@@ -104,13 +109,13 @@ def test_squared_hinge_on_sparse_rows_takes_newton_to_the_optimum_of_the_dense_p
 
 
 def test_sparse_models_beyond_the_gram_bound_are_minimised_by_coordinates_for_the_logistic_loss(monkeypatch):
-    """Coordinate descent takes only a loss with positive curvature: beyond the bound the squared hinge's are not."""
+    """Coordinate descent takes only a loss with positive curvature: beyond the bound the squared hinge's go to rows."""
     X, y, tasks = _sparse_tasks(4, 25, 120, 0.05)
     hinge = _problem(X, y, tasks, "l21", 0.1, loss="squared_hinge")
     logistic = _problem(X, y, tasks, "l21", 0.1)
     assert sparse_model_method(hinge.design, hinge.loss, hinge.penalty, hinge.intercepts) == "gram"
     monkeypatch.setattr(_quadratic_model, "_MAX_GRAM_FLOATS", 0)
-    assert sparse_model_method(hinge.design, hinge.loss, hinge.penalty, hinge.intercepts) is None
+    assert sparse_model_method(hinge.design, hinge.loss, hinge.penalty, hinge.intercepts) == "rows"
     assert sparse_model_method(logistic.design, logistic.loss, logistic.penalty, logistic.intercepts) == "coordinates"
 
 
@@ -186,6 +191,23 @@ def test_rows_of_the_gram_models_stay_sparse_beyond_the_bound(monkeypatch):
     assert rows_for_gram_models(more_rows) is more_rows
 
 
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_task_rows_model_is_the_task_gram_model(fit_intercept):
+    """Products, linear term, constant, intercepts and λ_max estimate on the rows equal those of the Gram matrices."""
+    design, _, _, _ = _weighted_sparse_design(9)
+    gram, rows = TaskGramModel(design, fit_intercept), TaskRowsModel(design, fit_intercept)
+    quadratic = gram.quadratic()
+    W = np.random.default_rng(10).standard_normal((3, 12))
+    np.testing.assert_allclose(rows.product(W), quadratic.product(W), atol=1e-12)
+    out = np.empty_like(W)
+    assert rows.product(W, out=out) is out
+    np.testing.assert_allclose(out, quadratic.product(W), atol=1e-12)
+    np.testing.assert_allclose(rows.linear, quadratic.linear, atol=1e-12)
+    assert rows.constant == pytest.approx(quadratic.constant, rel=1e-12)
+    np.testing.assert_allclose(rows.intercepts(W), gram.intercepts(W), atol=1e-12)
+    assert rows.lipschitz_estimate() == pytest.approx(quadratic.lipschitz_estimate(), rel=1e-10)
+
+
 def test_power_iteration_estimate_is_close_below_the_largest_eigenvalue():
     design, _, _, _ = _weighted_sparse_design(8, n_tasks=4, n_rows=30, n_features=20)
     model = TaskGramModel(design, True)
@@ -196,8 +218,6 @@ def test_power_iteration_estimate_is_close_below_the_largest_eigenvalue():
 
 @pytest.mark.parametrize("loss", ["logistic", "squared_hinge"])
 def test_text_like_tasks_certify_within_the_default_max_iter(model_solver, loss):
-    if loss == "squared_hinge" and model_solver == "coordinates":
-        pytest.skip("the squared hinge's models are minimised on the Gram matrices only")
     X, y, tasks = _sparse_tasks(3, 20, 2000, 0.01, seed=4)
     problem = _problem(X, y, tasks, "l21", 0.1, loss=loss)
     with warnings.catch_warnings():
@@ -218,17 +238,14 @@ def test_text_like_tasks_certify_within_the_default_max_iter(model_solver, loss)
     ],
 )
 @pytest.mark.parametrize("shape", [(3, 20, 2000, 0.01), (50, 10, 3000, 0.01)], ids=["3x20x2000", "50x10x3000"])
-def test_text_like_tasks_certify_with_every_sparse_penalty(loss, penalty, shape, request):
+def test_text_like_tasks_certify_with_every_sparse_penalty(loss, penalty, shape):
     """The squared loss on sparse rows and the dirty model with every loss, at the default max_iter.
 
     Proximal gradient on these rows stopped at max_iter (relative gaps 3e-3 to 4e-2) for the dirty
-    model with every loss and the squared loss's lasso at 50 × 10 × 3000.  The squared hinge's
-    working sets beyond the Gram matrices' bound (T k² > 2²¹: k > 204 features at T = 50) are still
-    solved by proximal gradient, which stops at max_iter there.
+    model with every loss and the squared loss's lasso at 50 × 10 × 3000; there the squared hinge's
+    working sets exceed the Gram matrices' bound (T k² > 2²¹: k > 204 features at T = 50) and its
+    models are solved on the rows.
     """
-    if loss == "squared_hinge" and shape[0] == 50:
-        reason = "the squared hinge beyond the Gram matrices' bound: proximal gradient"
-        request.applymarker(pytest.mark.xfail(strict=True, raises=ConvergenceWarning, reason=reason))
     X, labels, tasks = _sparse_tasks(*shape, seed=6)
     alpha = _problem(X, labels, tasks, penalty, 0.1, loss="logistic").alpha
     if loss == "squared_error":
@@ -249,8 +266,6 @@ def test_sparse_rows_are_not_densified_at_many_features(model_solver, loss):
 
     A dense n × p array (n = 160 rows) alone is 2.5 times the 16 T p floats allowed.
     """
-    if loss != "logistic" and model_solver == "coordinates":
-        pytest.skip("the squared loss and squared hinge are solved on the Gram matrices only")
     T, n_t, p = 4, 40, 50_000
     X, y, tasks = _sparse_tasks(T, n_t, p, 0.0004, seed=5)
     alpha = _problem(X, y, tasks, "l21", 0.2, loss="logistic" if loss == "squared_error" else loss).alpha

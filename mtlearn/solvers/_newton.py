@@ -64,6 +64,7 @@ from ._problem import SolverResult, best_intercepts
 from ._quadratic_model import (
     ColumnModel,
     TaskGramModel,
+    TaskRowsModel,
     gram_model_fits,
     minimise_by_coordinates,
     minimise_model,
@@ -106,7 +107,7 @@ def proximal_newton_applies(design, loss, penalty, intercepts):
 
 
 def sparse_model_method(design, loss, penalty, intercepts):
-    """How the Newton models of a problem on sparse rows are minimised: ``"gram"``, ``"coordinates"`` or None.
+    """How the Newton models of a problem on sparse rows are minimised: ``"gram"``, ``"coordinates"``, ``"rows"``, None.
 
     - ``"gram"``: on the tasks' Gram matrices of the design's features, by
       :func:`~mtlearn.solvers._gram_apg.gram_apg` — the structure of sparse
@@ -115,9 +116,11 @@ def sparse_model_method(design, loss, penalty, intercepts):
       and a penalty :func:`~mtlearn.solvers._gram_apg.gram_takes`;
     - ``"coordinates"``: beyond, by coordinate descent over the columns, for
       a loss whose curvature is positive everywhere (``positive_curvature``:
-      the logistic loss);
-    - None: the models are not those of sparse rows, or the loss lacks that
-      curvature beyond the Gram matrices' bound.
+      the logistic and squared losses);
+    - ``"rows"``: beyond, for the other losses (the squared hinge), by
+      ``gram_apg`` with the products taken on the rows
+      (:class:`~mtlearn.solvers._quadratic_model.TaskRowsModel`);
+    - None: the models are not those of sparse rows.
 
     On the Gram matrices any second-order loss: the squared hinge's rows beyond
     the margin get the curvature floor, and FISTA takes its nearly singular
@@ -126,13 +129,15 @@ def sparse_model_method(design, loss, penalty, intercepts):
     benchmarks/RESULTS.md, "The squared hinge on sparse rows by proximal
     Newton").  Coordinate descent on those models is slow: 200 tasks of 3
     sparse rows and 500 features took 45 s against 0.6 s for proximal gradient
-    to the same tol.
+    to the same tol; on the rows FISTA takes them as on the Gram matrices.
     """
     if not sparse_models_apply(design, penalty, intercepts):
         return None
-    if gram_model_fits(design) and gram_takes(penalty, design.n_tasks):
+    if not gram_takes(penalty, design.n_tasks):
+        return "coordinates" if loss.positive_curvature else None
+    if gram_model_fits(design):
         return "gram"
-    return "coordinates" if loss.positive_curvature else None
+    return "coordinates" if loss.positive_curvature else "rows"
 
 
 def proximal_newton(
@@ -265,22 +270,25 @@ class _Forcing:
 
 
 def _gram_model_rows(problem):
-    """The rows of the Gram-matrix models of sparse rows (:func:`rows_for_gram_models`), or None when none are built.
+    """``(model class, rows)`` of the models :func:`gram_apg` minimises, or None when it does not.
 
-    When :func:`sparse_model_method` is ``"gram"``.
+    When :func:`sparse_model_method` is ``"gram"``: :class:`TaskGramModel` on the rows of
+    :func:`rows_for_gram_models`; ``"rows"``: :class:`TaskRowsModel` on the design's own rows.
     """
     design = problem.design
     method = sparse_model_method(design, problem.loss, problem.penalty, problem.intercepts)
-    return rows_for_gram_models(design) if method == "gram" else None
+    if method == "gram":
+        return TaskGramModel, rows_for_gram_models(design)
+    return (TaskRowsModel, design) if method == "rows" else None
 
 
 def _model_solution(problem, x, z, solve_model, forcing, gram_rows, *, max_iter):
     """The minimiser (packed like x) of the second-order model of the data term at x, plus α Ω.
 
-    ``gram_rows`` (:func:`_gram_model_rows`) are the rows of the Gram-matrix models, or None.
+    ``gram_rows`` (:func:`_gram_model_rows`) are the models' class and rows, or None.
 
-    On sparse rows as :func:`sparse_model_method` says: on each task's Gram
-    matrix (the rows ``gram_rows``), or by coordinate descent; on dense rows on each task's Gram matrix
+    On sparse rows as :func:`sparse_model_method` says: by ``gram_apg`` (the
+    models ``gram_rows``), or by coordinate descent; on dense rows on each task's Gram matrix
     (:mod:`mtlearn.solvers._quadratic_model`) when that form takes the problem
     and the penalty is not mean-type (whose model ``solve_model`` solves
     exactly); by ``solve_model`` otherwise.
@@ -295,8 +303,9 @@ def _model_solution(problem, x, z, solve_model, forcing, gram_rows, *, max_iter)
     response = f - np.divide(u, h, out=np.zeros_like(u), where=h > 0)
     V, b = problem.unpack(x)
     if gram_rows is not None:
-        model_design = with_entry_weights(gram_rows, response, h)
-        return problem.pack(*_gram_model_solution(problem, model_design, V, forcing, max_iter=max_iter))
+        model_class, rows = gram_rows
+        model = model_class(with_entry_weights(rows, response, h), fit_intercept=bool(intercepts.free.any()))
+        return problem.pack(*_gram_model_solution(problem, model, V, forcing, max_iter=max_iter))
     model_design = with_entry_weights(design, response, h)
     fit_intercept = bool(intercepts.free.any())
     if sparse_model_method(design, loss, penalty, intercepts) == "coordinates":
@@ -328,16 +337,16 @@ def _model_solution(problem, x, z, solve_model, forcing, gram_rows, *, max_iter)
     return problem.pack(parts, result.intercept)
 
 
-def _gram_model_solution(problem, model_design, W, forcing, *, max_iter):
-    """(W, b) minimising a Newton step's model on sparse rows by FISTA on its tasks' Gram matrices, from W.
+def _gram_model_solution(problem, model, W, forcing, *, max_iter):
+    """(W, b) minimising a Newton step's model on sparse rows by FISTA, from W.
 
     :func:`~mtlearn.solvers._gram_apg.gram_apg` on the model's quadratic
-    (:meth:`TaskGramModel.quadratic`), to a relative gap and a relative
-    proximal-gradient residual within the forcing terms (its small steps
-    checked at spaced iterations: the forcing terms are loose); the intercepts
-    are the model's best ones for the result.
+    (:meth:`TaskGramModel.quadratic`: its tasks' Gram matrices, or
+    :class:`TaskRowsModel`: products on the rows), to a relative gap and a
+    relative proximal-gradient residual within the forcing terms (its small
+    steps checked at spaced iterations: the forcing terms are loose); the
+    intercepts are the model's best ones for the result.
     """
-    model = TaskGramModel(model_design, fit_intercept=bool(problem.intercepts.free.any()))
     quadratic = model.quadratic()
     gradient_scale = problem.gradient_scale()
     tol = min(forcing.certificate, forcing.residual / gradient_scale)

@@ -142,6 +142,64 @@ def minimise_model(model, penalty, alpha, V0, *, residual_target, max_iter):
     return x, max_iter
 
 
+class TaskRowsModel:
+    """``q(W)`` of :class:`TaskGramModel` with its products taken on the rows: no Gram matrix formed.
+
+    With the rows centred by the entry weights h (``x̄_t = Σ_{i in t} h_i x_i /
+    Σ_{i in t} h_i``; no centring without intercepts),
+
+        (H W)_t = Σ_{i in t} h_i x̃_i x̃_iᵀ w_t = X_tᵀ (h ⊙ X_t w_t) − x̄_t Σ_{i in t} h_i x_iᵀ w_t,
+
+    two passes over the rows' nonzeros per product (T p² multiply-adds for the
+    Gram matrices), and ``c_t = X_tᵀ (h ⊙ (ỹ − ȳ_t))``.  For the working sets
+    whose Gram matrices exceed their bound (:func:`gram_model_fits`).
+
+    Parameters
+    ----------
+    design : StackedDesign
+        Its entry weights are the h_i and its targets the ỹ_i.
+    fit_intercept : bool
+        Whether every task has a free intercept (eliminated by centring).
+    """
+
+    def __init__(self, design, fit_intercept):
+        self.n_tasks, self.n_features = design.n_tasks, design.n_features
+        h, y = design.weight, design.y
+        self._design, self.fit_intercept = design, fit_intercept
+        if fit_intercept:
+            totals = np.maximum(design.task_sums(h), _TINY)
+            self._x_mean = design.backward(h) / totals[:, None]
+            self._y_mean = design.task_sums(h * y) / totals
+        else:
+            self._x_mean, self._y_mean = np.zeros((self.n_tasks, self.n_features)), np.zeros(self.n_tasks)
+        centred = y - self._y_mean[design.task_index]
+        self.linear = design.backward(h * centred)
+        self.constant = 0.5 * float(np.dot(h, centred * centred))
+
+    def quadratic(self):
+        """The model itself: it has the products, ``linear``, ``constant`` and λ_max estimate gram_apg uses."""
+        return self
+
+    def product(self, W, out=None):
+        """``H W`` (into ``out`` when given)."""
+        design = self._design
+        weighted = design.weight * design.forward(W, None)
+        HW = design.backward(weighted)
+        if self.fit_intercept:
+            HW -= self._x_mean * design.task_sums(weighted)[:, None]
+        if out is None:
+            return HW
+        out[...] = HW
+        return out
+
+    # The power-iteration estimate of λ_max(H), through the products above.
+    lipschitz_estimate = GramQuadratic.lipschitz_estimate
+
+    def intercepts(self, W):
+        """The best intercepts for the weights W (zeros without intercepts)."""
+        return self._y_mean - np.einsum("tp,tp->t", self._x_mean, W)
+
+
 def gram_model_fits(design):
     """Whether the Gram matrices of a model on ``design`` (sparse rows) are formed: T p² floats at most 2²¹."""
     return design.n_tasks * design.n_features**2 <= _MAX_GRAM_FLOATS

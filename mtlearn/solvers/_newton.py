@@ -212,7 +212,7 @@ def proximal_newton(
         return certificate <= tol and residual <= tol, certificate, residual, objective
 
     done, certificate, residual, objective = stopping(x, z)
-    gram_rows = _gram_model_rows(problem)
+    fista_models = _fista_models(problem)
     n_iter = 0
     while not done and n_iter < max_iter:
         n_iter += 1
@@ -223,7 +223,7 @@ def proximal_newton(
             else _Forcing(max(_FORCING * certificate, 0.1 * tol), _FORCING * residual)
         )
         forcing.residual *= gradient_scale
-        candidate = _model_solution(problem, x, z, solve_model, forcing, gram_rows, max_iter=max_iter)
+        candidate = _model_solution(problem, x, z, solve_model, forcing, fista_models, max_iter=max_iter)
         step = candidate - x
         z_step = problem.predictions(candidate) - z
         decrease = float(np.dot(problem.loss_gradient(z), step)) + problem.penalty_value(candidate) - penalty_value
@@ -269,7 +269,7 @@ class _Forcing:
     residual: float
 
 
-def _gram_model_rows(problem):
+def _fista_models(problem):
     """``(model class, rows)`` of the models :func:`gram_apg` minimises, or None when it does not.
 
     When :func:`sparse_model_method` is ``"gram"``: :class:`TaskGramModel` on the rows of
@@ -282,13 +282,13 @@ def _gram_model_rows(problem):
     return (TaskRowsModel, design) if method == "rows" else None
 
 
-def _model_solution(problem, x, z, solve_model, forcing, gram_rows, *, max_iter):
+def _model_solution(problem, x, z, solve_model, forcing, fista_models, *, max_iter):
     """The minimiser (packed like x) of the second-order model of the data term at x, plus α Ω.
 
-    ``gram_rows`` (:func:`_gram_model_rows`) are the models' class and rows, or None.
+    ``fista_models`` (:func:`_fista_models`) are the models' class and rows, or None.
 
     On sparse rows as :func:`sparse_model_method` says: by ``gram_apg`` (the
-    models ``gram_rows``), or by coordinate descent; on dense rows on each task's Gram matrix
+    models ``fista_models``), or by coordinate descent; on dense rows on each task's Gram matrix
     (:mod:`mtlearn.solvers._quadratic_model`) when that form takes the problem
     and the penalty is not mean-type (whose model ``solve_model`` solves
     exactly); by ``solve_model`` otherwise.
@@ -302,8 +302,8 @@ def _model_solution(problem, x, z, solve_model, forcing, gram_rows, *, max_iter)
     h = np.maximum(loss.second_derivative(design.y, f, design.weight), floor)
     response = f - np.divide(u, h, out=np.zeros_like(u), where=h > 0)
     V, b = problem.unpack(x)
-    if gram_rows is not None:
-        model_class, rows = gram_rows
+    if fista_models is not None:
+        model_class, rows = fista_models
         model = model_class(with_entry_weights(rows, response, h), fit_intercept=bool(intercepts.free.any()))
         return problem.pack(*_gram_model_solution(problem, model, V, forcing, max_iter=max_iter))
     model_design = with_entry_weights(design, response, h)

@@ -10,7 +10,7 @@ variable.
 import numpy as np
 
 from mtlearn.penalties import DirtyPenalty
-from mtlearn.penalties._sparse import column_norms, group_shrink, soft_threshold
+from mtlearn.penalties._sparse import group_shrink, soft_threshold
 
 
 class StackedDirtyPenalty(DirtyPenalty):
@@ -22,9 +22,7 @@ class StackedDirtyPenalty(DirtyPenalty):
         return V[:, :n_features], V[:, n_features:]
 
     def value(self, V):
-        r = self._ratio(V.shape[0])
-        P, Q = self._parts(V)
-        return float((1.0 - r) * np.sum(column_norms(P)) + r * np.sum(np.abs(Q)))
+        return self.split_value(*self._parts(V))
 
     def prox(self, V, step):
         r = self._ratio(V.shape[0])

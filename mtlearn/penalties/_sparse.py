@@ -65,7 +65,7 @@ def box_ball_scale(V, box, radius):
     squares = np.abs(V)
     squares.sort(axis=0)
     squares = squares[::-1]  # each column's magnitudes in decreasing order
-    largest = squares[0].copy()
+    largest = squares[0]
     units = np.divide(1.0, largest, out=np.zeros(p), where=largest > 0)
     squares *= units  # the columns scaled to a largest entry 1: no square underflows
     squares *= squares
@@ -226,8 +226,11 @@ class DirtyPenalty(FeatureSeparableNorm):
         return float(self.l1_ratio)
 
     def value(self, W):
-        r = self._ratio(W.shape[0])
-        P, Q = self.split(W)
+        return self.split_value(*self.split(W))
+
+    def split_value(self, P, Q):
+        """``(1 − r)‖P‖₂,₁ + r‖Q‖₁``: the penalty of a split W = P + Q (Ω(W) at an optimal split)."""
+        r = self._ratio(P.shape[0])
         return float((1.0 - r) * np.sum(column_norms(P)) + r * np.sum(np.abs(Q)))
 
     def prox(self, W, step):

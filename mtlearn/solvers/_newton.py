@@ -101,9 +101,9 @@ def proximal_newton_applies(design, loss, penalty, intercepts):
     """
     if not (loss.second_order and isinstance(design, StackedDesign)):
         return False
-    if loss.least_squares:
-        return sparse_model_method(design, loss, penalty, intercepts) is not None
-    return gram_pays_off(design) or sparse_model_method(design, loss, penalty, intercepts) is not None
+    if sparse_model_method(design, loss, penalty, intercepts) is not None:
+        return True
+    return not loss.least_squares and gram_pays_off(design)
 
 
 def sparse_model_method(design, loss, penalty, intercepts):
@@ -212,18 +212,17 @@ def proximal_newton(
         return certificate <= tol and residual <= tol, certificate, residual, objective
 
     done, certificate, residual, objective = stopping(x, z)
-    fista_models = _fista_models(problem)
+    sparse_models = _sparse_models(problem)
     n_iter = 0
     while not done and n_iter < max_iter:
         n_iter += 1
-        forcing = (
-            # the model is the problem: solved to tol at once, tighter when that did not certify the problem
-            _Forcing(min(_EXACT_MODEL * tol, _FORCING * certificate), min(_EXACT_MODEL * tol, _FORCING * residual))
-            if loss.least_squares
-            else _Forcing(max(_FORCING * certificate, 0.1 * tol), _FORCING * residual)
-        )
-        forcing.residual *= gradient_scale
-        candidate = _model_solution(problem, x, z, solve_model, forcing, fista_models, max_iter=max_iter)
+        if loss.least_squares:  # the model is the problem: solved to tol at once, tighter if that did not certify
+            certificate_target = min(_EXACT_MODEL * tol, _FORCING * certificate)
+            residual_target = min(_EXACT_MODEL * tol, _FORCING * residual)
+        else:
+            certificate_target, residual_target = max(_FORCING * certificate, 0.1 * tol), _FORCING * residual
+        forcing = _Forcing(certificate_target, residual_target * gradient_scale)
+        candidate = _model_solution(problem, x, z, solve_model, forcing, sparse_models, max_iter=max_iter)
         step = candidate - x
         z_step = problem.predictions(candidate) - z
         decrease = float(np.dot(problem.loss_gradient(z), step)) + problem.penalty_value(candidate) - penalty_value
@@ -269,26 +268,31 @@ class _Forcing:
     residual: float
 
 
-def _fista_models(problem):
-    """``(model class, rows)`` of the models :func:`gram_apg` minimises, or None when it does not.
+def _sparse_models(problem):
+    """``(method, rows)`` of the Newton models on sparse rows, chosen once per solve; None for other models.
 
-    When :func:`sparse_model_method` is ``"gram"``: :class:`TaskGramModel` on the rows of
-    :func:`rows_for_gram_models`; ``"rows"``: :class:`TaskRowsModel` on the design's own rows.
+    ``method`` is that of :func:`sparse_model_method`; the rows are those of
+    :func:`rows_for_gram_models` for ``"gram"`` (densified once when they are
+    few), the design's own otherwise.
     """
     design = problem.design
     method = sparse_model_method(design, problem.loss, problem.penalty, problem.intercepts)
-    if method == "gram":
-        return TaskGramModel, rows_for_gram_models(design)
-    return (TaskRowsModel, design) if method == "rows" else None
+    if method is None:
+        return None
+    return method, rows_for_gram_models(design) if method == "gram" else design
 
 
-def _model_solution(problem, x, z, solve_model, forcing, fista_models, *, max_iter):
+# The models gram_apg minimises, by sparse_model_method.
+_FISTA_MODELS = {"gram": TaskGramModel, "rows": TaskRowsModel}
+
+
+def _model_solution(problem, x, z, solve_model, forcing, sparse_models, *, max_iter):
     """The minimiser (packed like x) of the second-order model of the data term at x, plus α Ω.
 
-    ``fista_models`` (:func:`_fista_models`) are the models' class and rows, or None.
+    ``sparse_models`` (:func:`_sparse_models`) are the method and rows of the models on sparse rows, or None.
 
-    On sparse rows as :func:`sparse_model_method` says: by ``gram_apg`` (the
-    models ``fista_models``), or by coordinate descent; on dense rows on each task's Gram matrix
+    On sparse rows as :func:`sparse_model_method` says: by ``gram_apg`` on
+    :class:`TaskGramModel` or :class:`TaskRowsModel`, or by coordinate descent; on dense rows on each task's Gram matrix
     (:mod:`mtlearn.solvers._quadratic_model`) when that form takes the problem
     and the penalty is not mean-type (whose model ``solve_model`` solves
     exactly); by ``solve_model`` otherwise.
@@ -302,13 +306,13 @@ def _model_solution(problem, x, z, solve_model, forcing, fista_models, *, max_it
     h = np.maximum(loss.second_derivative(design.y, f, design.weight), floor)
     response = f - np.divide(u, h, out=np.zeros_like(u), where=h > 0)
     V, b = problem.unpack(x)
-    if fista_models is not None:
-        model_class, rows = fista_models
-        model = model_class(with_entry_weights(rows, response, h), fit_intercept=bool(intercepts.free.any()))
-        return problem.pack(*_gram_model_solution(problem, model, V, forcing, max_iter=max_iter))
-    model_design = with_entry_weights(design, response, h)
     fit_intercept = bool(intercepts.free.any())
-    if sparse_model_method(design, loss, penalty, intercepts) == "coordinates":
+    method, rows = sparse_models if sparse_models is not None else (None, design)
+    model_design = with_entry_weights(rows, response, h)
+    if method in _FISTA_MODELS:
+        model = _FISTA_MODELS[method](model_design, fit_intercept=fit_intercept)
+        return problem.pack(*_gram_model_solution(problem, model, V, forcing, max_iter=max_iter))
+    if method == "coordinates":
         model = ColumnModel(model_design, fit_intercept)
         V, b, _ = minimise_by_coordinates(
             model, penalty, problem.alpha, V, b, response - f, residual_target=forcing.residual, max_iter=max_iter

@@ -228,9 +228,10 @@ def sparse_models_apply(design, penalty, intercepts):
     separable over features, on W itself (``n_blocks = 1``: parts summed into
     W are perfectly correlated in the data, which slows the block steps
     alike), whose prox is closed form, with uniform intercepts
-    (:func:`model_is_compact`).  Which method minimises them (the Gram
-    matrices, or coordinate descent over the columns) depends on the loss
-    and the size as well: :func:`~mtlearn.solvers._newton.sparse_model_method`.
+    (:func:`model_is_compact`).  Which method minimises them (FISTA on the
+    Gram matrices or with products on the rows, or coordinate descent over the
+    columns) depends on the loss and the size as well:
+    :func:`~mtlearn.solvers._newton.sparse_model_method`.
     """
     return (
         isinstance(design, StackedDesign)

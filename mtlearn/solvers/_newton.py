@@ -45,7 +45,8 @@ proximal-gradient residual at the power-iteration estimate of the Lipschitz
 constant are both at most ``tol``.  ``n_iter`` counts Newton steps; each
 inner solve may take up to ``max_iter`` iterations of its own (the squared
 loss's model to ``tol / 2``, or to a tenth of the certificate and residual
-when a step has not certified the problem).  When a step
+when a step has not certified the problem; a step that does not halve the
+certificate hands over to proximal gradient).  When a step
 does not decrease the objective (a model solved too loosely, round-off) the
 solve is finished by proximal gradient from the current point.
 """
@@ -83,6 +84,9 @@ _FORCING = 0.1
 # The squared loss's model (the problem itself) is solved to this fraction of tol: its own certificate
 # (the compact form's dual point) and the problem's differ by round-off.
 _EXACT_MODEL = 0.5
+# A squared-loss step that leaves the certificate above this fraction of the last one hands over to
+# proximal gradient: solving the same model tighter would repeat a whole solve per step.
+_EXACT_PROGRESS = 0.5
 
 
 def proximal_newton_applies(design, loss, penalty, intercepts):
@@ -241,10 +245,16 @@ def proximal_newton(
                 design, problem, x, n_iter, tol=tol, max_iter=max_iter, verbose=verbose, data_lipschitz=data_lipschitz
             )
         x, z, smooth, penalty_value = x_new, z_new, smooth_new, penalty_new
+        previous = certificate
         done, certificate, residual, objective = stopping(x, z)
         if verbose:
             print(
                 f"[newton] step {n_iter:4d}  size {s:.3g}  objective {objective:.10g}  relative gap {certificate:.3e}"
+            )
+        if loss.least_squares and not done and certificate > _EXACT_PROGRESS * previous:
+            # The exact model solved again does not shrink the certificate: each such step is a whole solve.
+            return _finish_by_proximal_gradient(
+                design, problem, x, n_iter, tol=tol, max_iter=max_iter, verbose=verbose, data_lipschitz=data_lipschitz
             )
     V, b = problem.unpack(x)
     W = V if blocks is None else blocks.combine(V)

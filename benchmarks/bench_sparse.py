@@ -43,7 +43,10 @@ same process; ratio = mtlearn / peer.  The peak memory of one mtlearn fit
 (``tracemalloc``, a separate run) is reported as its excess over 2 × size(X),
 in units of n_tasks × n_features floats (the target: O(1)).
 
-    python benchmarks/bench_sparse.py [--quick] [--repeats 5]
+With ``--many-tasks`` the shapes are those of many tasks with a few rows
+each (50 × 10 × 3000, 100 × 2 × 5000, 200 × 3 × 500) instead.
+
+    python benchmarks/bench_sparse.py [--quick | --many-tasks] [--repeats 5]
         [--workloads ridge mean graph lasso dirty logistic squared_hinge]
 """
 
@@ -69,6 +72,8 @@ from mtlearn.penalties import GraphPenalty
 # (n_tasks, rows per task, n_features, density): the issue's small shapes, then the text-like one.
 SHAPES = [(3, 20, 2000, 0.01), (3, 20, 8000, 0.01), (3, 20, 20000, 0.01), (20, 200, 50000, 0.005)]
 QUICK_SHAPES = [(3, 20, 2000, 0.01), (4, 40, 5000, 0.005)]
+# --many-tasks: many tasks of a few rows each (one model per customer or sensor).
+MANY_TASK_SHAPES = [(50, 10, 3000, 0.01), (100, 2, 5000, 0.004), (200, 3, 500, 0.02)]
 ALPHA_RIDGE = 1e-2
 ALPHA_L21_FRACTION = 0.1  # α = α_max / 10 for the sparse models
 WORKLOADS = ("ridge", "mean", "graph", "lasso", "dirty", "logistic", "squared_hinge")
@@ -259,13 +264,16 @@ def run_shape(shape, repeats, selected=WORKLOADS):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small shapes and one repeat (for the tests)")
+    parser.add_argument("--many-tasks", action="store_true", help="many tasks of a few rows each instead")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--output-dir", default=str(OUTPUT_DIR))
     parser.add_argument(
         "--workloads", nargs="+", choices=WORKLOADS, default=list(WORKLOADS), help="the rows to run (default: all)"
     )
     args = parser.parse_args(argv)
-    shapes, repeats = (QUICK_SHAPES, 1) if args.quick else (SHAPES, args.repeats)
+    shapes, repeats = (
+        (QUICK_SHAPES, 1) if args.quick else (MANY_TASK_SHAPES if args.many_tasks else SHAPES, args.repeats)
+    )
     rows = []
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the certificate column says whether a fit converged

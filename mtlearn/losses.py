@@ -25,10 +25,8 @@ Declared attributes: ``name``, ``smooth``, ``curvature``,
 ``for_classification``, ``full_dual_domain`` (ℓ* finite everywhere, so
 any dual point is feasible for the loss), ``least_squares`` (ℓ is ½(y − f)²:
 exact linear algebra and the Gram form apply), ``piecewise_linear`` (the
-hinge: solved in the dual), ``second_order`` (``second_derivative`` is
-given) and ``positive_curvature`` (∂²ℓ/∂f² > 0 everywhere: every row
-weighs in a Newton step's model, which coordinate descent over the columns
-of sparse rows needs to converge fast).  Parameters (such as the Huber threshold
+hinge: solved in the dual) and ``second_order`` (``second_derivative`` is
+given).  Parameters (such as the Huber threshold
 ``epsilon``) are validated when the loss is built, with scikit-learn's
 parameter constraints.  :data:`LOSSES` is the registry the estimators'
 ``loss=`` names come from; ``loss=`` also takes an instance.
@@ -60,7 +58,6 @@ class Loss(ValidatedParameters, ABC):
     least_squares: bool = False
     piecewise_linear: bool = False
     second_order: bool = False
-    positive_curvature: bool = False
 
     @abstractmethod
     def pointwise(self, y, f):
@@ -103,7 +100,6 @@ class SquaredLoss(Loss):
     full_dual_domain = True
     least_squares = True
     second_order = True
-    positive_curvature = True
 
     def __init__(self):
         super().__init__()
@@ -203,7 +199,6 @@ class LogisticLoss(Loss):
     curvature = 0.25
     for_classification = True
     second_order = True
-    positive_curvature = True
 
     def __init__(self):
         super().__init__()

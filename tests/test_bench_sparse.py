@@ -33,3 +33,14 @@ def test_sparse_benchmark_compares_equal_solutions(tmp_path):
 def test_sparse_benchmark_runs_the_selected_workloads(tmp_path):
     rows = bench_sparse.main(["--quick", "--workloads", "graph", "--output-dir", str(tmp_path)])
     assert [row[0] for row in rows] == ["graph (ring, ridge=1)"] * len(bench_sparse.QUICK_SHAPES)
+
+
+def test_sparse_benchmark_runs_many_tasks_of_a_few_rows(tmp_path):
+    rows = bench_sparse.main(
+        ["--many-tasks", "--repeats", "1", "--workloads", "logistic", "--output-dir", str(tmp_path)]
+    )
+    assert [row[1].split(" (")[0] for row in rows] == [
+        f"{T} × {n_t} × {p:,}" for T, n_t, p, _ in bench_sparse.MANY_TASK_SHAPES
+    ]
+    for row in rows:
+        assert float(re.search(r"certificate ([0-9.e+-]+)", row[-1]).group(1)) <= 1e-4

@@ -1,14 +1,13 @@
-"""Proximal Newton on sparse rows: the models solved on the tasks' Gram matrices or over the features' columns.
+"""Proximal Newton on sparse rows: the models solved on the tasks' Gram matrices or with products on the rows.
 
 References: scikit-learn's liblinear (one task, ℓ1 logistic regression), cvxpy
 with Clarabel on a small sparse ℓ2,1 problem, the dense path of mtlearn (the
 same rows as a dense array: working sets with proximal gradient), the
-centred curvatures and Gram matrices computed densely, the eigenvalues of
-the Gram matrices, and a ``tracemalloc`` bound that fails if an n × p array
-is allocated at p = 50,000.  The tests that run a fit do so with the models
+centred Gram matrices computed densely, the eigenvalues of the Gram
+matrices, and a ``tracemalloc`` bound that fails if an n × p array is
+allocated at p = 50,000.  The tests that run a fit do so with the models
 solved on the Gram matrices below their size limit and as beyond it
-(``model_solver``: coordinate descent, or products on the rows for the
-squared hinge, with the limit at zero).
+(``model_solver``: products on the rows, with the limit at zero).
 """
 
 import tracemalloc
@@ -24,7 +23,7 @@ from mtlearn import MultiTaskClassifier, MultiTaskRegressor
 from mtlearn._design import StackedDesign
 from mtlearn.solvers import Problem, _quadratic_model, choose_method, solve
 from mtlearn.solvers._newton import sparse_model_method
-from mtlearn.solvers._quadratic_model import ColumnModel, TaskGramModel, TaskRowsModel, rows_for_gram_models
+from mtlearn.solvers._quadratic_model import TaskGramModel, TaskRowsModel, rows_for_gram_models
 from mtlearn.solvers._solve import ProximalGradient, WorkingSets
 
 
@@ -47,8 +46,7 @@ def _sparse_tasks(n_tasks, n_rows, n_features, density, seed=0):
 def model_solver(request, monkeypatch):
     """The Newton models solved on the Gram matrices (the default at these sizes) or as beyond their bound.
 
-    Beyond it, coordinate descent for the losses of positive curvature (logistic, squared), FISTA with
-    the products on the rows (:class:`TaskRowsModel`) for the squared hinge.
+    Beyond it, FISTA with the products on the rows (:class:`TaskRowsModel`).
     """
     if request.param != "gram":
         monkeypatch.setattr(_quadratic_model, "_MAX_GRAM_FLOATS", 0)
@@ -100,7 +98,7 @@ def test_squared_hinge_on_sparse_rows_takes_newton_to_the_optimum_of_the_dense_p
     X, y, tasks = _sparse_tasks(4, 25, 120, 0.05)
     sparse = _problem(X, y, tasks, penalty, 0.1, loss="squared_hinge")
     dense = _problem(X.toarray(), y, tasks, penalty, 0.1, loss="squared_hinge")
-    assert sparse_model_method(sparse.design, sparse.loss, sparse.penalty, sparse.intercepts) == "gram"
+    assert sparse_model_method(sparse.design, sparse.penalty, sparse.intercepts) == "gram"
     ours = solve(sparse, tol=1e-10, max_iter=1000)
     reference = ProximalGradient.run(dense.with_zero_objective(), None, tol=1e-9, max_iter=200_000, verbose=0)
     assert ours.converged and ours.certificate <= 1e-10 and reference.converged
@@ -108,15 +106,44 @@ def test_squared_hinge_on_sparse_rows_takes_newton_to_the_optimum_of_the_dense_p
     np.testing.assert_allclose(ours.coef, reference.coef, atol=1e-4 * np.abs(reference.coef).max())
 
 
-def test_sparse_models_beyond_the_gram_bound_are_minimised_by_coordinates_for_the_logistic_loss(monkeypatch):
-    """Coordinate descent takes only a loss with positive curvature: beyond the bound the squared hinge's go to rows."""
+def _tiny_tasks():
+    """200 tasks of 3 sparse rows and 64 features, each task with both classes."""
+    X, labels, tasks = _sparse_tasks(200, 3, 64, 0.05, seed=3)
+    labels[0::3], labels[1::3] = 0, 1
+    return X, labels, tasks
+
+
+def test_sparse_models_are_taken_on_the_rows_beyond_the_gram_bound_and_for_many_tiny_tasks(monkeypatch):
+    """Gram matrices for few tasks of many rows; the rows beyond the bound and where T k² far exceeds the nonzeros."""
     X, y, tasks = _sparse_tasks(4, 25, 120, 0.05)
-    hinge = _problem(X, y, tasks, "l21", 0.1, loss="squared_hinge")
-    logistic = _problem(X, y, tasks, "l21", 0.1)
-    assert sparse_model_method(hinge.design, hinge.loss, hinge.penalty, hinge.intercepts) == "gram"
+    for loss in ("logistic", "squared_hinge"):
+        problem = _problem(X, y, tasks, "l21", 0.1, loss=loss)
+        assert sparse_model_method(problem.design, problem.penalty, problem.intercepts) == "gram"
+    X_tiny, y_tiny, tasks_tiny = _tiny_tasks()
+    tiny = _problem(X_tiny, y_tiny, tasks_tiny, "l21", 0.1)
+    # 200 × 64² floats of Gram matrices against a few thousand nonzeros.
+    assert tiny.design.n_tasks * tiny.design.n_features**2 > 100 * tiny.design.X.nnz
+    assert sparse_model_method(tiny.design, tiny.penalty, tiny.intercepts) == "rows"
     monkeypatch.setattr(_quadratic_model, "_MAX_GRAM_FLOATS", 0)
-    assert sparse_model_method(hinge.design, hinge.loss, hinge.penalty, hinge.intercepts) == "rows"
-    assert sparse_model_method(logistic.design, logistic.loss, logistic.penalty, logistic.intercepts) == "coordinates"
+    assert sparse_model_method(problem.design, problem.penalty, problem.intercepts) == "rows"
+
+
+@pytest.mark.parametrize("penalty", ["l21", "lasso", "dirty"])
+@pytest.mark.parametrize("loss", ["squared_error", "logistic"])
+def test_many_tiny_tasks_on_the_rows_reach_the_optimum_of_the_dense_path(loss, penalty):
+    """200 tasks of 3 sparse rows (the models on the rows) against proximal gradient on the same rows, dense."""
+    X, labels, tasks = _tiny_tasks()
+    y = labels + 0.3 * np.random.default_rng(4).standard_normal(len(labels)) if loss == "squared_error" else labels
+    estimator = MultiTaskRegressor(penalty=penalty) if loss == "squared_error" else MultiTaskClassifier(penalty=penalty)
+    sparse, dense = (estimator._training_problems(rows, y, tasks, None)[2][0] for rows in (X, X.toarray()))
+    G = sparse.design.backward(sparse.loss.derivative(sparse.design.y, np.zeros(len(y)), sparse.design.weight))
+    alpha = 0.05 * sparse.penalty.dual_norm(G)
+    sparse, dense = (Problem(p.design, p.loss, p.penalty, alpha, p.intercepts) for p in (sparse, dense))
+    assert sparse_model_method(sparse.design, sparse.penalty, sparse.intercepts) == "rows"
+    ours = solve(sparse, tol=1e-9, max_iter=1000)
+    reference = ProximalGradient.run(dense.with_zero_objective(), None, tol=1e-9, max_iter=200_000, verbose=0)
+    assert ours.converged and reference.converged
+    np.testing.assert_allclose(ours.objective, reference.objective, rtol=3e-9)
 
 
 @pytest.mark.slow
@@ -136,21 +163,6 @@ def test_sparse_l21_matches_cvxpy(model_solver):
     cp.Problem(cp.Minimize(objective)).solve(solver=cp.CLARABEL)
     ours = solve(problem, tol=1e-10, max_iter=1000)
     np.testing.assert_allclose(ours.objective, objective.value, rtol=1e-7)
-
-
-def test_column_model_curvatures_are_the_centred_weighted_column_norms():
-    rng = np.random.default_rng(3)
-    X = sp.random(30, 12, density=0.3, format="csr", random_state=rng)
-    tasks = np.repeat(np.arange(3), 10)
-    h = rng.uniform(0.1, 1.0, 30)
-    design = StackedDesign(X, rng.standard_normal(30), tasks, 3, h, np.ones(3), average_per_task=False)
-    dense = X.toarray()
-    for fit_intercept in (True, False):
-        model = ColumnModel(design, fit_intercept)
-        for t in range(3):
-            rows = tasks == t
-            Xt = dense[rows] - (h[rows] @ dense[rows] / h[rows].sum() if fit_intercept else 0.0)
-            np.testing.assert_allclose(model.curvature[:, t], h[rows] @ Xt**2, atol=1e-12)
 
 
 def _weighted_sparse_design(seed, n_tasks=3, n_rows=10, n_features=12):
@@ -242,8 +254,8 @@ def test_text_like_tasks_certify_with_every_sparse_penalty(loss, penalty, shape)
     """The squared loss on sparse rows and the dirty model with every loss, at the default max_iter.
 
     Proximal gradient on these rows stopped at max_iter (relative gaps 3e-3 to 4e-2) for the dirty
-    model with every loss and the squared loss's lasso at 50 × 10 × 3000; there the squared hinge's
-    working sets exceed the Gram matrices' bound (T k² > 2²¹: k > 204 features at T = 50) and its
+    model with every loss and the squared loss's lasso at 50 × 10 × 3000; there the working sets'
+    Gram matrices (T k² ≥ 50 × 64² floats) hold far more floats than the rows' nonzeros, and the
     models are solved on the rows.
     """
     X, labels, tasks = _sparse_tasks(*shape, seed=6)

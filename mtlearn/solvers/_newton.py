@@ -18,13 +18,12 @@ a weighted least-squares problem with the same penalty, α and intercepts
 (the working response of iteratively reweighted least squares).  It is solved
 by :func:`~mtlearn.solvers.solve` — exactly for a mean-type penalty, on its
 Gram form otherwise, so an inner iteration costs O(T p²) and not a pass over
-the data.  On sparse rows (ℓ2,1, lasso or dirty) the model is minimised on
-the tasks' Gram matrices of the few features of a working set, T × p × p
-dense, by FISTA with backtracking
-(:func:`~mtlearn.solvers._gram_apg.gram_apg`: an iteration is one batched
-product and one prox, no Python loop over features) while those hold at
-most 2²¹ floats, and for the logistic and squared losses by coordinate
-descent over the features beyond (each step one column's nonzeros).  Each model is solved to a relative duality
+the data.  On sparse rows (ℓ2,1, lasso or dirty) the model is minimised by
+FISTA with backtracking (:func:`~mtlearn.solvers._gram_apg.gram_apg`: an
+iteration is one batched product and one prox, no Python loop over features)
+on the tasks' Gram matrices of the few features of a working set, T × p × p
+dense, where they pay off, and with the products taken on the rows beyond
+(two passes over the nonzeros).  Each model is solved to a relative duality
 gap a tenth of the current certificate (an inexact Newton step whose
 accuracy follows the outer one); the squared loss's model, the problem
 itself, to ``tol`` at once.  The step d to
@@ -63,11 +62,9 @@ from ._gram import gram_pays_off
 from ._gram_apg import GramStopping, gram_apg, gram_takes
 from ._problem import SolverResult, best_intercepts
 from ._quadratic_model import (
-    ColumnModel,
     TaskGramModel,
     TaskRowsModel,
-    gram_model_fits,
-    minimise_by_coordinates,
+    gram_models_pay_off,
     minimise_model,
     model_is_compact,
     rows_for_gram_models,
@@ -97,51 +94,44 @@ def proximal_newton_applies(design, loss, penalty, intercepts):
     off (:func:`~mtlearn.solvers.gram_pays_off`: dense X, more rows than
     n_tasks × n_features), or the models on sparse rows are taken
     (:func:`sparse_model_method`: ℓ2,1, lasso or dirty; on the Gram matrices of
-    few features, by coordinate descent over the columns of many for the
-    logistic and the squared loss).  The squared loss's model is the problem
+    few features or on the rows).  The squared loss's model is the problem
     itself: it is taken only on sparse rows (one model, solved to ``tol``,
     where proximal gradient on the rows stalls on their conditioning); dense
     rows have the Gram form of :mod:`mtlearn.solvers._composite`.
     """
     if not (loss.second_order and isinstance(design, StackedDesign)):
         return False
-    if sparse_model_method(design, loss, penalty, intercepts) is not None:
+    if sparse_model_method(design, penalty, intercepts) is not None:
         return True
     return not loss.least_squares and gram_pays_off(design)
 
 
-def sparse_model_method(design, loss, penalty, intercepts):
-    """How the Newton models of a problem on sparse rows are minimised: ``"gram"``, ``"coordinates"``, ``"rows"``, None.
+def sparse_model_method(design, penalty, intercepts):
+    """How the Newton models of a problem on sparse rows are minimised: ``"gram"``, ``"rows"`` or None.
 
-    - ``"gram"``: on the tasks' Gram matrices of the design's features, by
-      :func:`~mtlearn.solvers._gram_apg.gram_apg` — the structure of sparse
-      models (:func:`~mtlearn.solvers._quadratic_model.sparse_models_apply`),
-      Gram matrices that fit (:func:`~mtlearn.solvers._quadratic_model.gram_model_fits`)
-      and a penalty :func:`~mtlearn.solvers._gram_apg.gram_takes`;
-    - ``"coordinates"``: beyond, by coordinate descent over the columns, for
-      a loss whose curvature is positive everywhere (``positive_curvature``:
-      the logistic and squared losses);
-    - ``"rows"``: beyond, for the other losses (the squared hinge), by
-      ``gram_apg`` with the products taken on the rows
+    Both by :func:`~mtlearn.solvers._gram_apg.gram_apg`, for models of
+    sparse rows (:func:`~mtlearn.solvers._quadratic_model.sparse_models_apply`)
+    with a penalty it takes (:func:`~mtlearn.solvers._gram_apg.gram_takes`):
+
+    - ``"gram"``: on the tasks' Gram matrices of the design's features, where
+      they pay off (:func:`~mtlearn.solvers._quadratic_model.gram_models_pay_off`);
+    - ``"rows"``: with the products taken on the rows
       (:class:`~mtlearn.solvers._quadratic_model.TaskRowsModel`);
     - None: the models are not those of sparse rows.
 
-    On the Gram matrices any second-order loss: the squared hinge's rows beyond
-    the margin get the curvature floor, and FISTA takes its nearly singular
-    regularised models (proximal gradient on the squared hinge's sparse
-    problems stopped at the default ``max_iter`` far from the optimum:
-    benchmarks/RESULTS.md, "The squared hinge on sparse rows by proximal
-    Newton").  Coordinate descent on those models is slow: 200 tasks of 3
-    sparse rows and 500 features took 45 s against 0.6 s for proximal gradient
-    to the same tol; on the rows FISTA takes them as on the Gram matrices.
+    Any second-order loss: the squared hinge's rows beyond the margin get the
+    curvature floor, and FISTA takes its nearly singular regularised models
+    (proximal gradient on the squared hinge's sparse problems stopped at the
+    default ``max_iter`` far from the optimum: benchmarks/RESULTS.md, "The
+    squared hinge on sparse rows by proximal Newton").  Coordinate descent
+    over the columns, which minimised the models beyond the Gram bound for
+    the logistic and squared losses before, took 1.8 to 26 times as long as
+    FISTA on the rows (benchmarks/RESULTS.md, "Gram matrices or rows for the
+    Newton models on sparse rows").
     """
-    if not sparse_models_apply(design, penalty, intercepts):
+    if not (sparse_models_apply(design, penalty, intercepts) and gram_takes(penalty, design.n_tasks)):
         return None
-    if not gram_takes(penalty, design.n_tasks):
-        return "coordinates" if loss.positive_curvature else None
-    if gram_model_fits(design):
-        return "gram"
-    return "coordinates" if loss.positive_curvature else "rows"
+    return "gram" if gram_models_pay_off(design) else "rows"
 
 
 def proximal_newton(
@@ -286,7 +276,7 @@ def _sparse_models(problem):
     few), the design's own otherwise.
     """
     design = problem.design
-    method = sparse_model_method(design, problem.loss, problem.penalty, problem.intercepts)
+    method = sparse_model_method(design, problem.penalty, problem.intercepts)
     if method is None:
         return None
     return method, rows_for_gram_models(design) if method == "gram" else design
@@ -302,7 +292,7 @@ def _model_solution(problem, x, z, solve_model, forcing, sparse_models, *, max_i
     ``sparse_models`` (:func:`_sparse_models`) are the method and rows of the models on sparse rows, or None.
 
     On sparse rows as :func:`sparse_model_method` says: by ``gram_apg`` on
-    :class:`TaskGramModel` or :class:`TaskRowsModel`, or by coordinate descent; on dense rows on each task's Gram matrix
+    :class:`TaskGramModel` or :class:`TaskRowsModel`; on dense rows on each task's Gram matrix
     (:mod:`mtlearn.solvers._quadratic_model`) when that form takes the problem
     and the penalty is not mean-type (whose model ``solve_model`` solves
     exactly); by ``solve_model`` otherwise.
@@ -319,15 +309,9 @@ def _model_solution(problem, x, z, solve_model, forcing, sparse_models, *, max_i
     fit_intercept = bool(intercepts.free.any())
     method, rows = sparse_models if sparse_models is not None else (None, design)
     model_design = with_entry_weights(rows, response, h)
-    if method in _FISTA_MODELS:
+    if method is not None:
         model = _FISTA_MODELS[method](model_design, fit_intercept=fit_intercept)
         return problem.pack(*_gram_model_solution(problem, model, V, forcing, max_iter=max_iter))
-    if method == "coordinates":
-        model = ColumnModel(model_design, fit_intercept)
-        V, b, _ = minimise_by_coordinates(
-            model, penalty, problem.alpha, V, b, response - f, residual_target=forcing.residual, max_iter=max_iter
-        )
-        return problem.pack(V, b)
     if not penalty.mean_type and model_is_compact(penalty, intercepts):
         model = TaskGramModel(model_design, fit_intercept=fit_intercept)
         V, _ = minimise_model(model, penalty, problem.alpha, V, residual_target=forcing.residual, max_iter=max_iter)

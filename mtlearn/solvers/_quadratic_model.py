@@ -1,4 +1,4 @@
-r"""A Newton step's weighted least-squares model: on each task's Gram matrix (FISTA) or on sparse columns (coordinates).
+r"""A Newton step's weighted least-squares model: on each task's Gram matrix, or with its products on sparse rows.
 
 The second-order model of a proximal Newton step (:mod:`mtlearn.solvers._newton`)
 is a weighted least-squares problem on the data.  With the intercepts at their
@@ -19,18 +19,12 @@ caller sets (the forcing term of an inexact Newton step: the outer solver
 certifies the result).
 
 On sparse rows (n_t < p: text-like tasks) the Gram matrices are dense
-p × p.  For the few features of a working set (T p² floats at most
-``_MAX_GRAM_FLOATS``, :func:`gram_model_fits`) :class:`TaskGramModel` forms
-them all the same, densifying the rows a chunk at a time, and the Newton step
-minimises the model by :func:`~mtlearn.solvers._gram_apg.gram_apg` from the
-power-iteration estimate of its quadratic
-(:meth:`~mtlearn.solvers._gram.GramQuadratic.lipschitz_estimate`).  Beyond,
-:class:`ColumnModel` keeps the rows' nonzeros in compressed columns and
-:func:`minimise_by_coordinates` minimises the model by block coordinate
-descent over features (glmnet's inner solver, newGLMNET for the logistic
-loss: Yuan, Ho & Lin, 2012), each step touching one column's nonzeros (one
-Python step per feature, where a FISTA iteration on the Gram matrices is one
-batched product for all of them).
+p × p.  For the few features of a working set :class:`TaskGramModel` forms
+them all the same, densifying the rows a chunk at a time, where that pays off
+(:func:`gram_models_pay_off`); :class:`TaskRowsModel` takes the same products
+on the rows otherwise.  The Newton step minimises either by
+:func:`~mtlearn.solvers._gram_apg.gram_apg` from the power-iteration estimate
+of its quadratic (:meth:`~mtlearn.solvers._gram.GramQuadratic.lipschitz_estimate`).
 """
 
 from __future__ import annotations
@@ -43,8 +37,15 @@ from ._gram import GramQuadratic, _stacked_moments
 
 _TINY = np.finfo(float).tiny
 # The Gram matrices of a model on sparse rows (n_tasks × n_features² floats) are formed up to this size;
-# beyond it the model is minimised over the columns (coordinate descent).
+# beyond it the model's products are taken on the rows.
 _MAX_GRAM_FLOATS = 2**21
+# Up to this size a product with the Gram matrices costs less than the fixed cost of one on the rows
+# (about 20 µs for its sparse products and task sums; 3 × 64² floats take 5 µs).
+_SMALL_GRAM_FLOATS = 2**16
+# Beyond it the Gram matrices are formed when they hold at most this many floats per nonzero of the rows:
+# a product on the rows costs about 2 ns per nonzero (two sparse passes), one on the Gram matrices 0.15 to
+# 0.3 ns per float, and forming them costs tens of products at every Newton step (bench_sparse_models.py).
+_GRAM_FLOATS_PER_NONZERO = 4
 
 
 def model_is_compact(penalty, intercepts):
@@ -152,7 +153,7 @@ class TaskRowsModel:
 
     two passes over the rows' nonzeros per product (T p² multiply-adds for the
     Gram matrices), and ``c_t = X_tᵀ (h ⊙ (ỹ − ȳ_t))``.  For the working sets
-    whose Gram matrices exceed their bound (:func:`gram_model_fits`).
+    whose Gram matrices do not pay off (:func:`gram_models_pay_off`).
 
     Parameters
     ----------
@@ -200,9 +201,21 @@ class TaskRowsModel:
         return self._y_mean - np.einsum("tp,tp->t", self._x_mean, W)
 
 
-def gram_model_fits(design):
-    """Whether the Gram matrices of a model on ``design`` (sparse rows) are formed: T p² floats at most 2²¹."""
-    return design.n_tasks * design.n_features**2 <= _MAX_GRAM_FLOATS
+def gram_models_pay_off(design):
+    """Whether the Newton models on ``design`` (sparse rows) are formed as Gram matrices rather than taken on the rows.
+
+    Their T p² floats are at most ``_MAX_GRAM_FLOATS`` (2²¹), and either few
+    (at most ``_SMALL_GRAM_FLOATS``, 2¹⁶: a product with them costs less than
+    the fixed cost of one on the rows) or at most
+    ``_GRAM_FLOATS_PER_NONZERO`` (4) per nonzero of the rows.  Many tasks of a
+    few rows each (300 one-row tasks: T p² ≈ 375 × nnz at 64 features) have
+    Gram matrices far larger than their rows: a product costs 274 µs on them
+    and 48 µs on the rows, and forming them costs 11 ms at every Newton step
+    (``benchmarks/bench_sparse_models.py``; benchmarks/RESULTS.md, "Gram
+    matrices or rows for the Newton models on sparse rows").
+    """
+    size = design.n_tasks * design.n_features**2
+    return size <= _MAX_GRAM_FLOATS and (size <= _SMALL_GRAM_FLOATS or size <= _GRAM_FLOATS_PER_NONZERO * design.X.nnz)
 
 
 def rows_for_gram_models(design):
@@ -228,9 +241,9 @@ def sparse_models_apply(design, penalty, intercepts):
     separable over features, on W itself (``n_blocks = 1``: parts summed into
     W are perfectly correlated in the data, which slows the block steps
     alike), whose prox is closed form, with uniform intercepts
-    (:func:`model_is_compact`).  Which method minimises them (FISTA on the
-    Gram matrices or with products on the rows, or coordinate descent over the
-    columns) depends on the loss and the size as well:
+    (:func:`model_is_compact`).  Whether FISTA minimises them on the Gram
+    matrices or with the products on the rows depends on the penalty and the
+    size as well:
     :func:`~mtlearn.solvers._newton.sparse_model_method`.
     """
     return (
@@ -240,152 +253,3 @@ def sparse_models_apply(design, penalty, intercepts):
         and penalty.n_blocks == 1
         and model_is_compact(penalty, intercepts)
     )
-
-
-class ColumnModel:
-    r"""The weighted least-squares model on the columns of sparse rows, for coordinate descent.
-
-    ``q(W, b) = Σ_i ½ h_i (ỹ_i − x_iᵀ w_{t_i} − b_{t_i})²`` with the h_i the
-    design's entry weights and ỹ_i its targets.  Holds X in compressed
-    columns (one copy of the rows' nonzeros), the task of every nonzero,
-    ``h_i x_ij``, and per feature and task the sums ``s_tj = Σ_{i in t} h_i
-    x_ij`` and the curvatures of the columns centred with the weights h
-    (with intercepts; of the columns themselves without),
-
-        d_tj = Σ_{i in t} h_i x_ij² − s_tj² / Σ_{i in t} h_i.
-
-    The centring is never formed: a step in w_tj moves the best intercept
-    b_t by ``−(s_tj / Σ_{i in t} h_i) Δw_tj``, kept as one offset per task.
-
-    Parameters
-    ----------
-    design : StackedDesign
-        Sparse rows; its entry weights are the h_i and its targets the ỹ_i.
-    fit_intercept : bool
-        Whether every task has a free intercept.
-    """
-
-    def __init__(self, design, fit_intercept):
-        X = sp.csc_matrix(design.X)
-        self.indptr, self.rows, self.values = X.indptr, X.indices, X.data
-        T, m = design.n_tasks, design.n_features
-        self.n_tasks, self.n_features = T, m
-        self.task = design.task_index
-        self.entry_task = self.task[self.rows]
-        h = design.weight
-        self.h, self.fit_intercept = h, fit_intercept
-        self.hx = h[self.rows] * self.values
-        self.cells = cells = np.repeat(np.arange(m), np.diff(self.indptr)) * T + self.entry_task
-        squares = np.bincount(cells, self.hx * self.values, minlength=m * T).reshape(m, T)
-        self.task_curvature = np.maximum(self.task_sums(h), np.finfo(float).tiny)
-        if fit_intercept:
-            self.sums = np.bincount(cells, self.hx, minlength=m * T).reshape(m, T)
-            self.shifts = self.sums / self.task_curvature
-            squares = np.maximum(squares - self.sums * self.shifts, 0.0)
-        else:
-            self.sums = self.shifts = np.zeros((m, T))
-        self.curvature = squares
-
-    def task_sums(self, g):
-        """``Σ_{i in t} g_i`` for every task."""
-        return np.bincount(self.task, g, minlength=self.n_tasks)
-
-    def gradients(self, r, offset):
-        """``g_tj = Σ_{i in t} h_i x̃_ij (r_i + offset_t)`` of every feature, shape (n_tasks, n_features)."""
-        m, T = self.n_features, self.n_tasks
-        G = np.bincount(self.cells, self.hx * r[self.rows], minlength=m * T).reshape(m, T)
-        return (G + self.sums * offset).T
-
-
-def minimise_by_coordinates(model, penalty, alpha, V0, b0, residual, *, residual_target, max_iter):
-    r"""Minimise ``q(W, b) + α Ω`` by cyclic block coordinate descent over features, from (V0, b0).
-
-    The intercepts are kept at their optimum for the current W (the model on
-    centred columns, :class:`ColumnModel`).  Feature j's block holds its
-    weights in every task and every part of the penalty (``V[:, j + k m]``,
-    k < n_blocks); the tasks' data do not interact within a block, so ``q``
-    restricted to it is majorised by ``½ L_j ‖Δ‖²`` with
-    ``L_j = n_blocks · max_t d_tj``, and the block step
-
-        V_j ← prox_{α Ω_j / L_j}(V_j + g_j / L_j),   g_tj = Σ_{i in t} h_i x̃_ij r_i,
-
-    (r the model's residual ỹ − f, x̃ the centred column) decreases the
-    model monotonically.  The sweeps go over an active set (glmnet's): the
-    features in use and those whose block would leave zero, found for every
-    feature at once from the gradients of all columns (for a norm,
-    ``L_j prox_{αΩ_j/L_j}(g_j/L_j) = prox_{αΩ_j}(g_j)``, nonzero by more than
-    the target).  When a sweep's largest step ``L_j ‖ΔV_j‖_∞`` is at most
-    ``residual_target`` the active set is renewed; it stops when no feature
-    outside it would move.
-
-    Parameters
-    ----------
-    model : ColumnModel
-    penalty : Penalty
-        Separable over features.
-    alpha : float
-    V0 : ndarray of shape (n_tasks, n_blocks · n_features)
-    b0 : ndarray of shape (n_tasks,)
-    residual : ndarray of shape (n_entries,)
-        ``ỹ − f`` at (V0, b0) (taken over and modified).
-    residual_target : float
-    max_iter : int
-        Most sweeps.
-
-    Returns
-    -------
-    V, b : ndarrays like V0, b0
-    n_iter : int
-        Sweeps made.
-    """
-    T, m, k = model.n_tasks, model.n_features, penalty.n_blocks
-    V = V0.copy()
-    parts = V.reshape(T, k, m)  # a view: parts[:, :, j] is feature j's block
-    # The residual is r[i] + offset[t_i]: the intercepts' moves are kept per task (b + offset stays b0).
-    offset = np.zeros(T)
-    if model.fit_intercept:
-        offset -= model.task_sums(model.h * residual) / model.task_curvature
-    L = k * model.curvature.max(axis=1, initial=0.0)
-    live = np.flatnonzero(L > 0)
-    bounds, inverse = model.indptr.tolist(), (1.0 / np.where(L > 0, L, 1.0)).tolist()
-    rows, values, entry_task, hx = model.rows, model.values, model.entry_task, model.hx
-    sums, shifts = model.sums, model.shifts
-    r = residual
-    prox, bincount = penalty.prox, np.bincount
-
-    def sweep(features):
-        largest = 0.0
-        for j in features.tolist():
-            start, stop, step = bounds[j], bounds[j + 1], inverse[j]
-            where, tasks = rows[start:stop], entry_task[start:stop]
-            g = bincount(tasks, hx[start:stop] * r[where], minlength=T) + offset * sums[j]
-            old = parts[:, :, j]
-            new = prox(old + step * g[:, None], alpha * step)
-            change = new - old
-            moved = np.abs(change).max()
-            if moved > 0.0:
-                parts[:, :, j] = new
-                delta = change.sum(axis=1)
-                r[where] -= values[start:stop] * delta[tasks]
-                offset[:] += shifts[j] * delta
-                largest = max(largest, moved / step)
-        return largest
-
-    def violating():
-        """The unused features whose block would move by more than the target: prox_{αΩ}(g) ≠ 0."""
-        moves = penalty.prox(np.tile(model.gradients(r, offset), k), alpha).reshape(T, k, m)
-        unused = ~np.any(parts != 0, axis=(0, 1))
-        return np.flatnonzero(unused & (L > 0) & (np.abs(moves).max(axis=(0, 1), initial=0.0) > residual_target))
-
-    def in_use():
-        return live[np.any(parts[:, :, live] != 0, axis=(0, 1))]
-
-    active, n_iter = np.union1d(in_use(), violating()), 0
-    while n_iter < max_iter and active.size:
-        n_iter += 1
-        if sweep(active) <= residual_target:
-            entering = violating()
-            if entering.size == 0:
-                break
-            active = np.union1d(in_use(), entering)
-    return V, b0 - offset, n_iter

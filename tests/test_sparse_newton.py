@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 
 from mtlearn import MultiTaskClassifier, MultiTaskRegressor
 from mtlearn._design import StackedDesign
-from mtlearn.solvers import Problem, _quadratic_model, choose_method, solve
+from mtlearn.solvers import Problem, _newton, _quadratic_model, choose_method, solve
 from mtlearn.solvers._newton import sparse_model_method
 from mtlearn.solvers._quadratic_model import TaskGramModel, TaskRowsModel, rows_for_gram_models
 from mtlearn.solvers._solve import ProximalGradient, WorkingSets
@@ -302,3 +302,28 @@ def test_inputs_are_not_modified():
     X0, y0 = X.copy(), y.copy()
     MultiTaskClassifier(penalty="lasso", alpha=0.01).fit(X, y, tasks=tasks)
     assert (X != X0).nnz == 0 and np.array_equal(y, y0)
+
+
+def test_a_squared_loss_step_that_does_not_halve_the_certificate_hands_over_to_proximal_gradient(monkeypatch):
+    """The squared loss's Newton model is the problem itself: a step that leaves most of the gap solves it again.
+
+    300 one-row tasks (random targets, no intercepts, the dirty model at α = 1e-3) are nearly interpolated
+    by 2,000 sparse features; each model solve stops at ``max_iter``. Without the hand-over every Newton
+    step would be such a solve, up to ``max_iter`` of them per working set.
+    """
+    rng = np.random.default_rng(0)
+    X = sp.random(300, 2000, density=0.01, format="csr", random_state=rng)
+    y, tasks = rng.standard_normal(300), np.arange(300)
+    handed_over, model_solves = [], []
+    finish, model_solution = _newton._finish_by_proximal_gradient, _newton._gram_model_solution
+    monkeypatch.setattr(
+        _newton, "_finish_by_proximal_gradient", lambda *a, **k: handed_over.append(1) or finish(*a, **k)
+    )
+    monkeypatch.setattr(
+        _newton, "_gram_model_solution", lambda *a, **k: model_solves.append(1) or model_solution(*a, **k)
+    )
+    model = MultiTaskRegressor(penalty="dirty", alpha=1e-3, fit_intercept=False, max_iter=30)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y, tasks=tasks)
+    assert handed_over
+    assert len(model_solves) <= 2 * len(handed_over) + 2

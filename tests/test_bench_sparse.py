@@ -23,7 +23,8 @@ def test_sparse_benchmark_compares_equal_solutions(tmp_path):
     exact_ridge = [row for row in rows if row[2] == "loop of `Ridge(tol=1e-10)`"]
     assert len(exact_ridge) == len(bench_sparse.QUICK_SHAPES)
     for row in exact_ridge:
-        assert float(row[-1].split(" ")[0]) < 1e-8
+        assert float(row[-1].split(",")[0]) < 1e-8
+        assert abs(float(re.search(r"objective ([0-9.e+-]+)", row[-1]).group(1))) < 1e-12
         assert float(re.search(r"certificate ([0-9.e+-]+)", row[-1]).group(1)) <= 1e-20
     for row in rows:
         assert float(re.search(r"certificate ([0-9.e+-]+)", row[-1]).group(1)) <= 1e-4

@@ -45,9 +45,13 @@ same process; ratio = mtlearn / peer.  The peak memory of one mtlearn fit
 in units of n_tasks × n_features floats (the target: O(1)).
 
 With ``--many-tasks`` the shapes are those of many tasks with a few rows
-each (50 × 10 × 3000, 100 × 2 × 5000, 200 × 3 × 500) instead.
+each (50 × 10 × 3000, 100 × 2 × 5000, 200 × 3 × 500) instead.  With
+``--one-class-tasks K`` the first K tasks' labels are all positive (a domain
+whose fold holds one class): mtlearn fixes those tasks' intercepts at the
+pooled constant; the peer loop does not fit them (scikit-learn's classifiers
+need two classes), which leaves it less work.
 
-    python benchmarks/bench_sparse.py [--quick | --many-tasks] [--repeats 5]
+    python benchmarks/bench_sparse.py [--quick | --many-tasks] [--repeats 5] [--one-class-tasks K]
         [--workloads ridge mean graph lasso dirty logistic squared_hinge]
 """
 
@@ -62,6 +66,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from _common import OUTPUT_DIR, markdown_table, write_output
+from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso, LogisticRegression, Ridge
 from sklearn.svm import LinearSVC
@@ -131,15 +136,25 @@ def l21_alpha_max(X, labels, tasks):
 
 
 class TaskLoop:
-    """One scikit-learn estimator per task, fitted on that task's rows."""
+    """One scikit-learn estimator per task, fitted on that task's rows (a classifier's task of one class: none).
+
+    A task whose labels hold one class gets zero weights and intercept (it is
+    not fitted: scikit-learn's classifiers need two classes).
+    """
 
     def __init__(self, make, tasks):
         self.make, self.tasks = make, tasks
 
     def fit(self, X, y):
-        self.models_ = [self.make().fit(X[self.tasks == t], y[self.tasks == t]) for t in np.unique(self.tasks)]
-        self.coef_ = np.vstack([np.ravel(model.coef_) for model in self.models_])
-        self.intercept_ = np.array([float(np.ravel(model.intercept_)[0]) for model in self.models_])
+        coef, intercept = np.zeros((self.tasks.max() + 1, X.shape[1])), np.zeros(self.tasks.max() + 1)
+        for t in np.unique(self.tasks):
+            model = self.make()
+            rows = self.tasks == t
+            if is_classifier(model) and np.unique(y[rows]).size < 2:
+                continue
+            model.fit(X[rows], y[rows])
+            coef[t], intercept[t] = np.ravel(model.coef_), float(np.ravel(model.intercept_)[0])
+        self.coef_, self.intercept_ = coef, intercept
         return self
 
 
@@ -249,9 +264,10 @@ def _peak_excess(fit, X):
     return peak - 2 * size
 
 
-def run_shape(shape, repeats, selected=WORKLOADS):
+def run_shape(shape, repeats, selected=WORKLOADS, one_class_tasks=0):
     n_tasks, n_rows, n_features, density = shape
     X, y, labels, tasks = text_like_tasks(*shape)
+    labels[tasks < one_class_tasks] = 1
     rows = []
     for name, ours, target, peer_name, peer, penalty in workloads(X, y, labels, tasks, selected):
         times_ours, times_peer = [], []
@@ -288,6 +304,9 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="small shapes and one repeat (for the tests)")
     parser.add_argument("--many-tasks", action="store_true", help="many tasks of a few rows each instead")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--one-class-tasks", type=int, default=0, help="the first K tasks' labels all positive (default: 0)"
+    )
     parser.add_argument("--output-dir", default=str(OUTPUT_DIR))
     parser.add_argument(
         "--workloads", nargs="+", choices=WORKLOADS, default=list(WORKLOADS), help="the rows to run (default: all)"
@@ -300,7 +319,7 @@ def main(argv=None):
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the certificate column says whether a fit converged
         for shape in shapes:
-            rows += run_shape(shape, repeats, args.workloads)
+            rows += run_shape(shape, repeats, args.workloads, args.one_class_tasks)
     header = [
         "workload",
         "tasks × rows × features (density)",

@@ -45,3 +45,13 @@ def test_sparse_benchmark_runs_many_tasks_of_a_few_rows(tmp_path):
     ]
     for row in rows:
         assert float(re.search(r"certificate ([0-9.e+-]+)", row[-1]).group(1)) <= 1e-4
+
+
+def test_sparse_benchmark_certifies_with_a_task_of_one_class(tmp_path):
+    """A task whose labels hold one class (its intercept fixed) keeps the classifiers' fits certified."""
+    rows = bench_sparse.main(
+        ["--quick", "--one-class-tasks", "1", "--workloads", "logistic", "squared_hinge", "--output-dir", str(tmp_path)]
+    )
+    assert len(rows) == 2 * len(bench_sparse.QUICK_SHAPES)
+    for row in rows:
+        assert float(re.search(r"certificate ([0-9.e+-]+)", row[-1]).group(1)) <= 1e-4

@@ -66,7 +66,7 @@ def test_newton_without_intercepts_and_with_a_fixed_intercept():
     newton = solve(problem, tol=1e-10, max_iter=1000)
     np.testing.assert_allclose(newton.objective, _proximal_gradient(problem, 1e-9).objective, rtol=1e-8)
     np.testing.assert_array_equal(newton.intercept, 0.0)
-    # One task's intercept fixed at 0.5, the others free: the model is solved by the general dispatch.
+    # One task's intercept fixed at 0.5, the others free: that task's Gram model is not centred, its targets shift.
     free = np.ones(problem.design.n_tasks, dtype=bool)
     free[0] = False
     fixed = np.where(free, 0.0, 0.5)

@@ -93,6 +93,26 @@ def test_sparse_rows_reach_the_optimum_of_the_dense_path(penalty, fit_intercept,
 
 
 @pytest.mark.parametrize("penalty", ["l21", "lasso"])
+@pytest.mark.parametrize("loss", ["logistic", "squared_hinge"])
+def test_a_one_class_task_keeps_the_newton_models_and_reaches_the_dense_optimum(loss, penalty, model_solver):
+    """A task of one class has its intercept fixed (the pooled constant): its model is uncentred, its targets shift."""
+    X, y, tasks = _sparse_tasks(4, 25, 120, 0.05)
+    y[tasks == 3] = 1
+    sparse = _problem(X, y, tasks, penalty, 0.1, loss=loss)
+    dense = _problem(X.toarray(), y, tasks, penalty, 0.1, loss=loss)
+    fixed = sparse.intercepts.fixed[3]
+    assert list(sparse.intercepts.free) == [True, True, True, False] and fixed != 0
+    assert sparse_model_method(sparse.design, sparse.penalty, sparse.intercepts) is not None
+    ours = solve(sparse, tol=1e-10, max_iter=1000)
+    reference = ProximalGradient.run(dense.with_zero_objective(), None, tol=1e-9, max_iter=200_000, verbose=0)
+    assert ours.converged and ours.certificate <= 1e-10 and reference.converged
+    np.testing.assert_allclose(ours.objective, reference.objective, rtol=2e-9)
+    np.testing.assert_allclose(ours.coef, reference.coef, atol=1e-4 * np.abs(reference.coef).max())
+    np.testing.assert_allclose(ours.intercept[:3], reference.intercept[:3], atol=1e-4 * max(1.0, np.abs(fixed)))
+    assert ours.intercept[3] == fixed
+
+
+@pytest.mark.parametrize("penalty", ["l21", "lasso"])
 def test_squared_hinge_on_sparse_rows_takes_newton_to_the_optimum_of_the_dense_path(penalty):
     """The squared hinge's Newton models on the Gram matrices (curvature floored beyond the margin)."""
     X, y, tasks = _sparse_tasks(4, 25, 120, 0.05)
@@ -147,20 +167,25 @@ def test_many_tiny_tasks_on_the_rows_reach_the_optimum_of_the_dense_path(loss, p
 
 
 @pytest.mark.slow
-def test_sparse_l21_matches_cvxpy(model_solver):
+@pytest.mark.parametrize("one_class", [False, True])
+def test_sparse_l21_matches_cvxpy(model_solver, one_class):
     cp = pytest.importorskip("cvxpy")
     X, y, tasks = _sparse_tasks(3, 20, 40, 0.1, seed=2)
+    if one_class:  # the last task's intercept is fixed at the pooled constant
+        y[tasks == 2] = 0
     problem = _problem(X, y, tasks, "l21", 0.1)
     design = problem.design
     T, p = design.n_tasks, design.n_features
     W, b = cp.Variable((T, p)), cp.Variable(T)
+    constraints = [b[t] == problem.intercepts.fixed[t] for t in range(T) if not problem.intercepts.free[t]]
+    assert len(constraints) == int(one_class)
     data = 0
     for t in range(T):
         rows = slice(design.starts[t], design.starts[t + 1])
         margins = cp.multiply(design.y[rows], design.X[rows] @ W[t] + b[t])
         data = data + cp.sum(cp.multiply(design.weight[rows], cp.logistic(-margins)))
     objective = data + problem.alpha * cp.sum(cp.norm(W, 2, axis=0))
-    cp.Problem(cp.Minimize(objective)).solve(solver=cp.CLARABEL)
+    cp.Problem(cp.Minimize(objective), constraints).solve(solver=cp.CLARABEL)
     ours = solve(problem, tol=1e-10, max_iter=1000)
     np.testing.assert_allclose(ours.objective, objective.value, rtol=1e-7)
 
@@ -181,13 +206,14 @@ def test_task_gram_model_of_sparse_rows_is_the_centred_weighted_gram(rows):
     if rows == "densified once":
         design = rows_for_gram_models(design)
         assert not sp.issparse(design.X)
-    for fit_intercept in (True, False):
+    for fit_intercept in (True, False, np.array([True, False, True])):
         model = TaskGramModel(design, fit_intercept)
         W = np.random.default_rng(7).standard_normal((3, 12))
         for t in range(3):
             rows = tasks == t
-            x_mean = h[rows] @ dense[rows] / h[rows].sum() if fit_intercept else np.zeros(12)
-            y_mean = h[rows] @ design.y[rows] / h[rows].sum() if fit_intercept else 0.0
+            centred = np.broadcast_to(fit_intercept, (3,))[t]
+            x_mean = h[rows] @ dense[rows] / h[rows].sum() if centred else np.zeros(12)
+            y_mean = h[rows] @ design.y[rows] / h[rows].sum() if centred else 0.0
             Xt, yt = dense[rows] - x_mean, design.y[rows] - y_mean
             np.testing.assert_allclose(model.H[t], Xt.T @ (h[rows][:, None] * Xt), atol=1e-12)
             np.testing.assert_allclose(model.c[t], Xt.T @ (h[rows] * yt), atol=1e-12)
@@ -203,7 +229,7 @@ def test_rows_of_the_gram_models_stay_sparse_beyond_the_bound(monkeypatch):
     assert rows_for_gram_models(more_rows) is more_rows
 
 
-@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("fit_intercept", [True, False, np.array([False, True, False])])
 def test_task_rows_model_is_the_task_gram_model(fit_intercept):
     """Products, linear term, constant, intercepts and λ_max estimate on the rows equal those of the Gram matrices."""
     design, _, _, _ = _weighted_sparse_design(9)

@@ -99,18 +99,21 @@ def _shared_moments(design, fit_intercept):
 def _stacked_moments(design, fit_intercept):
     """G (T, p, p), C (T, p), x̄ (T, p), ȳ (T,) and Σ_i s_i y_i (T,) of a stacked design.
 
-    The means of every task come from one product with the design
-    (``backward``); each task's centred products from its rows (dense, or
-    sparse densified a chunk at a time).
+    ``fit_intercept`` is a bool for every task, or one per task (ndarray of
+    shape (n_tasks,)): the tasks with an intercept are centred, the others
+    have x̄_t = 0 and ȳ_t = 0.  The means of every task come from one product
+    with the design (``backward``); each task's centred products from its
+    rows (dense, or sparse densified a chunk at a time).
     """
     T, p = design.n_tasks, design.n_features
     s, y = design.sample_weight, design.y
     y_sums = design.task_sums(s * y)
-    if fit_intercept:
-        totals = design.task_sums(s)
+    centred = np.broadcast_to(np.asarray(fit_intercept, dtype=bool), (T,))
+    x_mean, y_mean = np.zeros((T, p)), np.zeros(T)
+    if centred.any():
+        totals = np.where(centred, design.task_sums(s), 1.0)
         x_mean, y_mean = design.backward(s) / totals[:, None], y_sums / totals
-    else:
-        x_mean, y_mean = np.zeros((T, p)), np.zeros(T)
+        x_mean[~centred], y_mean[~centred] = 0.0, 0.0
     G, C = np.empty((T, p, p)), np.empty((T, p))
     for t in range(T):
         rows = slice(design.starts[t], design.starts[t + 1])

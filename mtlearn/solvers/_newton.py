@@ -306,16 +306,19 @@ def _model_solution(problem, x, z, solve_model, forcing, sparse_models, *, max_i
     h = np.maximum(loss.second_derivative(design.y, f, design.weight), floor)
     response = f - np.divide(u, h, out=np.zeros_like(u), where=h > 0)
     V, b = problem.unpack(x)
-    fit_intercept = bool(intercepts.free.any())
     method, rows = sparse_models if sparse_models is not None else (None, design)
+    if method is not None or (not penalty.mean_type and model_is_compact(penalty, intercepts)):
+        # Per-task models: the free intercepts are eliminated by centring, the fixed ones leave the targets.
+        fixed = np.where(intercepts.free, 0.0, b)
+        model_design = with_entry_weights(rows, response - fixed[design.task_index] if fixed.any() else response, h)
+        model_class = TaskGramModel if method is None else _FISTA_MODELS[method]
+        model = model_class(model_design, fit_intercept=intercepts.free)
+        if method is not None:
+            V = _gram_model_solution(problem, model, V, forcing, max_iter=max_iter)
+        else:
+            V, _ = minimise_model(model, penalty, problem.alpha, V, residual_target=forcing.residual, max_iter=max_iter)
+        return problem.pack(V, model.intercepts(V if blocks is None else blocks.combine(V)) + fixed)
     model_design = with_entry_weights(rows, response, h)
-    if method is not None:
-        model = _FISTA_MODELS[method](model_design, fit_intercept=fit_intercept)
-        return problem.pack(*_gram_model_solution(problem, model, V, forcing, max_iter=max_iter))
-    if not penalty.mean_type and model_is_compact(penalty, intercepts):
-        model = TaskGramModel(model_design, fit_intercept=fit_intercept)
-        V, _ = minimise_model(model, penalty, problem.alpha, V, residual_target=forcing.residual, max_iter=max_iter)
-        return problem.pack(V, model.intercepts(V if blocks is None else blocks.combine(V)))
     W = V if blocks is None else blocks.combine(V)
     start = SolverResult(W, b, 0, np.nan, False, np.nan, components=None if blocks is None else V)
     result = solve_model(
@@ -336,14 +339,13 @@ def _model_solution(problem, x, z, solve_model, forcing, sparse_models, *, max_i
 
 
 def _gram_model_solution(problem, model, W, forcing, *, max_iter):
-    """(W, b) minimising a Newton step's model on sparse rows by FISTA, from W.
+    """The W minimising a Newton step's model on sparse rows by FISTA, from W.
 
     :func:`~mtlearn.solvers._gram_apg.gram_apg` on the model's quadratic
     (:meth:`TaskGramModel.quadratic`: its tasks' Gram matrices, or
     :class:`TaskRowsModel`: products on the rows), to a relative gap and a
     relative proximal-gradient residual within the forcing terms (its small
-    steps checked at spaced iterations: the forcing terms are loose); the
-    intercepts are the model's best ones for the result.
+    steps checked at spaced iterations: the forcing terms are loose).
     """
     quadratic = model.quadratic()
     gradient_scale = problem.gradient_scale()
@@ -357,7 +359,7 @@ def _gram_model_solution(problem, model, W, forcing, *, max_iter):
         lipschitz=quadratic.lipschitz_estimate(),
         spaced_checks=True,
     )
-    return solution.coef, model.intercepts(solution.coef)
+    return solution.coef
 
 
 def _finish_by_proximal_gradient(design, problem, x, n_iter, *, tol, max_iter, verbose, data_lipschitz):

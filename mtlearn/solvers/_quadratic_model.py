@@ -2,19 +2,22 @@ r"""A Newton step's weighted least-squares model: on each task's Gram matrix, or
 
 The second-order model of a proximal Newton step (:mod:`mtlearn.solvers._newton`)
 is a weighted least-squares problem on the data.  With the intercepts at their
-optimum for the weights W (each task centred with the entry weights h_i, or
-no centring without intercepts) it depends on the data only through
+optimum for the weights W (each task with a free intercept centred with the
+entry weights h_i; no centring for a task whose intercept is fixed, e.g. a
+classifier's task of one class, whose targets ỹ_i the caller has shifted by
+that fixed value) it depends on the data only through
 
     q(W) = Σ_t ½ w_tᵀ H_t w_t − c_tᵀ w_t + const,
     H_t = Σ_{i in t} h_i x̃_i x̃_iᵀ,   c_t = Σ_{i in t} h_i x̃_i ỹ_i,
 
 (x̃, ỹ the centred rows and targets), with the best intercepts
-``b_t = ȳ_t − x̄_tᵀ w_t``.  :func:`minimise_model` minimises ``q(W) + α Ω(W)``
-over W (or the penalty's stacked parts, whose sum is W) by accelerated
-proximal gradient with adaptive restart and the exact step ``1/L``,
-``L = n_blocks · max_t λ_max(H_t)``: an iteration is one batched product with
-the T matrices H_t and one proximal step, no pass over the rows.  It stops when
-the proximal-gradient residual ``L ‖x⁺ − y‖_∞`` falls below a target the
+``b_t = ȳ_t − x̄_tᵀ w_t`` of the free tasks (x̄_t = 0, ȳ_t = 0 for the
+others).  :func:`minimise_model` minimises ``q(W) + α Ω(W)`` over W (or the
+penalty's stacked parts, whose sum is W) by accelerated proximal gradient
+with adaptive restart and the exact step ``1/L``, ``L = n_blocks · max_t
+λ_max(H_t)``: an iteration is one batched product with the T matrices H_t
+and one proximal step, no pass over the rows.  It stops when the
+proximal-gradient residual ``L ‖x⁺ − y‖_∞`` falls below a target the
 caller sets (the forcing term of an inexact Newton step: the outer solver
 certifies the result).
 
@@ -51,10 +54,10 @@ _GRAM_FLOATS_PER_NONZERO = 4
 def model_is_compact(penalty, intercepts):
     """Whether :class:`TaskGramModel` and :func:`minimise_model` take a problem with this penalty and intercepts.
 
-    The penalty has a closed-form prox of all of Ω (no smooth part), and every
-    task has its own free intercept or every one is fixed at zero (not shared).
+    The penalty has a closed-form prox of all of Ω (no smooth part), and each
+    task has its own intercept, free or fixed (not one shared by the tasks).
     """
-    return intercepts.each_task_or_none and penalty.smooth_split(len(intercepts.free))[0] is None
+    return not intercepts.shared and penalty.smooth_split(len(intercepts.free))[0] is None
 
 
 class TaskGramModel:
@@ -64,13 +67,12 @@ class TaskGramModel:
     ----------
     design : StackedDesign
         Dense or sparse rows; its entry weights are the h_i and its targets the ỹ_i.
-    fit_intercept : bool
-        Whether every task has a free intercept (eliminated by centring).
+    fit_intercept : bool or ndarray of bool of shape (n_tasks,)
+        Whether every task, or each task, has a free intercept (eliminated by centring).
     """
 
     def __init__(self, design, fit_intercept):
         self.H, self.c, self._x_mean, self._y_mean, _ = _stacked_moments(design, fit_intercept)
-        self.fit_intercept = fit_intercept
         self._design = design
         self._lipschitz = None
 
@@ -94,9 +96,7 @@ class TaskGramModel:
         return np.einsum("tij,tj->ti", self.H, W) - self.c
 
     def intercepts(self, W):
-        """The best intercepts for the weights W (zeros without intercepts)."""
-        if not self.fit_intercept:
-            return np.zeros(W.shape[0])
+        """The best intercepts for the weights W (zero for the tasks without a free intercept)."""
         return self._y_mean - np.einsum("tp,tp->t", self._x_mean, W)
 
 
@@ -159,20 +159,21 @@ class TaskRowsModel:
     ----------
     design : StackedDesign
         Its entry weights are the h_i and its targets the ỹ_i.
-    fit_intercept : bool
-        Whether every task has a free intercept (eliminated by centring).
+    fit_intercept : bool or ndarray of bool of shape (n_tasks,)
+        Whether every task, or each task, has a free intercept (eliminated by centring).
     """
 
     def __init__(self, design, fit_intercept):
         self.n_tasks, self.n_features = design.n_tasks, design.n_features
         h, y = design.weight, design.y
-        self._design, self.fit_intercept = design, fit_intercept
-        if fit_intercept:
+        centred = np.broadcast_to(np.asarray(fit_intercept, dtype=bool), (self.n_tasks,))
+        self._design, self._centred = design, bool(centred.any())
+        self._x_mean, self._y_mean = np.zeros((self.n_tasks, self.n_features)), np.zeros(self.n_tasks)
+        if self._centred:
             totals = np.maximum(design.task_sums(h), _TINY)
             self._x_mean = design.backward(h) / totals[:, None]
             self._y_mean = design.task_sums(h * y) / totals
-        else:
-            self._x_mean, self._y_mean = np.zeros((self.n_tasks, self.n_features)), np.zeros(self.n_tasks)
+            self._x_mean[~centred], self._y_mean[~centred] = 0.0, 0.0
         centred = y - self._y_mean[design.task_index]
         self.linear = design.backward(h * centred)
         self.constant = 0.5 * float(np.dot(h, centred * centred))
@@ -186,7 +187,7 @@ class TaskRowsModel:
         design = self._design
         weighted = design.weight * design.forward(W, None)
         HW = design.backward(weighted)
-        if self.fit_intercept:
+        if self._centred:
             HW -= self._x_mean * design.task_sums(weighted)[:, None]
         if out is None:
             return HW
@@ -197,7 +198,7 @@ class TaskRowsModel:
     lipschitz_estimate = GramQuadratic.lipschitz_estimate
 
     def intercepts(self, W):
-        """The best intercepts for the weights W (zeros without intercepts)."""
+        """The best intercepts for the weights W (zero for the tasks without a free intercept)."""
         return self._y_mean - np.einsum("tp,tp->t", self._x_mean, W)
 
 
@@ -240,8 +241,8 @@ def sparse_models_apply(design, penalty, intercepts):
     Sparse rows, each task its own (entry weights per row); a penalty
     separable over features, on W itself (``n_blocks = 1``: parts summed into
     W are perfectly correlated in the data, which slows the block steps
-    alike), whose prox is closed form, with uniform intercepts
-    (:func:`model_is_compact`).  Whether FISTA minimises them on the Gram
+    alike), whose prox is closed form, each task with its own intercept,
+    free or fixed (:func:`model_is_compact`).  Whether FISTA minimises them on the Gram
     matrices or with the products on the rows depends on the penalty and the
     size as well:
     :func:`~mtlearn.solvers._newton.sparse_model_method`.

@@ -14,9 +14,13 @@ problem is solved on a growing set of features:
    warm-started;
 3. the gradient on every feature is computed at the new point; the
    certificate is the duality gap of the *whole* problem, relative to its F₀
-   (the restricted problem's gap when no feature outside violates);
+   (the restricted problem's gap on the rows when no feature outside violates);
 4. while it is above ``tol``, the violating features join the working set
    (the most violating first, at most as many as it already holds or 64);
+   when none violates, the working set is solved again to a tighter tol
+   (by the excess of the certificate: a restricted solve on its Gram form
+   certifies with its own dual point, whose gap can be smaller than the
+   whole problem's on the rows), at most three times;
    when the working set and the violating features make up more than half
    of the features and the problem has a Gram form that costs no more than
    a few gradient passes, the whole problem is solved directly from the
@@ -37,6 +41,10 @@ from ._problem import SolverResult, zero_coef_gradient
 
 # Problems with fewer features are solved directly.
 MIN_FEATURES = 32
+# When no feature outside the working set violates but the whole problem's certificate exceeds tol, the
+# working set is solved again to tol times this fraction of tol / certificate, at most _MAX_TIGHTENINGS times.
+_TIGHTER = 0.5
+_MAX_TIGHTENINGS = 3
 # Features a round adds at least (when that many violate).
 _MIN_ADDED = 64
 # A dense-looking problem goes to the direct solve when its Gram form costs at most this many
@@ -153,11 +161,20 @@ def solve_on_working_sets(
     gram_passes = design.X.shape[0] * p / (2.0 * design.n_entries)
     direct_when_dense = uses_gram(design, loss, intercepts) and gram_passes <= _DIRECT_GRAM_PASSES
     n_iter, certificate, lipschitz, rounds, done = 0, np.inf, None, 0, False
+    round_tol, tightenings, round_converged = tol, 0, True
     while True:
         candidates = np.flatnonzero(~in_working & (violation > 1.0))
         candidates = candidates[np.argsort(-violation[candidates], kind="stable")]
-        if rounds > 0 and (done or n_iter >= max_iter or candidates.size == 0):
+        if rounds > 0 and (done or n_iter >= max_iter):
             break
+        if rounds > 0 and candidates.size == 0:
+            # No feature outside violates, yet the whole problem's certificate exceeds tol: the restricted
+            # solve met tol with its own dual point (e.g. that of its Gram form, which leaves out the part of
+            # the targets no feature explains). Solve the working set again, tighter by the excess.
+            if tightenings == _MAX_TIGHTENINGS or not round_converged:
+                break
+            tightenings += 1
+            round_tol *= _TIGHTER * tol / certificate
         added = candidates[: max(working.size, _MIN_ADDED)]
         if direct_when_dense and 2 * (working.size + candidates.size) > p:
             # Most features are in or violate: the Gram form of all of them costs less than rounds.
@@ -192,13 +209,13 @@ def solve_on_working_sets(
             alpha,
             intercepts,
             (V[:, columns], b),
-            tol=tol,
+            tol=round_tol,
             max_iter=max(max_iter - n_iter, 1),
             verbose=verbose,
             scale=scale,
             gradient_scale=gradient_scale,
         )
-        n_iter += inner.n_iter
+        n_iter, round_converged = n_iter + inner.n_iter, inner.converged
         V[:] = 0.0
         V[:, columns] = inner.coef if inner.components is None else inner.components
         b, lipschitz = inner.intercept, inner.lipschitz

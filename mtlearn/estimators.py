@@ -84,7 +84,14 @@ _COMMON_PARAMETERS_DOC = """
         ``Lasso`` and ``MultiTaskLasso``).
     max_iter : int, default=1000
         Maximum number of solver iterations; reaching it warns with
-        ``ConvergenceWarning``.
+        ``ConvergenceWarning``.  An iteration is one step of the solver the
+        fit uses: a proximal (or projected) gradient step, an interior-point
+        step for the hinge loss's dual, or a Newton step where proximal
+        Newton solves the problem (the smooth classification losses on
+        per-task rows at least n_tasks × n_features in number, and with ℓ2,1,
+        lasso or dirty on sparse rows, as the squared loss there), each
+        Newton step's model solved with at most ``max_iter`` iterations of
+        its own.
     warm_start : bool, default=False
         Start from the previous solution when refitting.
     verbose : int, default=0
@@ -123,8 +130,9 @@ _COMMON_ATTRIBUTES_DOC = """
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of X, when X is a DataFrame with string column names.
     n_iter_ : int
-        Iterations of the solver (1 for the exact squared-loss solve: one
-        direct solve; 0 when the intercept-only model is exact).
+        Iterations of the solver, as ``max_iter`` counts them (1 for the exact
+        squared-loss solve: one direct solve; 0 when the intercept-only model
+        is exact).
     certificate_ : float
         Upper bound on ``(F(coef_) − F*) / F₀``: the relative duality gap at the
         solution (see ``tol``); the largest over the one-vs-rest problems.

@@ -166,14 +166,14 @@ class TaskRowsModel:
     def __init__(self, design, fit_intercept):
         self.n_tasks, self.n_features = design.n_tasks, design.n_features
         h, y = design.weight, design.y
-        centred = np.broadcast_to(np.asarray(fit_intercept, dtype=bool), (self.n_tasks,))
-        self._design, self._centred = design, bool(centred.any())
+        free = np.broadcast_to(np.asarray(fit_intercept, dtype=bool), (self.n_tasks,))
+        self._design, self._centred = design, bool(free.any())
         self._x_mean, self._y_mean = np.zeros((self.n_tasks, self.n_features)), np.zeros(self.n_tasks)
         if self._centred:
             totals = np.maximum(design.task_sums(h), _TINY)
             self._x_mean = design.backward(h) / totals[:, None]
             self._y_mean = design.task_sums(h * y) / totals
-            self._x_mean[~centred], self._y_mean[~centred] = 0.0, 0.0
+            self._x_mean[~free], self._y_mean[~free] = 0.0, 0.0
         centred = y - self._y_mean[design.task_index]
         self.linear = design.backward(h * centred)
         self.constant = 0.5 * float(np.dot(h, centred * centred))

@@ -37,6 +37,7 @@ _CHUNK_ROWS = 4096
 _MAX_GRAM_FEATURES = 4096
 # A Cholesky pivot below this fraction of the largest diagonal entry counts as singular.
 _PIVOT_RTOL = 1e-10
+_TINY = np.finfo(float).tiny
 
 
 def gram_pays_off(design):
@@ -96,24 +97,35 @@ def _shared_moments(design, fit_intercept):
     return G[None], C.T, x_mean[None], y_mean, y_sums
 
 
+def task_means(design, weight, fit_intercept):
+    """``(x̄, ȳ)`` of shapes (T, p) and (T,): each task's means of its rows and targets under the entry weights.
+
+    ``fit_intercept`` is a bool for every task, or one per task (ndarray of
+    shape (n_tasks,)): the tasks with an intercept get their means (from one
+    product with the design, ``backward``), the others x̄_t = 0 and ȳ_t = 0
+    (they are not centred).
+    """
+    T, p = design.n_tasks, design.n_features
+    free = np.broadcast_to(np.asarray(fit_intercept, dtype=bool), (T,))
+    x_mean, y_mean = np.zeros((T, p)), np.zeros(T)
+    if free.any():
+        totals = np.maximum(design.task_sums(weight), _TINY)
+        x_mean, y_mean = design.backward(weight) / totals[:, None], design.task_sums(weight * design.y) / totals
+        x_mean[~free], y_mean[~free] = 0.0, 0.0
+    return x_mean, y_mean
+
+
 def _stacked_moments(design, fit_intercept):
     """G (T, p, p), C (T, p), x̄ (T, p), ȳ (T,) and Σ_i s_i y_i (T,) of a stacked design.
 
-    ``fit_intercept`` is a bool for every task, or one per task (ndarray of
-    shape (n_tasks,)): the tasks with an intercept are centred, the others
-    have x̄_t = 0 and ȳ_t = 0.  The means of every task come from one product
-    with the design (``backward``); each task's centred products from its
-    rows (dense, or sparse densified a chunk at a time).
+    ``fit_intercept`` as in :func:`task_means`: the tasks with an intercept
+    are centred.  Each task's centred products come from its rows (dense, or
+    sparse densified a chunk at a time).
     """
     T, p = design.n_tasks, design.n_features
     s, y = design.sample_weight, design.y
     y_sums = design.task_sums(s * y)
-    centred = np.broadcast_to(np.asarray(fit_intercept, dtype=bool), (T,))
-    x_mean, y_mean = np.zeros((T, p)), np.zeros(T)
-    if centred.any():
-        totals = np.where(centred, design.task_sums(s), 1.0)
-        x_mean, y_mean = design.backward(s) / totals[:, None], y_sums / totals
-        x_mean[~centred], y_mean[~centred] = 0.0, 0.0
+    x_mean, y_mean = task_means(design, s, fit_intercept)
     G, C = np.empty((T, p, p)), np.empty((T, p))
     for t in range(T):
         rows = slice(design.starts[t], design.starts[t + 1])

@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._design import StackedDesign
-from ._gram import GramQuadratic, _stacked_moments
+from ._gram import GramQuadratic, _stacked_moments, task_means
 
 _TINY = np.finfo(float).tiny
 # The Gram matrices of a model on sparse rows (n_tasks × n_features² floats) are formed up to this size;
@@ -166,14 +166,8 @@ class TaskRowsModel:
     def __init__(self, design, fit_intercept):
         self.n_tasks, self.n_features = design.n_tasks, design.n_features
         h, y = design.weight, design.y
-        free = np.broadcast_to(np.asarray(fit_intercept, dtype=bool), (self.n_tasks,))
-        self._design, self._centred = design, bool(free.any())
-        self._x_mean, self._y_mean = np.zeros((self.n_tasks, self.n_features)), np.zeros(self.n_tasks)
-        if self._centred:
-            totals = np.maximum(design.task_sums(h), _TINY)
-            self._x_mean = design.backward(h) / totals[:, None]
-            self._y_mean = design.task_sums(h * y) / totals
-            self._x_mean[~free], self._y_mean[~free] = 0.0, 0.0
+        self._design, self._centred = design, bool(np.any(fit_intercept))
+        self._x_mean, self._y_mean = task_means(design, h, fit_intercept)
         centred = y - self._y_mean[design.task_index]
         self.linear = design.backward(h * centred)
         self.constant = 0.5 * float(np.dot(h, centred * centred))

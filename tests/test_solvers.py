@@ -252,31 +252,64 @@ def test_working_sets_reach_the_direct_solution(monkeypatch, count_working_set_s
     np.testing.assert_allclose(model.intercept_, direct.intercept_, rtol=1e-5, atol=1e-7)
 
 
-def test_a_round_at_its_round_off_floor_leaves_the_budget_to_the_next_rounds(count_working_set_solves):
-    """Dense squared hinge + dirty, 4 tasks × 40 rows × 150 features, three classes, tol = 1e-9.
+def _round_off_floor_problems():
+    """Squared hinge + dirty, 4 tasks × 40 rows × 150 features, class 0 against the rest: (dense, sparse) problems.
 
-    The first working set's restricted gap floors at ~3e-9 > tol; its proximal gradient used to spend the whole
-    budget there (and drift upwards: the fit ended at a certificate of 0.10 after 30,000 iterations, its
-    objective 41 % above the optimum).  Stopped once its gap no longer falls, it leaves the budget to the rounds
-    that add the features it lacks.  Reference: the same problem on sparse rows (proximal Newton on the
-    working sets' Gram models), at the same tol.
+    Task 1 lacks a class and task 3 holds one (its intercept fixed at the pooled constant).
     """
     rng = np.random.default_rng(0)
     T, n, p = 4, 40, 150
     X = sp.random(T * n, p, density=0.08, format="csr", random_state=1, data_rvs=rng.random)
     tasks = np.repeat(np.arange(T), n)
     y = rng.integers(0, 3, T * n)
-    y[(tasks == 1) & (y == 2)] = 0  # task 1 lacks a class, task 3 holds one
+    y[(tasks == 1) & (y == 2)] = 0
     y[tasks == 3] = 1
-    estimator = MultiTaskClassifier(loss="squared_hinge", penalty="dirty", alpha=0.01)  # class 0 against the rest:
-    dense = estimator._training_problems(X.toarray(), y, tasks, None)[2][0]
-    sparse = estimator._training_problems(X, y, tasks, None)[2][0]
+    estimator = MultiTaskClassifier(loss="squared_hinge", penalty="dirty", alpha=0.01)
+    return tuple(estimator._training_problems(rows, y, tasks, None)[2][0] for rows in (X.toarray(), X))
+
+
+def test_a_round_at_its_round_off_floor_leaves_the_budget_to_the_next_rounds(count_working_set_solves):
+    """The dense problem of :func:`_round_off_floor_problems` at tol = 1e-9.
+
+    The first working set's restricted gap floors at ~3e-9 > tol; its proximal gradient used to spend the whole
+    budget there (and drift upwards: the fit ended at a certificate of 0.10 after 30,000 iterations, its
+    objective 41 % above the optimum).  Stopped once its gap no longer falls, it leaves the budget to the rounds
+    that add the features it lacks.  Reference: the same problem on sparse rows (proximal Newton on the
+    working sets' Gram models), at the same tol; a conic solver in the slow test below.
+    """
+    dense, sparse = _round_off_floor_problems()
     ours = solve(dense, tol=1e-9, max_iter=30_000)
     reference = solve(sparse, tol=1e-9, max_iter=1000)
     assert count_working_set_solves and ours.converged and reference.converged
     assert ours.certificate <= 1e-9 and reference.certificate <= 1e-9
     # Both are within 1e-9 F₀ of the optimum.
     assert abs(ours.objective - reference.objective) <= 1e-9 * dense.with_zero_objective().zero_objective
+
+
+@pytest.mark.slow
+def test_the_round_off_floor_problem_matches_cvxpy():
+    """The optimum of the dense problem at tol = 1e-9 against Clarabel (W = P + Q, the dirty model in its parts)."""
+    cp = pytest.importorskip("cvxpy")
+    dense, _ = _round_off_floor_problems()
+    design, intercepts = dense.design, dense.intercepts
+    T, p = design.n_tasks, design.n_features
+    r = dense.penalty._ratio(T)
+    W, P, b = cp.Variable((T, p)), cp.Variable((T, p)), cp.Variable(T)
+    data = 0
+    for t in range(T):
+        rows = slice(design.starts[t], design.starts[t + 1])
+        margins = cp.multiply(design.y[rows], design.X[rows] @ W[t] + b[t])
+        data = data + cp.sum(cp.multiply(design.weight[rows], cp.square(cp.pos(1 - margins))))
+    penalty = (1 - r) * cp.sum(cp.norm(P, 2, axis=0)) + r * cp.sum(cp.abs(W - P))
+    fixed = [b[t] == intercepts.fixed[t] for t in range(T) if not intercepts.free[t]]
+    assert len(fixed) == 1
+    problem = cp.Problem(cp.Minimize(data + dense.alpha * penalty), fixed)
+    problem.solve(solver=cp.CLARABEL)
+    ours = solve(dense, tol=1e-9, max_iter=30_000)
+    zero = dense.with_zero_objective().zero_objective
+    assert ours.converged
+    # Ours is certified within 1e-9 F₀ of the optimum; Clarabel's value is accurate to its own tolerance.
+    assert problem.value - 1e-7 * zero <= ours.objective <= problem.value + 1e-9 * zero
 
 
 def test_working_set_warm_start_from_the_solution_takes_no_iterations(count_working_set_solves):

@@ -216,6 +216,32 @@ def test_moreau_identity(penalty, dual_projection, step):
     np.testing.assert_allclose(penalty.prox(W, step) + dual_projection(W, step), W, atol=1e-12)
 
 
+def many_kinds_of_columns(n_tasks, n_features, seed):
+    """Columns of every kind for the dirty penalty: most zero, some in its dual ball, some large, ties, a spike."""
+    rng = np.random.default_rng(seed)
+    W = np.zeros((n_tasks, n_features))
+    used = rng.choice(n_features, n_features // 4, replace=False)
+    W[:, used] = rng.normal(size=(n_tasks, used.size)) * rng.choice([0.01, 0.1, 1.0, 10.0], size=used.size)
+    W[:, used[:5]] = 0.5  # ties
+    W[1:, used[5]] = 0.0  # one entry
+    W[0, used[6]] *= 100.0
+    return W
+
+
+@pytest.mark.parametrize("step", [0.1, 1.0, 3.0])
+def test_dirty_prox_of_many_columns_meets_the_moreau_identity(step):
+    """On an array large enough that the prox looks for the columns outside the dual ball first (dirty's
+    ``box_ball_scale``), the prox is still W minus the projection on the dual ball (Dykstra's)."""
+    W = many_kinds_of_columns(4, 400, seed=5)
+    penalty = DirtyPenalty(l1_ratio=0.4)  # within (1 / (1 + √T), 1/2): the ball and the box both bind
+    prox = penalty.prox(W, step)
+    used = W.any(axis=0)  # Dykstra's iterations on those alone (the projection of a zero column is zero)
+    projection = project_ball_and_box(W[:, used], 0.6 * step, 0.4 * step, n_iter=100_000)
+    np.testing.assert_allclose(prox[:, used] + projection, W[:, used], atol=1e-12)
+    np.testing.assert_array_equal(prox[:, ~used], 0.0)
+    assert 0 < np.count_nonzero(prox.any(axis=0)) < np.count_nonzero(W.any(axis=0))  # some columns in the ball
+
+
 @pytest.mark.parametrize("penalty", [L21Penalty(), LassoPenalty(), TracePenalty()])
 def test_dual_norm_bounds_the_pairing(penalty):
     """⟨G, W⟩ ≤ Ω(W) · Ω°(G), with equality for W the maximiser ∂Ω°(G)."""
@@ -348,6 +374,18 @@ def test_dirty_value_is_the_best_split(l1_ratio, scale):
     W[0, 3] *= 100.0
     penalty = DirtyPenalty(l1_ratio=l1_ratio)
     assert penalty.value(W) == pytest.approx(best_split_value(W, l1_ratio), rel=1e-7, abs=1e-9 * scale)
+    P, Q = penalty.split(W)
+    np.testing.assert_allclose(P + Q, W)
+    split_value = (1 - l1_ratio) * np.linalg.norm(P, axis=0).sum() + l1_ratio * np.abs(Q).sum()
+    assert split_value == pytest.approx(penalty.value(W), rel=1e-12)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.4, 0.45])
+def test_dirty_value_of_many_columns_is_the_best_split(l1_ratio):
+    """The value on an array large enough that only its used columns are split: the best split (Clarabel)."""
+    W = many_kinds_of_columns(4, 300, seed=6)
+    penalty = DirtyPenalty(l1_ratio=l1_ratio)
+    assert penalty.value(W) == pytest.approx(best_split_value(W, l1_ratio), rel=1e-7)
     P, Q = penalty.split(W)
     np.testing.assert_allclose(P + Q, W)
     split_value = (1 - l1_ratio) * np.linalg.norm(P, axis=0).sum() + l1_ratio * np.abs(Q).sum()

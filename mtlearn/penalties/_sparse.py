@@ -49,19 +49,48 @@ def soft_threshold(W, threshold):
     return np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0)
 
 
-def box_ball_scale(V, box, radius):
-    """Per column v of V, the largest θ in (0, ∞] with ``‖clip(θ v, −box, box)‖₂ ≤ radius``.
+# Below this many entries NumPy's per-call cost exceeds the work that finding the columns with θ* < cap saves.
+_FILTERED_SIZE = 1024
 
-    ``φ(θ) = ‖clip(θ v, ±box)‖₂²`` is nondecreasing; with ``s₁ ≥ s₂ ≥ …`` the
-    sorted ``|v|``, the k largest entries are clipped for θ between ``box /
-    s_k`` and ``box / s_{k+1}``, where ``φ(θ) = k box² + θ² Σ_{i>k} s_i²``.  The
-    number k of breakpoints with ``φ ≤ radius²`` gives the piece, and θ solves
-    ``φ(θ) = radius²`` on it; θ = ∞ when every nonzero entry clipped still fits
-    (``#nonzero · box² ≤ radius²``).  Returns an array of shape (n_features,).
+
+def box_ball_scale(V, box, radius, cap=np.inf):
+    """Per column v of V, ``min(cap, θ*)`` with θ* the largest θ in (0, ∞] with ``‖clip(θ v, −box, box)‖₂ ≤ radius``.
+
+    ``φ(θ) = ‖clip(θ v, ±box)‖₂²`` is nondecreasing, so θ* ≥ cap exactly when
+    ``φ(cap) ≤ radius²`` (for cap = ∞: when every nonzero entry clipped still
+    fits, ``#nonzero · box² ≤ radius²``; a zero column among them).  On a large
+    V those columns get cap at the price of one pass and :func:`_box_ball_scale`
+    runs on the others alone (the penalty's value on a problem's many unused
+    features, its prox on the features a gradient step leaves inside the dual
+    ball).  Returns an array of shape (n_features,).
     """
     T, p = V.shape
     if T == 0:
-        return np.full(p, np.inf)
+        return np.full(p, float(cap))
+    if V.size < _FILTERED_SIZE:
+        return np.minimum(_box_ball_scale(V, box, radius), cap)
+    if cap == np.inf:
+        reach = np.count_nonzero(V, axis=0) * (box * box)
+    else:
+        clipped = np.clip(V if cap == 1.0 else cap * V, -box, box)
+        reach = np.einsum("tj,tj->j", clipped, clipped)
+    theta = np.full(p, float(cap))
+    (over,) = np.nonzero(reach > radius * radius)
+    if over.size:
+        theta[over] = np.minimum(_box_ball_scale(V[:, over], box, radius), cap)
+    return theta
+
+
+def _box_ball_scale(V, box, radius):
+    """θ* of :func:`box_ball_scale` for every column of V (T ≥ 1).
+
+    With ``s₁ ≥ s₂ ≥ …`` the sorted ``|v|``, the k largest entries are clipped
+    for θ between ``box / s_k`` and ``box / s_{k+1}``, where ``φ(θ) = k box² +
+    θ² Σ_{i>k} s_i²``.  The number k of breakpoints with ``φ ≤ radius²`` gives
+    the piece, and θ solves ``φ(θ) = radius²`` on it; θ = ∞ when every nonzero
+    entry clipped still fits (``#nonzero · box² ≤ radius²``).
+    """
+    T, p = V.shape
     squares = np.abs(V)
     squares.sort(axis=0)
     squares = squares[::-1]  # each column's magnitudes in decreasing order
@@ -226,6 +255,8 @@ class DirtyPenalty(FeatureSeparableNorm):
         return float(self.l1_ratio)
 
     def value(self, W):
+        if W.size >= _FILTERED_SIZE:  # a sum over the columns, to which an unused feature adds nothing
+            W = W[:, np.flatnonzero(W.any(axis=0))]
         return self.split_value(*self.split(W))
 
     def split_value(self, P, Q):
@@ -235,7 +266,7 @@ class DirtyPenalty(FeatureSeparableNorm):
 
     def prox(self, W, step):
         r = self._ratio(W.shape[0])
-        theta = np.minimum(box_ball_scale(W, step * r, step * (1.0 - r)), 1.0)
+        theta = box_ball_scale(W, step * r, step * (1.0 - r), cap=1.0)
         return W - np.clip(theta * W, -step * r, step * r)
 
     def feature_dual_norms(self, G):

@@ -20,7 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 from mtlearn import MultiTaskClassifier, MultiTaskRegressor
-from mtlearn._design import StackedDesign
+from mtlearn._design import StackedDesign, with_entry_weights
 from mtlearn.solvers import Problem, _newton, _quadratic_model, choose_method, solve
 from mtlearn.solvers._newton import sparse_model_method
 from mtlearn.solvers._quadratic_model import TaskGramModel, TaskRowsModel, rows_for_gram_models
@@ -126,6 +126,18 @@ def test_squared_hinge_on_sparse_rows_takes_newton_to_the_optimum_of_the_dense_p
     np.testing.assert_allclose(ours.coef, reference.coef, atol=1e-4 * np.abs(reference.coef).max())
 
 
+@pytest.mark.parametrize("loss", ["logistic", "squared_hinge"])
+@pytest.mark.parametrize("penalty", ["l21", "lasso"])
+def test_a_tight_tol_is_reached_by_newton_steps_the_objective_no_longer_resolves(loss, penalty):
+    """Near the optimum at tol = 1e-10 a Newton step changes the objective by less than its round-off while the
+    gap still exceeds tol: the step is judged by the certificate (it was rejected by the line search, and
+    proximal gradient took 27–244 iterations to finish, where it finished)."""
+    X, y, tasks = _sparse_tasks(4, 25, 120, 0.05)
+    result = solve(_problem(X, y, tasks, penalty, 0.1, loss=loss), tol=1e-10, max_iter=1000)
+    assert result.converged and result.certificate <= 1e-10
+    assert result.n_iter <= 15  # Newton steps only
+
+
 def _tiny_tasks():
     """200 tasks of 3 sparse rows and 64 features, each task with both classes."""
     X, labels, tasks = _sparse_tasks(200, 3, 64, 0.05, seed=3)
@@ -200,24 +212,52 @@ def _weighted_sparse_design(seed, n_tasks=3, n_rows=10, n_features=12):
     return design, X.toarray(), tasks, h
 
 
+def _assert_centred_weighted_gram(model, design, dense, tasks, fit_intercept):
+    """The model's H_t, c_t and intercepts are those of the rows centred with their entry weights, computed densely."""
+    h = design.sample_weight
+    W = np.random.default_rng(7).standard_normal((3, 12))
+    for t in range(3):
+        rows = tasks == t
+        centred = np.broadcast_to(fit_intercept, (3,))[t]
+        x_mean = h[rows] @ dense[rows] / h[rows].sum() if centred else np.zeros(12)
+        y_mean = h[rows] @ design.y[rows] / h[rows].sum() if centred else 0.0
+        Xt, yt = dense[rows] - x_mean, design.y[rows] - y_mean
+        np.testing.assert_allclose(model.H[t], Xt.T @ (h[rows][:, None] * Xt), atol=1e-12)
+        np.testing.assert_allclose(model.c[t], Xt.T @ (h[rows] * yt), atol=1e-12)
+        np.testing.assert_allclose(model.intercepts(W)[t], y_mean - x_mean @ W[t], atol=1e-12)
+
+
+FIT_INTERCEPTS = (True, False, np.array([True, False, True]))
+
+
 @pytest.mark.parametrize("rows", ["sparse", "densified once"])
 def test_task_gram_model_of_sparse_rows_is_the_centred_weighted_gram(rows):
-    design, dense, tasks, h = _weighted_sparse_design(6)
+    design, dense, tasks, _ = _weighted_sparse_design(6)
     if rows == "densified once":
         design = rows_for_gram_models(design)
         assert not sp.issparse(design.X)
-    for fit_intercept in (True, False, np.array([True, False, True])):
-        model = TaskGramModel(design, fit_intercept)
-        W = np.random.default_rng(7).standard_normal((3, 12))
-        for t in range(3):
-            rows = tasks == t
-            centred = np.broadcast_to(fit_intercept, (3,))[t]
-            x_mean = h[rows] @ dense[rows] / h[rows].sum() if centred else np.zeros(12)
-            y_mean = h[rows] @ design.y[rows] / h[rows].sum() if centred else 0.0
-            Xt, yt = dense[rows] - x_mean, design.y[rows] - y_mean
-            np.testing.assert_allclose(model.H[t], Xt.T @ (h[rows][:, None] * Xt), atol=1e-12)
-            np.testing.assert_allclose(model.c[t], Xt.T @ (h[rows] * yt), atol=1e-12)
-            np.testing.assert_allclose(model.intercepts(W)[t], y_mean - x_mean @ W[t], atol=1e-12)
+    for fit_intercept in FIT_INTERCEPTS:
+        _assert_centred_weighted_gram(TaskGramModel(design, fit_intercept), design, dense, tasks, fit_intercept)
+
+
+@pytest.mark.parametrize("rows", ["sparse", "densified once"])
+@pytest.mark.parametrize("n_changed", [0, 4, 25])
+def test_task_gram_model_from_the_last_one_is_the_centred_weighted_gram(rows, n_changed):
+    """Built from the last step's model when some rows' weights changed (e.g. crossing the squared hinge's
+    margin: to the curvature floor, or back), with new targets; formed afresh when more than half changed."""
+    design, dense, tasks, h = _weighted_sparse_design(6)
+    if rows == "densified once":
+        design = rows_for_gram_models(design)
+    rng = np.random.default_rng(8)
+    changed = rng.choice(design.n_entries, n_changed, replace=False)
+    h_new = h.copy()
+    h_new[changed[::2]] = 1e-10  # to the floor
+    h_new[changed[1::2]] *= 3.0
+    new = with_entry_weights(design, rng.standard_normal(design.n_entries), h_new)
+    for fit_intercept in FIT_INTERCEPTS:
+        model = TaskGramModel(new, fit_intercept, previous=TaskGramModel(design, fit_intercept))
+        _assert_centred_weighted_gram(model, new, dense, tasks, fit_intercept)
+        np.testing.assert_array_equal(model.H, np.swapaxes(model.H, 1, 2))  # exactly symmetric
 
 
 def test_rows_of_the_gram_models_stay_sparse_beyond_the_bound(monkeypatch):

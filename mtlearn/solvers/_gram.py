@@ -134,6 +134,43 @@ def _stacked_moments(design, fit_intercept):
     return G, C, x_mean, y_mean, y_sums
 
 
+def updated_stacked_moments(design, fit_intercept, previous_weight, G, x_mean):
+    """``(G, C, x̄, ȳ)`` of :func:`_stacked_moments` for ``design``, updated from those of its rows under other weights.
+
+    ``G`` (T, p, p) and ``x_mean`` (T, p) are the centred Gram matrices and means of the same rows under the
+    entry weights ``previous_weight`` (the last Newton step's model: only the rows whose curvature changed
+    differ, e.g. those crossing the squared hinge's margin).  With ``G_t(a) = Σ_i s_i (x_i − a)(x_i − a)ᵀ``,
+
+        G_t(x̄_old) += Σ_{i changed} (s_i − s_i^old) (x_i − x̄_old)(x_i − x̄_old)ᵀ,
+        G_t(x̄_new) = G_t(x̄_old) − (Σ_i s_i) (x̄_new − x̄_old)(x̄_new − x̄_old)ᵀ,
+
+    deviations taken about a mean as in the products from the rows; ``C_t = Σ_i s_i x_i (y_i − ȳ_t)``
+    (equal to ``Σ_i s_i x̃_i y_i``) is one product with the design.  ``G`` is updated in place (the last
+    model's matrices become the new one's: no second T p² array).  None when more than half of the rows
+    changed: forming the products anew costs less.
+    """
+    s = design.sample_weight
+    changed = np.flatnonzero(s != previous_weight)
+    if 2 * changed.size > design.n_entries:
+        return None
+    new_mean, y_mean = task_means(design, s, fit_intercept)
+    if changed.size:
+        rows = design.X[changed]
+        deviations = (rows.toarray() if sp.issparse(rows) else rows) - x_mean[design.task_index[changed]]
+        delta = (s - previous_weight)[changed]
+        # Rows scaled by √|Δs| (and the shift by √Σ s): each term is one symmetric product, G stays symmetric.
+        deviations *= np.sqrt(np.abs(delta))[:, None]
+        shift = np.sqrt(design.task_sums(s))[:, None] * (new_mean - x_mean)
+        bounds = np.searchsorted(changed, design.starts)  # the changed rows of task t: bounds[t]:bounds[t + 1]
+        for t in np.flatnonzero(np.diff(bounds)):  # the other tasks' weights, hence means, are the same
+            D, gained = deviations[bounds[t] : bounds[t + 1]], delta[bounds[t] : bounds[t + 1]] > 0
+            G[t] += D[gained].T @ D[gained]
+            G[t] -= D[~gained].T @ D[~gained]
+            G[t] -= np.outer(shift[t], shift[t])
+    C = design.backward(s * (design.y - y_mean[design.task_index]))
+    return G, C, new_mean, y_mean
+
+
 def _cholesky_roots(G, C):
     """(R, Z) of :func:`_square_roots` by Cholesky, or None when some G_t is not safely positive definite."""
     diagonal = np.einsum("kii->ki", G)

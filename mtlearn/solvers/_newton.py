@@ -76,6 +76,8 @@ _CURVATURE_FLOOR = 1e-10
 # Sufficient-decrease fraction σ and the most halvings of the step of the backtracking.
 _DECREASE = 1e-4
 _HALVINGS = 30
+# A predicted decrease below this fraction of the objective's terms is round-off: the step is judged by the certificate.
+_ROUND_OFF = 4 * np.finfo(float).eps
 # Relative gap of each quadratic model's solve, relative to the current certificate.
 _FORCING = 0.1
 # The squared loss's model (the problem itself) is solved to this fraction of tol: its own certificate
@@ -207,6 +209,7 @@ def proximal_newton(
 
     done, certificate, residual, objective = stopping(x, z)
     sparse_models = _sparse_models(problem)
+    model = None  # the last step's model: the next one is built from it
     n_iter = 0
     while not done and n_iter < max_iter:
         n_iter += 1
@@ -216,7 +219,9 @@ def proximal_newton(
         else:
             certificate_target, residual_target = max(_FORCING * certificate, 0.1 * tol), _FORCING * residual
         forcing = _Forcing(certificate_target, residual_target * gradient_scale)
-        candidate = _model_solution(problem, x, z, solve_model, forcing, sparse_models, max_iter=max_iter)
+        candidate, model = _model_solution(
+            problem, x, z, solve_model, forcing, sparse_models, previous=model, max_iter=max_iter
+        )
         step = candidate - x
         z_step = problem.predictions(candidate) - z
         decrease = float(np.dot(problem.loss_gradient(z), step)) + problem.penalty_value(candidate) - penalty_value
@@ -230,6 +235,12 @@ def proximal_newton(
                     accepted = True
                     break
                 s *= 0.5
+        if not accepted and abs(decrease) <= _ROUND_OFF * (abs(smooth) + abs(penalty_value)):
+            # The step moves the objective by less than its round-off (a tight tol near the optimum, where
+            # the gap still exceeds it): the line search cannot judge it, the certificate can.
+            s, x_new, z_new = 1.0, candidate, z + z_step
+            smooth_new, penalty_new = problem.loss_value(z_new), problem.penalty_value(x_new)
+            accepted = problem.certify(x_new, z_new)[0] < certificate
         if not accepted:
             return _finish_by_proximal_gradient(
                 design, problem, x, n_iter, tol=tol, max_iter=max_iter, verbose=verbose, data_lipschitz=data_lipschitz
@@ -282,14 +293,12 @@ def _sparse_models(problem):
     return method, rows_for_gram_models(design) if method == "gram" else design
 
 
-# The models gram_apg minimises, by sparse_model_method.
-_FISTA_MODELS = {"gram": TaskGramModel, "rows": TaskRowsModel}
-
-
-def _model_solution(problem, x, z, solve_model, forcing, sparse_models, *, max_iter):
-    """The minimiser (packed like x) of the second-order model of the data term at x, plus α Ω.
+def _model_solution(problem, x, z, solve_model, forcing, sparse_models, *, previous, max_iter):
+    """``(candidate, model)``: the minimiser (packed like x) of the second-order model of the data term at x, plus α Ω.
 
     ``sparse_models`` (:func:`_sparse_models`) are the method and rows of the models on sparse rows, or None.
+    ``previous`` is the last step's model (or None), from which a :class:`TaskGramModel` of the same rows is
+    updated; ``model`` is this step's (None when ``solve_model`` minimised it).
 
     On sparse rows as :func:`sparse_model_method` says: by ``gram_apg`` on
     :class:`TaskGramModel` or :class:`TaskRowsModel`; on dense rows on each task's Gram matrix
@@ -311,13 +320,15 @@ def _model_solution(problem, x, z, solve_model, forcing, sparse_models, *, max_i
         # Per-task models: the free intercepts are eliminated by centring, the fixed ones leave the targets.
         fixed = np.where(intercepts.free, 0.0, b)
         model_design = with_entry_weights(rows, response - fixed[design.task_index] if fixed.any() else response, h)
-        model_class = TaskGramModel if method is None else _FISTA_MODELS[method]
-        model = model_class(model_design, fit_intercept=intercepts.free)
+        if method == "rows":
+            model = TaskRowsModel(model_design, fit_intercept=intercepts.free)
+        else:
+            model = TaskGramModel(model_design, fit_intercept=intercepts.free, previous=previous)
         if method is not None:
             V = _gram_model_solution(problem, model, V, forcing, max_iter=max_iter)
         else:
             V, _ = minimise_model(model, penalty, problem.alpha, V, residual_target=forcing.residual, max_iter=max_iter)
-        return problem.pack(V, model.intercepts(V if blocks is None else blocks.combine(V)) + fixed)
+        return problem.pack(V, model.intercepts(V if blocks is None else blocks.combine(V)) + fixed), model
     model_design = with_entry_weights(rows, response, h)
     W = V if blocks is None else blocks.combine(V)
     start = SolverResult(W, b, 0, np.nan, False, np.nan, components=None if blocks is None else V)
@@ -333,9 +344,9 @@ def _model_solution(problem, x, z, solve_model, forcing, sparse_models, *, max_i
         gradient_scale=problem.gradient_scale(),
     )
     if blocks is None:
-        return problem.pack(result.coef, result.intercept)
+        return problem.pack(result.coef, result.intercept), None
     parts = blocks.lift(result.coef) if result.components is None else result.components
-    return problem.pack(parts, result.intercept)
+    return problem.pack(parts, result.intercept), None
 
 
 def _gram_model_solution(problem, model, W, forcing, *, max_iter):

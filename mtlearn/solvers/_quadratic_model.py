@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._design import StackedDesign
-from ._gram import GramQuadratic, _stacked_moments, task_means
+from ._gram import GramQuadratic, _stacked_moments, task_means, updated_stacked_moments
 
 _TINY = np.finfo(float).tiny
 # The Gram matrices of a model on sparse rows (n_tasks × n_features² floats) are formed up to this size;
@@ -69,10 +69,22 @@ class TaskGramModel:
         Dense or sparse rows; its entry weights are the h_i and its targets the ỹ_i.
     fit_intercept : bool or ndarray of bool of shape (n_tasks,)
         Whether every task, or each task, has a free intercept (eliminated by centring).
+    previous : TaskGramModel or None, default=None
+        The model of the same rows (``design.X``) and ``fit_intercept`` under other entry weights
+        (the last Newton step's): when at most half of the rows' weights changed its Gram matrices are
+        updated on those rows and become this model's (:func:`~mtlearn.solvers._gram.updated_stacked_moments`;
+        ``previous`` is not used afterwards).
     """
 
-    def __init__(self, design, fit_intercept):
-        self.H, self.c, self._x_mean, self._y_mean, _ = _stacked_moments(design, fit_intercept)
+    def __init__(self, design, fit_intercept, previous=None):
+        moments = None
+        if previous is not None:
+            moments = updated_stacked_moments(
+                design, fit_intercept, previous._design.sample_weight, previous.H, previous._x_mean
+            )
+        if moments is None:
+            moments = _stacked_moments(design, fit_intercept)[:4]
+        self.H, self.c, self._x_mean, self._y_mean = moments
         self._design = design
         self._lipschitz = None
 

@@ -22,14 +22,20 @@ the data.  On sparse rows (ℓ2,1, lasso or dirty) the model is minimised by
 FISTA with backtracking (:func:`~mtlearn.solvers._gram_apg.gram_apg`: an
 iteration is one batched product and one prox, no Python loop over features)
 on the tasks' Gram matrices of the few features of a working set, T × p × p
-dense, where they pay off, and with the products taken on the rows beyond
+dense, where they pay off (each step's updated from the last step's on the
+rows whose curvature changed, when at most half did: the squared hinge's
+margin crossings), and with the products taken on the rows beyond
 (two passes over the nonzeros).  Each model is solved to a relative duality
 gap a tenth of the current certificate (an inexact Newton step whose
 accuracy follows the outer one); the squared loss's model, the problem
 itself, to ``tol`` at once.  The step d to
 its solution is damped by backtracking (Lee, Sun & Saunders, 2014) until
 
-    F(x + s d) ≤ F(x) + σ s Δ,   Δ = ∇f(x)ᵀ d + α Ω(x + d) − α Ω(x) < 0.
+    F(x + s d) ≤ F(x) + σ s Δ,   Δ = ∇f(x)ᵀ d + α Ω(x + d) − α Ω(x) < 0;
+
+a step this rejects whose |Δ| is below the round-off of F (``_ROUND_OFF``:
+a tight tol near the optimum, where the gap still exceeds tol) is taken
+whole when it lowers the certificate.
 
 Newton steps are scale-free: where rare positives make the tasks (nearly)
 separable, the logistic optimum lies at a large ‖W‖ where the loss is almost
@@ -46,8 +52,8 @@ inner solve may take up to ``max_iter`` iterations of its own (the squared
 loss's model to ``tol / 2``, or to a tenth of the certificate and residual
 when a step has not certified the problem; a step that does not halve the
 certificate hands over to proximal gradient).  When a step
-does not decrease the objective (a model solved too loosely, round-off) the
-solve is finished by proximal gradient from the current point.
+is not taken (a model solved too loosely) the solve is finished by proximal
+gradient from the current point.
 """
 
 from __future__ import annotations

@@ -242,6 +242,22 @@ def test_dirty_prox_of_many_columns_meets_the_moreau_identity(step):
     assert 0 < np.count_nonzero(prox.any(axis=0)) < np.count_nonzero(W.any(axis=0))  # some columns in the ball
 
 
+def test_dirty_prox_of_columns_with_an_underflowing_entry_meets_the_moreau_identity():
+    """Columns of a working set's iterate: entries near 1 beside one between 1e-170 and 1e-150 (4 tasks, the
+    default ratio, the step of a proximal-gradient iteration).  Their squares scaled to the largest entry, times
+    the box², underflow to zero on both sides of a breakpoint's test, which then passed past a failed one (at
+    1e-160): θ = 0 left the column unshrunk, and proximal gradient drifted upwards (an objective 4 % above the
+    optimum after 7,000 iterations)."""
+    tiny = np.logspace(-170, -150, 41)
+    W = np.tile([[-4.30703421e-3], [0.0], [8.30558740e-1], [-1.68740230e-2]], tiny.size)
+    W[1] = tiny
+    r = 1.0 / (1.0 + 4**0.25)
+    step = 0.01 / 1.902427102928506
+    prox = DirtyPenalty().prox(W, step)
+    projection = project_ball_and_box(W, (1.0 - r) * step, r * step, n_iter=100_000)
+    np.testing.assert_allclose(prox + projection, W, rtol=0, atol=1e-15)
+
+
 @pytest.mark.parametrize("penalty", [L21Penalty(), LassoPenalty(), TracePenalty()])
 def test_dual_norm_bounds_the_pairing(penalty):
     """⟨G, W⟩ ≤ Ω(W) · Ω°(G), with equality for W the maximiser ∂Ω°(G)."""

@@ -274,8 +274,11 @@ def test_a_round_at_its_round_off_floor_leaves_the_budget_to_the_next_rounds(cou
     The first working set's restricted gap floors at ~3e-9 > tol; its proximal gradient used to spend the whole
     budget there (and drift upwards: the fit ended at a certificate of 0.10 after 30,000 iterations, its
     objective 41 % above the optimum).  Stopped once its gap no longer falls, it leaves the budget to the rounds
-    that add the features it lacks.  Reference: the same problem on sparse rows (proximal Newton on the
-    working sets' Gram models), at the same tol; a conic solver in the slow test below.
+    that add the features it lacks.  (The drift was the dirty prox's: a column with an entry near 1e-160 left
+    unshrunk, ``test_dirty_prox_of_columns_with_an_underflowing_entry_meets_the_moreau_identity``; with loose
+    early rounds a later round met it, and the fit ended 4 % above the optimum until the prox was fixed.)
+    Reference: the same problem on sparse rows (proximal Newton on the working sets' Gram models), at the same
+    tol; a conic solver in the slow test below.
     """
     dense, sparse = _round_off_floor_problems()
     ours = solve(dense, tol=1e-9, max_iter=30_000)

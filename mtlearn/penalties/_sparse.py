@@ -106,7 +106,10 @@ def _box_ball_scale(V, box, radius):
     del bound
     nonzero = squares > 0
     passed &= nonzero
-    k = passed.sum(axis=0)
+    # The breakpoints that pass are a prefix (φ is nondecreasing): k is the length of the leading run. A tiny
+    # entry past a failed breakpoint can pass spuriously once both sides underflow to zero (an entry 1e-160
+    # beside entries near 1 gave θ = 0, a prox that left its column unshrunk).
+    k = np.where(passed.all(axis=0), T, np.argmin(passed, axis=0))
     fits = k >= nonzero.sum(axis=0)
     rest = np.where(fits, 1.0, tail[np.minimum(k, T - 1), np.arange(p)])  # > 0 where some entry is not clipped
     theta = np.sqrt(np.maximum(radius * radius - k * box * box, 0.0) / rest) * units

@@ -22,7 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from mtlearn import MultiTaskClassifier, MultiTaskRegressor
 from mtlearn._design import StackedDesign, with_entry_weights
 from mtlearn.solvers import Problem, _newton, _quadratic_model, choose_method, solve
-from mtlearn.solvers._newton import sparse_model_method
+from mtlearn.solvers._newton import wide_model_method
 from mtlearn.solvers._quadratic_model import TaskGramModel, TaskRowsModel, rows_for_gram_models
 from mtlearn.solvers._solve import ProximalGradient, WorkingSets
 
@@ -102,7 +102,7 @@ def test_a_one_class_task_keeps_the_newton_models_and_reaches_the_dense_optimum(
     dense = _problem(X.toarray(), y, tasks, penalty, 0.1, loss=loss)
     fixed = sparse.intercepts.fixed[3]
     assert list(sparse.intercepts.free) == [True, True, True, False] and fixed != 0
-    assert sparse_model_method(sparse.design, sparse.penalty, sparse.intercepts) is not None
+    assert wide_model_method(sparse.design, sparse.loss, sparse.penalty, sparse.intercepts) is not None
     ours = solve(sparse, tol=1e-10, max_iter=1000)
     reference = ProximalGradient.run(dense.with_zero_objective(), None, tol=1e-9, max_iter=200_000, verbose=0)
     assert ours.converged and ours.certificate <= 1e-10 and reference.converged
@@ -118,7 +118,7 @@ def test_squared_hinge_on_sparse_rows_takes_newton_to_the_optimum_of_the_dense_p
     X, y, tasks = _sparse_tasks(4, 25, 120, 0.05)
     sparse = _problem(X, y, tasks, penalty, 0.1, loss="squared_hinge")
     dense = _problem(X.toarray(), y, tasks, penalty, 0.1, loss="squared_hinge")
-    assert sparse_model_method(sparse.design, sparse.penalty, sparse.intercepts) == "gram"
+    assert wide_model_method(sparse.design, sparse.loss, sparse.penalty, sparse.intercepts) == "gram"
     ours = solve(sparse, tol=1e-10, max_iter=1000)
     reference = ProximalGradient.run(dense.with_zero_objective(), None, tol=1e-9, max_iter=200_000, verbose=0)
     assert ours.converged and ours.certificate <= 1e-10 and reference.converged
@@ -150,14 +150,14 @@ def test_sparse_models_are_taken_on_the_rows_beyond_the_gram_bound_and_for_many_
     X, y, tasks = _sparse_tasks(4, 25, 120, 0.05)
     for loss in ("logistic", "squared_hinge"):
         problem = _problem(X, y, tasks, "l21", 0.1, loss=loss)
-        assert sparse_model_method(problem.design, problem.penalty, problem.intercepts) == "gram"
+        assert wide_model_method(problem.design, problem.loss, problem.penalty, problem.intercepts) == "gram"
     X_tiny, y_tiny, tasks_tiny = _tiny_tasks()
     tiny = _problem(X_tiny, y_tiny, tasks_tiny, "l21", 0.1)
     # 200 × 64² floats of Gram matrices against a few thousand nonzeros.
     assert tiny.design.n_tasks * tiny.design.n_features**2 > 100 * tiny.design.X.nnz
-    assert sparse_model_method(tiny.design, tiny.penalty, tiny.intercepts) == "rows"
+    assert wide_model_method(tiny.design, tiny.loss, tiny.penalty, tiny.intercepts) == "rows"
     monkeypatch.setattr(_quadratic_model, "_MAX_GRAM_FLOATS", 0)
-    assert sparse_model_method(problem.design, problem.penalty, problem.intercepts) == "rows"
+    assert wide_model_method(problem.design, problem.loss, problem.penalty, problem.intercepts) == "rows"
 
 
 @pytest.mark.parametrize("penalty", ["l21", "lasso", "dirty"])
@@ -171,7 +171,7 @@ def test_many_tiny_tasks_on_the_rows_reach_the_optimum_of_the_dense_path(loss, p
     G = sparse.design.backward(sparse.loss.derivative(sparse.design.y, np.zeros(len(y)), sparse.design.weight))
     alpha = 0.05 * sparse.penalty.dual_norm(G)
     sparse, dense = (Problem(p.design, p.loss, p.penalty, alpha, p.intercepts) for p in (sparse, dense))
-    assert sparse_model_method(sparse.design, sparse.penalty, sparse.intercepts) == "rows"
+    assert wide_model_method(sparse.design, sparse.loss, sparse.penalty, sparse.intercepts) == "rows"
     ours = solve(sparse, tol=1e-9, max_iter=1000)
     reference = ProximalGradient.run(dense.with_zero_objective(), None, tol=1e-9, max_iter=200_000, verbose=0)
     assert ours.converged and reference.converged

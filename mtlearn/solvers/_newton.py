@@ -5,7 +5,7 @@ The problem is that of :mod:`mtlearn.solvers._problem`,
     F(W, b) = Σ_i c_i ℓ(y_i, f_i) + α Ω(W),   f_i = x_iᵀ w_{t_i} + b_{t_i},
 
 with a loss that declares ``second_order`` (logistic, squared hinge; the
-squared loss on sparse rows, whose model is the problem itself).  At the
+squared loss on wide rows, whose model is the problem itself).  At the
 iterate, with predictions f_i, data gradient ``u_i = c_i ℓ'(y_i, f_i)`` and
 curvature ``h_i = c_i ℓ''(y_i, f_i)`` (floored at ``_CURVATURE_FLOOR · c_i ·
 curvature`` so that no task loses all its weight), the data term is replaced
@@ -18,7 +18,8 @@ a weighted least-squares problem with the same penalty, α and intercepts
 (the working response of iteratively reweighted least squares).  It is solved
 by :func:`~mtlearn.solvers.solve` — exactly for a mean-type penalty, on its
 Gram form otherwise, so an inner iteration costs O(T p²) and not a pass over
-the data.  On sparse rows (ℓ2,1, lasso or dirty) the model is minimised by
+the data.  On wide rows (sparse ones, and dense ones with fewer rows than
+n_tasks × n_features for the squared loss; ℓ2,1, lasso or dirty) the model is minimised by
 FISTA with backtracking (:func:`~mtlearn.solvers._gram_apg.gram_apg`: an
 iteration is one batched product and one prox, no Python loop over features)
 on the tasks' Gram matrices of the few features of a working set, T × p × p
@@ -74,7 +75,7 @@ from ._quadratic_model import (
     minimise_model,
     model_is_compact,
     rows_for_gram_models,
-    sparse_models_apply,
+    wide_models_apply,
 )
 
 # Smallest curvature of an entry, relative to its weight times the loss's curvature bound.
@@ -100,32 +101,32 @@ def proximal_newton_applies(design, loss, penalty, intercepts):
     The loss declares ``second_order``, each task has rows of its own (entry
     weights per row), and the quadratic models are cheap: the Gram form pays
     off (:func:`~mtlearn.solvers.gram_pays_off`: dense X, more rows than
-    n_tasks × n_features), or the models on sparse rows are taken
-    (:func:`sparse_model_method`: ℓ2,1, lasso or dirty; on the Gram matrices of
+    n_tasks × n_features), or the models on wide rows are taken
+    (:func:`wide_model_method`: ℓ2,1, lasso or dirty; on the Gram matrices of
     few features or on the rows).  The squared loss's model is the problem
-    itself: it is taken only on sparse rows (one model, solved to ``tol``,
-    where proximal gradient on the rows stalls on their conditioning); dense
-    rows have the Gram form of :mod:`mtlearn.solvers._composite`.
+    itself: it is taken only on wide rows (one model, solved to ``tol``,
+    where proximal gradient on the rows stalls on their conditioning); other
+    dense rows have the Gram form of :mod:`mtlearn.solvers._composite`.
     """
     if not (loss.second_order and isinstance(design, StackedDesign)):
         return False
-    if sparse_model_method(design, penalty, intercepts) is not None:
+    if wide_model_method(design, loss, penalty, intercepts) is not None:
         return True
     return not loss.least_squares and gram_pays_off(design)
 
 
-def sparse_model_method(design, penalty, intercepts):
-    """How the Newton models of a problem on sparse rows are minimised: ``"gram"``, ``"rows"`` or None.
+def wide_model_method(design, loss, penalty, intercepts):
+    """How the Newton models of a problem on wide rows are minimised: ``"gram"``, ``"rows"`` or None.
 
     Both by :func:`~mtlearn.solvers._gram_apg.gram_apg`, for models of
-    sparse rows (:func:`~mtlearn.solvers._quadratic_model.sparse_models_apply`)
+    wide rows (:func:`~mtlearn.solvers._quadratic_model.wide_models_apply`)
     with a penalty it takes (:func:`~mtlearn.solvers._gram_apg.gram_takes`):
 
     - ``"gram"``: on the tasks' Gram matrices of the design's features, where
       they pay off (:func:`~mtlearn.solvers._quadratic_model.gram_models_pay_off`);
     - ``"rows"``: with the products taken on the rows
       (:class:`~mtlearn.solvers._quadratic_model.TaskRowsModel`);
-    - None: the models are not those of sparse rows.
+    - None: the models are not those of wide rows.
 
     Any second-order loss: the squared hinge's rows beyond the margin get the
     curvature floor, and FISTA takes its nearly singular regularised models
@@ -137,7 +138,7 @@ def sparse_model_method(design, penalty, intercepts):
     FISTA on the rows (benchmarks/RESULTS.md, "Gram matrices or rows for the
     Newton models on sparse rows").
     """
-    if not (sparse_models_apply(design, penalty, intercepts) and gram_takes(penalty, design.n_tasks)):
+    if not (wide_models_apply(design, loss, penalty, intercepts) and gram_takes(penalty, design.n_tasks)):
         return None
     return "gram" if gram_models_pay_off(design) else "rows"
 
@@ -214,7 +215,7 @@ def proximal_newton(
         return certificate <= tol and residual <= tol, certificate, residual, objective
 
     done, certificate, residual, objective = stopping(x, z)
-    sparse_models = _sparse_models(problem)
+    wide_models = _wide_models(problem)
     model = None  # the last step's model: the next one is built from it
     n_iter = 0
     while not done and n_iter < max_iter:
@@ -226,7 +227,7 @@ def proximal_newton(
             certificate_target, residual_target = max(_FORCING * certificate, 0.1 * tol), _FORCING * residual
         forcing = _Forcing(certificate_target, residual_target * gradient_scale)
         candidate, model = _model_solution(
-            problem, x, z, solve_model, forcing, sparse_models, previous=model, max_iter=max_iter
+            problem, x, z, solve_model, forcing, wide_models, previous=model, max_iter=max_iter
         )
         step = candidate - x
         z_step = problem.predictions(candidate) - z
@@ -285,29 +286,29 @@ class _Forcing:
     residual: float
 
 
-def _sparse_models(problem):
-    """``(method, rows)`` of the Newton models on sparse rows, chosen once per solve; None for other models.
+def _wide_models(problem):
+    """``(method, rows)`` of the Newton models on wide rows, chosen once per solve; None for other models.
 
-    ``method`` is that of :func:`sparse_model_method`; the rows are those of
+    ``method`` is that of :func:`wide_model_method`; the rows are those of
     :func:`rows_for_gram_models` for ``"gram"`` (densified once when they are
     few), the design's own otherwise.
     """
     design = problem.design
-    method = sparse_model_method(design, problem.penalty, problem.intercepts)
+    method = wide_model_method(design, problem.loss, problem.penalty, problem.intercepts)
     if method is None:
         return None
     return method, rows_for_gram_models(design) if method == "gram" else design
 
 
-def _model_solution(problem, x, z, solve_model, forcing, sparse_models, *, previous, max_iter):
+def _model_solution(problem, x, z, solve_model, forcing, wide_models, *, previous, max_iter):
     """``(candidate, model)``: the minimiser (packed like x) of the second-order model of the data term at x, plus α Ω.
 
-    ``sparse_models`` (:func:`_sparse_models`) are the method and rows of the models on sparse rows, or None.
+    ``wide_models`` (:func:`_wide_models`) are the method and rows of the models on wide rows, or None.
     ``previous`` is the last step's model (or None), from which a :class:`TaskGramModel` of the same rows is
     updated; ``model`` is this step's (None when ``solve_model`` minimised it).
 
-    On sparse rows as :func:`sparse_model_method` says: by ``gram_apg`` on
-    :class:`TaskGramModel` or :class:`TaskRowsModel`; on dense rows on each task's Gram matrix
+    On wide rows as :func:`wide_model_method` says: by ``gram_apg`` on
+    :class:`TaskGramModel` or :class:`TaskRowsModel`; on other dense rows on each task's Gram matrix
     (:mod:`mtlearn.solvers._quadratic_model`) when that form takes the problem
     and the penalty is not mean-type (whose model ``solve_model`` solves
     exactly); by ``solve_model`` otherwise.
@@ -321,7 +322,7 @@ def _model_solution(problem, x, z, solve_model, forcing, sparse_models, *, previ
     h = np.maximum(loss.second_derivative(design.y, f, design.weight), floor)
     response = f - np.divide(u, h, out=np.zeros_like(u), where=h > 0)
     V, b = problem.unpack(x)
-    method, rows = sparse_models if sparse_models is not None else (None, design)
+    method, rows = wide_models if wide_models is not None else (None, design)
     if method is not None or (not penalty.mean_type and model_is_compact(penalty, intercepts)):
         # Per-task models: the free intercepts are eliminated by centring, the fixed ones leave the targets.
         fixed = np.where(intercepts.free, 0.0, b)
@@ -356,7 +357,7 @@ def _model_solution(problem, x, z, solve_model, forcing, sparse_models, *, previ
 
 
 def _gram_model_solution(problem, model, W, forcing, *, max_iter):
-    """The W minimising a Newton step's model on sparse rows by FISTA, from W.
+    """The W minimising a Newton step's model on wide rows by FISTA, from W.
 
     :func:`~mtlearn.solvers._gram_apg.gram_apg` on the model's quadratic
     (:meth:`TaskGramModel.quadratic`: its tasks' Gram matrices, or

@@ -21,9 +21,10 @@ proximal-gradient residual ``L ‖x⁺ − y‖_∞`` falls below a target the
 caller sets (the forcing term of an inexact Newton step: the outer solver
 certifies the result).
 
-On sparse rows (n_t < p: text-like tasks) the Gram matrices are dense
-p × p.  For the few features of a working set :class:`TaskGramModel` forms
-them all the same, densifying the rows a chunk at a time, where that pays off
+On wide rows (n_t < p: text-like tasks, sparse, or dense for the squared
+loss, :func:`wide_models_apply`) the Gram matrices are dense p × p.  For the
+few features of a working set :class:`TaskGramModel` forms them all the same,
+densifying sparse rows a chunk at a time, where that pays off
 (:func:`gram_models_pay_off`); :class:`TaskRowsModel` takes the same products
 on the rows otherwise.  The Newton step minimises either by
 :func:`~mtlearn.solvers._gram_apg.gram_apg` from the power-iteration estimate
@@ -36,7 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._design import StackedDesign
-from ._gram import GramQuadratic, _stacked_moments, task_means, updated_stacked_moments
+from ._gram import GramQuadratic, _stacked_moments, gram_pays_off, task_means, updated_stacked_moments
 
 _TINY = np.finfo(float).tiny
 # The Gram matrices of a model on sparse rows (n_tasks × n_features² floats) are formed up to this size;
@@ -209,12 +210,13 @@ class TaskRowsModel:
 
 
 def gram_models_pay_off(design):
-    """Whether the Newton models on ``design`` (sparse rows) are formed as Gram matrices rather than taken on the rows.
+    """Whether the Newton models on ``design`` (wide rows) are formed as Gram matrices rather than taken on the rows.
 
     Their T p² floats are at most ``_MAX_GRAM_FLOATS`` (2²¹), and either few
     (at most ``_SMALL_GRAM_FLOATS``, 2¹⁶: a product with them costs less than
     the fixed cost of one on the rows) or at most
-    ``_GRAM_FLOATS_PER_NONZERO`` (4) per nonzero of the rows.  Many tasks of a
+    ``_GRAM_FLOATS_PER_NONZERO`` (4) per stored entry of the rows (the
+    nonzeros of sparse rows, all n × p of dense ones).  Many tasks of a
     few rows each (300 one-row tasks: T p² ≈ 375 × nnz at 64 features) have
     Gram matrices far larger than their rows: a product costs 274 µs on them
     and 48 µs on the rows, and forming them costs 11 ms at every Newton step
@@ -222,41 +224,47 @@ def gram_models_pay_off(design):
     matrices or rows for the Newton models on sparse rows").
     """
     size = design.n_tasks * design.n_features**2
-    return size <= _MAX_GRAM_FLOATS and (size <= _SMALL_GRAM_FLOATS or size <= _GRAM_FLOATS_PER_NONZERO * design.X.nnz)
+    stored = design.X.nnz if sp.issparse(design.X) else design.X.size
+    return size <= _MAX_GRAM_FLOATS and (size <= _SMALL_GRAM_FLOATS or size <= _GRAM_FLOATS_PER_NONZERO * stored)
 
 
 def rows_for_gram_models(design):
-    """The rows the Gram-matrix models of sparse ``design`` are built from: densified once when they are few.
+    """The rows the Gram-matrix models of wide ``design`` are built from: sparse ones densified once when few.
 
     Every Newton step forms its tasks' Gram matrices from the same rows with
     new entry weights.  When the rows, dense, hold no more floats than those
     T p × p Gram matrices (n ≤ T p: fewer rows per task than features, the
     text-like shape) and at most 2²¹, a copy of ``design`` on its dense rows
     makes each task's rows a view instead of a sparse slice densified at
-    every step; otherwise they stay sparse.
+    every step; otherwise they stay sparse.  Dense rows are used as they are.
     """
     n, p = design.n_entries, design.n_features
-    if n > design.n_tasks * p or n * p > _MAX_GRAM_FLOATS:
+    if not sp.issparse(design.X) or n > design.n_tasks * p or n * p > _MAX_GRAM_FLOATS:
         return design
     return design.with_matrix(design.X.toarray())
 
 
-def sparse_models_apply(design, penalty, intercepts):
-    """Whether the Newton models of a problem on ``design`` are models of sparse rows (by their structure).
+def wide_models_apply(design, loss, penalty, intercepts):
+    """Whether the Newton models of a problem on ``design`` with ``loss`` are models of wide rows (by structure).
 
-    Sparse rows, each task its own (entry weights per row); a penalty
-    separable over features, on W itself (``n_blocks = 1``: parts summed into
-    W are perfectly correlated in the data, which slows the block steps
-    alike), whose prox is closed form, each task with its own intercept,
-    free or fixed (:func:`model_is_compact`).  Whether FISTA minimises them on the Gram
-    matrices or with the products on the rows depends on the penalty and the
-    size as well:
-    :func:`~mtlearn.solvers._newton.sparse_model_method`.
+    Wide rows: each task its own (entry weights per row), sparse, or dense
+    with fewer rows than n_tasks × n_features for the squared loss (not a
+    Gram form's compact rows, p per task), whose Gram form does not pay off
+    there (:func:`~mtlearn.solvers.gram_pays_off`)
+    and whose model is the problem itself, solved once by FISTA on the few
+    features of each working set (proximal gradient on all the rows stopped
+    at the default ``max_iter`` short of ``tol``: benchmarks/RESULTS.md,
+    "Dense tasks with fewer rows than features").  A classification loss's
+    models on such dense rows are each as ill-conditioned as its problem,
+    which proximal gradient solves in less time.  The penalty is separable
+    over features, on W itself (``n_blocks = 1``: parts summed into W are
+    perfectly correlated in the data, which slows the block steps alike),
+    with a closed-form prox, each task with its own intercept, free or fixed
+    (:func:`model_is_compact`).  Whether FISTA minimises the models on the
+    Gram matrices or with the products on the rows depends on the penalty
+    and the size as well: :func:`~mtlearn.solvers._newton.wide_model_method`.
     """
-    return (
-        isinstance(design, StackedDesign)
-        and sp.issparse(design.X)
-        and bool(penalty.feature_separable)
-        and penalty.n_blocks == 1
-        and model_is_compact(penalty, intercepts)
-    )
+    if not isinstance(design, StackedDesign):
+        return False
+    wide = sp.issparse(design.X) or (loss.least_squares and not design.gram_form and not gram_pays_off(design))
+    return wide and bool(penalty.feature_separable) and penalty.n_blocks == 1 and model_is_compact(penalty, intercepts)

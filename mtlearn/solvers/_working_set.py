@@ -8,10 +8,15 @@ problem is solved on a growing set of features:
 
 1. the working set starts as the features used by the starting point plus
    the most violating others (largest ``Ω°_j(G_j) / α`` above 1);
-2. the problem restricted to the working set is solved to ``tol`` (by
+2. the problem restricted to the working set is solved (by
    :func:`solve_directly`, on its Gram form when that pays off, or the
-   solver the caller gives: proximal Newton for the classification losses),
-   warm-started;
+   solver the caller gives: proximal Newton where it applies), warm-started,
+   to ``tol``; with loose rounds (a proximal-gradient solver, whose cost
+   grows with the accuracy asked) only to ``max(tol, 0.3 × the whole
+   problem's certificate before the round)`` while features remain outside
+   it, as skglm's working sets do (an early round's exact solution is wasted
+   on a working set that grows), and to ``tol`` once it holds every feature
+   or none outside violates;
 3. the gradient on every feature is computed at the new point; the
    certificate is the duality gap of the *whole* problem, relative to its F₀
    (the restricted problem's gap on the rows when no feature outside violates);
@@ -45,6 +50,9 @@ MIN_FEATURES = 32
 # working set is solved again to tol times this fraction of tol / certificate, at most _MAX_TIGHTENINGS times.
 _TIGHTER = 0.5
 _MAX_TIGHTENINGS = 3
+# With loose rounds, a round that adds features is solved to this fraction of the whole problem's certificate
+# before it (or to tol).
+_INNER_FRACTION = 0.3
 # Features a round adds at least (when that many violate).
 _MIN_ADDED = 64
 # A dense-looking problem goes to the direct solve when its Gram form costs at most this many
@@ -94,6 +102,7 @@ def solve_on_working_sets(
     gradient_scale=None,
     data_lipschitz=None,
     solve_restricted=solve_directly,
+    loose_rounds=False,
 ):
     """Minimise ``data(W, b) + α Ω(W)`` over growing sets of features (see the module docstring).
 
@@ -101,7 +110,11 @@ def solve_on_working_sets(
     ``data_lipschitz`` included: that of the whole design, for its direct solves; each
     restriction to a working set estimates its own);
     ``penalty`` has ``feature_dual_norms``.  ``solve_restricted``, with the signature of
-    :func:`solve_directly`, solves the problem restricted to a working set.
+    :func:`solve_directly`, solves the problem restricted to a working set.  ``loose_rounds``:
+    whether a round that adds features is solved only to ``max(tol, 0.3 × certificate)`` (for
+    a restricted solver whose cost grows with the accuracy asked, proximal gradient), or every
+    round to tol (for proximal Newton, whose last digits cost less than the extra round a
+    loose one leads to).
 
     Returns
     -------
@@ -129,6 +142,9 @@ def solve_on_working_sets(
         """The gradient in W (that of the first part: the data see W = Σ parts) from one in x."""
         return gradient[: T * n_blocks * p].reshape(T, -1)[:, :p]
 
+    # The whole problem's certificate at the start (the first round's tolerance follows it): at most 1 at
+    # W = 0 with the best intercepts, whose gap is at most F₀.
+    certificate = 1.0
     if start is None and not (intercepts.free.any() or intercepts.fixed.any()):
         # W = 0 with zero intercepts is the start: the gradient of the scale is the start's.
         gradient_W = in_weights(gradient_at_zero)
@@ -138,7 +154,9 @@ def solve_on_working_sets(
         # The start is W (into the first part) or the stacked parts themselves.
         V[:, : start[0].shape[1]], b = start[0], start[1]
         x = problem.pack(V, b)
-        gradient_W = in_weights(problem.loss_gradient(problem.predictions(x)))
+        z = problem.predictions(x)
+        gradient_W = in_weights(problem.loss_gradient(z))
+        certificate = problem.certify(x, z)[0]
     violation = penalty.feature_dual_norms(gradient_W) / alpha
     if not np.all(np.isfinite(violation)):
         # No finite α zeroes a feature (e.g. a graph penalty without ℓ1 part): nothing to screen.
@@ -160,14 +178,17 @@ def solve_on_working_sets(
     working = np.flatnonzero(in_working)
     gram_passes = design.X.shape[0] * p / (2.0 * design.n_entries)
     direct_when_dense = uses_gram(design, loss, intercepts) and gram_passes <= _DIRECT_GRAM_PASSES
-    n_iter, certificate, lipschitz, rounds, done = 0, np.inf, None, 0, False
+    n_iter, lipschitz, rounds, done = 0, None, 0, False
     round_tol, tightenings, round_converged = tol, 0, True
     while True:
         candidates = np.flatnonzero(~in_working & (violation > 1.0))
         candidates = candidates[np.argsort(-violation[candidates], kind="stable")]
         if rounds > 0 and (done or n_iter >= max_iter):
             break
-        if rounds > 0 and candidates.size == 0:
+        if rounds > 0 and candidates.size == 0 and round_tol > tol:
+            # No feature outside violates after a loose round: the working set is solved again to tol.
+            round_tol = tol
+        elif rounds > 0 and candidates.size == 0:
             # No feature outside violates, yet the whole problem's certificate exceeds tol: the restricted
             # solve met tol with its own dual point (e.g. that of its Gram form, which leaves out the part of
             # the targets no feature explains). Solve the working set again, tighter by the excess.
@@ -176,6 +197,11 @@ def solve_on_working_sets(
             tightenings += 1
             round_tol *= _TIGHTER * tol / certificate
         added = candidates[: max(working.size, _MIN_ADDED)]
+        if candidates.size:
+            # Features join: while others remain outside, the round need not be solved beyond a fraction of
+            # the whole problem's certificate (as skglm's working sets); with all in, it is the problem.
+            loose = loose_rounds and working.size + added.size < p
+            round_tol = max(tol, _INNER_FRACTION * certificate) if loose else tol
         if direct_when_dense and 2 * (working.size + candidates.size) > p:
             # Most features are in or violate: the Gram form of all of them costs less than rounds.
             result = solve_directly(

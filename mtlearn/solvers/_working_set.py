@@ -142,7 +142,7 @@ def solve_on_working_sets(
         """The gradient in W (that of the first part: the data see W = Σ parts) from one in x."""
         return gradient[: T * n_blocks * p].reshape(T, -1)[:, :p]
 
-    # The whole problem's certificate at the start (the first round's tolerance follows it): at most 1 at
+    # The whole problem's certificate at the start (a loose first round's tolerance follows it): at most 1 at
     # W = 0 with the best intercepts, whose gap is at most F₀.
     certificate = 1.0
     if start is None and not (intercepts.free.any() or intercepts.fixed.any()):
@@ -156,7 +156,8 @@ def solve_on_working_sets(
         x = problem.pack(V, b)
         z = problem.predictions(x)
         gradient_W = in_weights(problem.loss_gradient(z))
-        certificate = problem.certify(x, z)[0]
+        if loose_rounds:
+            certificate = problem.certify(x, z)[0]
     violation = penalty.feature_dual_norms(gradient_W) / alpha
     if not np.all(np.isfinite(violation)):
         # No finite α zeroes a feature (e.g. a graph penalty without ℓ1 part): nothing to screen.
@@ -197,11 +198,10 @@ def solve_on_working_sets(
             tightenings += 1
             round_tol *= _TIGHTER * tol / certificate
         added = candidates[: max(working.size, _MIN_ADDED)]
-        if candidates.size:
+        if loose_rounds and candidates.size:
             # Features join: while others remain outside, the round need not be solved beyond a fraction of
             # the whole problem's certificate (as skglm's working sets); with all in, it is the problem.
-            loose = loose_rounds and working.size + added.size < p
-            round_tol = max(tol, _INNER_FRACTION * certificate) if loose else tol
+            round_tol = max(tol, _INNER_FRACTION * certificate) if working.size + added.size < p else tol
         if direct_when_dense and 2 * (working.size + candidates.size) > p:
             # Most features are in or violate: the Gram form of all of them costs less than rounds.
             result = solve_directly(

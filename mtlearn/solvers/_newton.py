@@ -19,8 +19,8 @@ a weighted least-squares problem with the same penalty, α and intercepts
 by :func:`~mtlearn.solvers.solve` — exactly for a mean-type penalty, on its
 Gram form otherwise, so an inner iteration costs O(T p²) and not a pass over
 the data.  On wide rows (sparse ones, and dense ones with fewer rows than
-n_tasks × n_features for the squared loss; ℓ2,1, lasso or dirty) the model is minimised by
-FISTA with backtracking (:func:`~mtlearn.solvers._gram_apg.gram_apg`: an
+n_tasks × n_features for the squared loss; ℓ2,1, lasso or dirty) the model
+is minimised by FISTA with backtracking (:func:`~mtlearn.solvers._gram_apg.gram_apg`: an
 iteration is one batched product and one prox, no Python loop over features)
 on the tasks' Gram matrices of the few features of a working set, T × p × p
 dense, where they pay off (each step's updated from the last step's on the

@@ -186,17 +186,18 @@ def solve_on_working_sets(
         candidates = candidates[np.argsort(-violation[candidates], kind="stable")]
         if rounds > 0 and (done or n_iter >= max_iter):
             break
-        if rounds > 0 and candidates.size == 0 and round_tol > tol:
-            # No feature outside violates after a loose round: the working set is solved again to tol.
-            round_tol = tol
-        elif rounds > 0 and candidates.size == 0:
-            # No feature outside violates, yet the whole problem's certificate exceeds tol: the restricted
-            # solve met tol with its own dual point (e.g. that of its Gram form, which leaves out the part of
-            # the targets no feature explains). Solve the working set again, tighter by the excess.
-            if tightenings == _MAX_TIGHTENINGS or not round_converged:
-                break
-            tightenings += 1
-            round_tol *= _TIGHTER * tol / certificate
+        if rounds > 0 and candidates.size == 0:
+            # No feature outside violates, yet the whole problem's certificate exceeds tol.
+            if round_tol > tol:
+                # After a loose round: the working set is solved again to tol.
+                round_tol = tol
+            else:
+                # The restricted solve met tol with its own dual point (e.g. that of its Gram form, which
+                # leaves out the part of the targets no feature explains). Solve it again, tighter by the excess.
+                if tightenings == _MAX_TIGHTENINGS or not round_converged:
+                    break
+                tightenings += 1
+                round_tol *= _TIGHTER * tol / certificate
         added = candidates[: max(working.size, _MIN_ADDED)]
         if loose_rounds and candidates.size:
             # Features join: while others remain outside, the round need not be solved beyond a fraction of

@@ -9,8 +9,6 @@ all features.  Fits that do not warn end with ``certificate_ <= tol``.
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from scipy.optimize import minimize
-from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso, MultiTaskLasso
 
@@ -22,6 +20,7 @@ from mtlearn.solvers import CompositeProblem, GramDesign, Intercepts, Problem, g
 from mtlearn.solvers._solve import WorkingSets
 
 from ._fitting import fit_checked
+from ._l1_reference import l1_margin_reference, logistic
 
 TIGHT = dict(tol=1e-10, max_iter=100_000)
 
@@ -183,35 +182,13 @@ def test_working_sets_solve_again_where_the_gram_forms_certificate_is_below_the_
     assert reference - 1e-12 <= ours <= reference + model.tol * zero
 
 
-def l1_logistic_reference(X, y_pm, alpha):
-    """argmin_w (1/n) Σ log(1 + e^{−y x·w}) + α‖w‖₁ by L-BFGS-B on w = u − v, u, v ≥ 0."""
-    n, p = X.shape
-
-    def objective(uv):
-        w = uv[:p] - uv[p:]
-        margins = y_pm * (X @ w)
-        g = X.T @ (-y_pm * expit(-margins)) / n
-        value = np.mean(np.logaddexp(0.0, -margins)) + alpha * uv.sum()
-        return value, np.concatenate([g + alpha, -g + alpha])
-
-    result = minimize(
-        objective,
-        np.zeros(2 * p),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(0, None)] * (2 * p),
-        options={"ftol": 0.0, "gtol": 1e-13, "maxiter": 100_000, "maxcor": 50},
-    )
-    return result.x[:p] - result.x[p:]
-
-
 def test_logistic_lasso_working_sets_with_one_task_match_bound_constrained_lbfgs(
     wide_shared_problem, count_working_set_solves
 ):
     X, Y, _ = wide_shared_problem
     y = Y[:, 0] > np.median(Y[:, 0])
     alpha = 0.02
-    reference = l1_logistic_reference(X, np.where(y, 1.0, -1.0), alpha)
+    reference, _, _ = l1_margin_reference(X, np.where(y, 1.0, -1.0), alpha, logistic)
     model = MultiTaskClassifier(penalty="lasso", alpha=alpha, fit_intercept=False, **TIGHT)
     fit_checked(model, X, y)
     assert count_working_set_solves

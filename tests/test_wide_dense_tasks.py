@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso
 
@@ -30,6 +29,7 @@ from mtlearn.solvers import GramDesign, Intercepts
 from mtlearn.solvers._newton import wide_model_method
 
 from ._fitting import fit_checked
+from ._l1_reference import l1_margin_reference, squared_hinge
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
@@ -82,29 +82,6 @@ def test_the_lasso_on_wide_dense_tasks_is_certified_at_the_defaults_and_matches_
     assert reference - reference_gap - 1e-12 * zero <= ours <= reference + model.tol * zero
 
 
-def _squared_hinge_lasso(X, y_pm, alpha):
-    """min over (w, b) of (1/n) Σ max(0, 1 − y (x·w + b))² + α‖w‖₁ by L-BFGS-B on w = u − v, u, v ≥ 0."""
-    n, p = X.shape
-
-    def objective(z):
-        w, b = z[:p] - z[p : 2 * p], z[-1]
-        slack = np.maximum(0.0, 1.0 - y_pm * (X @ w + b))
-        g = -2.0 * y_pm * slack / n
-        gradient_w = X.T @ g
-        value = np.mean(slack**2) + alpha * z[: 2 * p].sum()
-        return value, np.concatenate([gradient_w + alpha, -gradient_w + alpha, [g.sum()]])
-
-    result = minimize(
-        objective,
-        np.zeros(2 * p + 1),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(0.0, None)] * (2 * p) + [(None, None)],
-        options={"ftol": 0.0, "gtol": 1e-12, "maxiter": 100_000, "maxfun": 200_000, "maxcor": 50},
-    )
-    return result.fun
-
-
 @pytest.mark.parametrize("shape", WIDE_SHAPES[:3])
 def test_the_squared_hinge_lasso_on_wide_dense_tasks_with_loose_early_rounds_matches_lbfgs(shape):
     """Proximal gradient on the working sets (700 to 1,500 iterations here: not always within the default
@@ -120,7 +97,7 @@ def test_the_squared_hinge_lasso_on_wide_dense_tasks_with_loose_early_rounds_mat
         rows = tasks == t
         margins = y_pm[rows] * (X[rows] @ model.coef_[t] + model.intercept_[t])
         ours += np.mean(np.maximum(0.0, 1.0 - margins) ** 2) + alpha * np.abs(model.coef_[t]).sum()
-        reference += _squared_hinge_lasso(X[rows], y_pm[rows], alpha)
+        reference += l1_margin_reference(X[rows], y_pm[rows], alpha, squared_hinge, fit_intercept=True)[2]
         balance = y_pm[rows].mean()  # the best constant (P − N) / (P + N)
         zero += np.mean((1.0 - y_pm[rows] * balance) ** 2)
     assert reference - 1e-9 * zero <= ours <= reference + model.tol * zero

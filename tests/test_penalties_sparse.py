@@ -198,7 +198,7 @@ MOREAU_CASES = [
 ]
 
 
-def project_ball_and_box(G, radius, box, n_iter=2000):
+def project_ball_and_box(G, radius, box, n_iter=20_000):
     """Projection of each column on {‖g‖₂ ≤ radius, ‖g‖_∞ ≤ box} by Dykstra's alternating projections."""
     x, p, q = G.copy(), np.zeros_like(G), np.zeros_like(G)
     for _ in range(n_iter):
@@ -211,8 +211,9 @@ def project_ball_and_box(G, radius, box, n_iter=2000):
 
 @pytest.mark.parametrize("penalty, dual_projection", MOREAU_CASES)
 @pytest.mark.parametrize("step", [0.1, 1.0, 3.0])
-def test_moreau_identity(penalty, dual_projection, step):
-    W = np.random.default_rng(3).normal(size=(4, 10))
+@pytest.mark.parametrize("n_tasks", [4, 9])  # the dirty prox's breakpoints over pairs of entries, or sorted
+def test_moreau_identity(penalty, dual_projection, step, n_tasks):
+    W = np.random.default_rng(3).normal(size=(n_tasks, 10))
     np.testing.assert_allclose(penalty.prox(W, step) + dual_projection(W, step), W, atol=1e-12)
 
 
@@ -229,10 +230,11 @@ def many_kinds_of_columns(n_tasks, n_features, seed):
 
 
 @pytest.mark.parametrize("step", [0.1, 1.0, 3.0])
-def test_dirty_prox_of_many_columns_meets_the_moreau_identity(step):
+@pytest.mark.parametrize("n_tasks", [4, 9])  # the breakpoints over pairs of entries, or sorted
+def test_dirty_prox_of_many_columns_meets_the_moreau_identity(step, n_tasks):
     """On an array large enough that the prox looks for the columns outside the dual ball first (dirty's
     ``box_ball_scale``), the prox is still W minus the projection on the dual ball (Dykstra's)."""
-    W = many_kinds_of_columns(4, 400, seed=5)
+    W = many_kinds_of_columns(n_tasks, 400, seed=5)
     penalty = DirtyPenalty(l1_ratio=0.4)  # within (1 / (1 + √T), 1/2): the ball and the box both bind
     prox = penalty.prox(W, step)
     used = W.any(axis=0)  # Dykstra's iterations on those alone (the projection of a zero column is zero)
@@ -242,16 +244,17 @@ def test_dirty_prox_of_many_columns_meets_the_moreau_identity(step):
     assert 0 < np.count_nonzero(prox.any(axis=0)) < np.count_nonzero(W.any(axis=0))  # some columns in the ball
 
 
-def test_dirty_prox_of_columns_with_an_underflowing_entry_meets_the_moreau_identity():
+@pytest.mark.parametrize("copies", [1, 2])  # 4 tasks (breakpoints over pairs of entries) or 8 (sorted)
+def test_dirty_prox_of_columns_with_an_underflowing_entry_meets_the_moreau_identity(copies):
     """Columns of a working set's iterate: entries near 1 beside one between 1e-170 and 1e-150 (4 tasks, the
     default ratio, the step of a proximal-gradient iteration).  Their squares scaled to the largest entry, times
     the box², underflow to zero on both sides of a breakpoint's test, which then passed past a failed one (at
     1e-160): θ = 0 left the column unshrunk, and proximal gradient drifted upwards (an objective 4 % above the
     optimum after 7,000 iterations)."""
     tiny = np.logspace(-170, -150, 41)
-    W = np.tile([[-4.30703421e-3], [0.0], [8.30558740e-1], [-1.68740230e-2]], tiny.size)
+    W = np.tile([[-4.30703421e-3], [0.0], [8.30558740e-1], [-1.68740230e-2]], (copies, tiny.size))
     W[1] = tiny
-    r = 1.0 / (1.0 + 4**0.25)
+    r = 1.0 / (1.0 + W.shape[0] ** 0.25)
     step = 0.01 / 1.902427102928506
     prox = DirtyPenalty().prox(W, step)
     projection = project_ball_and_box(W, (1.0 - r) * step, r * step, n_iter=100_000)

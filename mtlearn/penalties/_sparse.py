@@ -52,6 +52,10 @@ def soft_threshold(W, threshold):
 # Below this many entries NumPy's per-call cost exceeds the work that finding the columns with θ* < cap saves.
 _FILTERED_SIZE = 1024
 
+# Up to this many tasks the breakpoints of _box_ball_scale are tested over all pairs of entries of a column:
+# 0.3 to 0.8 times the time of sorting at 2 to 6 tasks (64 to 5,000 columns), 0.8 to 1.2 at 7 and 8.
+_PAIRWISE_TASKS = 6
+
 
 def box_ball_scale(V, box, radius, cap=np.inf):
     """Per column v of V, ``min(cap, θ*)`` with θ* the largest θ in (0, ∞] with ``‖clip(θ v, −box, box)‖₂ ≤ radius``.
@@ -84,19 +88,61 @@ def box_ball_scale(V, box, radius, cap=np.inf):
 def _box_ball_scale(V, box, radius):
     """θ* of :func:`box_ball_scale` for every column of V (T ≥ 1).
 
-    With ``s₁ ≥ s₂ ≥ …`` the sorted ``|v|``, the k largest entries are clipped
-    for θ between ``box / s_k`` and ``box / s_{k+1}``, where ``φ(θ) = k box² +
-    θ² Σ_{i>k} s_i²``.  The number k of breakpoints with ``φ ≤ radius²`` gives
-    the piece, and θ solves ``φ(θ) = radius²`` on it; θ = ∞ when every nonzero
-    entry clipped still fits (``#nonzero · box² ≤ radius²``).
+    With ``s₁ ≥ s₂ ≥ …`` a column's magnitudes, the k largest entries are
+    clipped for θ between ``box / s_k`` and ``box / s_{k+1}``, where ``φ(θ) =
+    k box² + θ² Σ_{i>k} s_i²``.  The number k of breakpoints with ``φ ≤
+    radius²`` gives the piece, and θ solves ``φ(θ) = radius²`` on it; θ = ∞
+    when every nonzero entry clipped still fits (``#nonzero · box² ≤
+    radius²``).  Entry i's breakpoint passes iff ``box² Σ_l min(s_l, s_i)² ≤
+    radius² s_i²``: with at most :data:`_PAIRWISE_TASKS` tasks that sum is
+    formed over all pairs (T² entries per column, faster than sorting the
+    columns), otherwise from the sorted magnitudes.
     """
     T, p = V.shape
-    squares = np.abs(V)
-    squares.sort(axis=0)
-    squares = squares[::-1]  # each column's magnitudes in decreasing order
-    largest = squares[0]
+    magnitudes = np.abs(V)
+    largest = magnitudes.max(axis=0)
     units = np.divide(1.0, largest, out=np.zeros(p), where=largest > 0)
-    squares *= units  # the columns scaled to a largest entry 1: no square underflows
+    magnitudes *= units  # the columns scaled to a largest entry 1: no square underflows
+    if T <= _PAIRWISE_TASKS:
+        k, rest, n_nonzero = _clipped_by_pairs(magnitudes, box, radius)
+    else:
+        k, rest, n_nonzero = _clipped_by_sorting(magnitudes, box, radius)
+    fits = k >= n_nonzero
+    rest[fits] = 1.0  # > 0 where some entry is not clipped
+    theta = np.sqrt(np.maximum(radius * radius - k * box * box, 0.0) / rest) * units
+    theta[fits] = np.inf
+    return theta
+
+
+def _clipped_by_pairs(magnitudes, box, radius):
+    """``(k, rest, n_nonzero)`` of :func:`_box_ball_scale`'s piece: the passed breakpoints counted over pairs.
+
+    Breakpoint i passes iff ``box² Σ_l min(s_l / s_i, 1)² ≤ radius²``: the ratios, not the squares, so that
+    an entry whose square underflows is still tested (compared as squares, both sides of the test underflow
+    to zero and it passes).  ``rest`` is the sum of the squares of the entries not clipped, ``n_nonzero``
+    counts the entries whose square is positive (when only entries whose square underflows are left
+    unclipped the column fits: θ* is then beyond any float scale that matters).
+    """
+    used = magnitudes > 0
+    ratios = np.divide(
+        magnitudes[:, None, :],
+        magnitudes[None, :, :],
+        out=np.ones((len(magnitudes),) + magnitudes.shape),
+        where=used[None, :, :],
+    )
+    np.minimum(ratios, 1.0, out=ratios)
+    ratios *= ratios
+    passed = (box * box) * ratios.sum(axis=0) <= radius * radius
+    passed &= used
+    squares = magnitudes * magnitudes
+    rest = np.where(passed, 0.0, squares).sum(axis=0)
+    return passed.sum(axis=0), rest, np.count_nonzero(squares, axis=0)
+
+
+def _clipped_by_sorting(magnitudes, box, radius):
+    """``(k, rest, n_nonzero)`` of :func:`_box_ball_scale`'s piece from each column's sorted magnitudes."""
+    T, p = magnitudes.shape
+    squares = np.sort(magnitudes, axis=0)[::-1]  # each column's magnitudes in decreasing order
     squares *= squares
     tail = np.cumsum(squares[::-1], axis=0)[::-1]  # tail[i] = Σ_{l ≥ i} s_l², summed from the smallest
     # Breakpoint i (the i + 1 largest clipped) has φ ≤ radius² iff box² ((i + 1) s_i² + Σ_{l>i} s_l²) ≤ radius² s_i².
@@ -110,11 +156,7 @@ def _box_ball_scale(V, box, radius):
     # entry past a failed breakpoint can pass spuriously once both sides underflow to zero (an entry 1e-160
     # beside entries near 1 gave θ = 0, a prox that left its column unshrunk).
     k = np.where(passed.all(axis=0), T, np.argmin(passed, axis=0))
-    fits = k >= nonzero.sum(axis=0)
-    rest = np.where(fits, 1.0, tail[np.minimum(k, T - 1), np.arange(p)])  # > 0 where some entry is not clipped
-    theta = np.sqrt(np.maximum(radius * radius - k * box * box, 0.0) / rest) * units
-    theta[fits] = np.inf
-    return theta
+    return k, tail[np.minimum(k, T - 1), np.arange(p)], nonzero.sum(axis=0)
 
 
 class L21Penalty(FeatureSeparableNorm):

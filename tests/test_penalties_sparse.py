@@ -250,8 +250,9 @@ def test_dirty_prox_of_columns_with_an_underflowing_entry_meets_the_moreau_ident
     default ratio, the step of a proximal-gradient iteration).  Their squares scaled to the largest entry, times
     the box², underflow to zero on both sides of a breakpoint's test, which then passed past a failed one (at
     1e-160): θ = 0 left the column unshrunk, and proximal gradient drifted upwards (an objective 4 % above the
-    optimum after 7,000 iterations)."""
-    tiny = np.logspace(-170, -150, 41)
+    optimum after 7,000 iterations).  Subnormal entries (1e-320 to 1e-309) among them: the ratios to them
+    of entries near 1 overflow."""
+    tiny = np.concatenate([np.logspace(-170, -150, 41), np.logspace(-320, -309, 12)])
     W = np.tile([[-4.30703421e-3], [0.0], [8.30558740e-1], [-1.68740230e-2]], (copies, tiny.size))
     W[1] = tiny
     r = 1.0 / (1.0 + W.shape[0] ** 0.25)

@@ -124,13 +124,8 @@ def _clipped_by_pairs(magnitudes, box, radius):
     unclipped the column fits: θ* is then beyond any float scale that matters).
     """
     used = magnitudes > 0
-    ratios = np.divide(
-        magnitudes[:, None, :],
-        magnitudes[None, :, :],
-        out=np.ones((len(magnitudes),) + magnitudes.shape),
-        where=used[None, :, :],
-    )
-    np.minimum(ratios, 1.0, out=ratios)
+    ratios = np.minimum(magnitudes[:, None, :], magnitudes[None, :, :])  # min(s_l, s_i) / s_i ≤ 1: no overflow
+    np.divide(ratios, magnitudes[None, :, :], out=ratios, where=used[None, :, :])
     ratios *= ratios
     passed = (box * box) * ratios.sum(axis=0) <= radius * radius
     passed &= used

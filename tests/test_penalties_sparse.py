@@ -246,8 +246,8 @@ def test_dirty_prox_of_many_columns_meets_the_moreau_identity(step, n_tasks):
 
 @pytest.mark.parametrize("copies", [1, 2])  # 4 tasks (breakpoints over pairs of entries) or 8 (sorted)
 def test_dirty_prox_of_columns_with_an_underflowing_entry_meets_the_moreau_identity(copies):
-    """Columns of a working set's iterate: entries near 1 beside one between 1e-170 and 1e-150 (4 tasks, the
-    default ratio, the step of a proximal-gradient iteration).  Their squares scaled to the largest entry, times
+    """Columns of a working set's iterate: entries near 1 beside one between 1e-170 and 1e-150 (4 tasks, or the
+    same rows twice, the default ratio, the step of a proximal-gradient iteration).  Their squares scaled to the largest entry, times
     the box², underflow to zero on both sides of a breakpoint's test, which then passed past a failed one (at
     1e-160): θ = 0 left the column unshrunk, and proximal gradient drifted upwards (an objective 4 % above the
     optimum after 7,000 iterations).  Subnormal entries (1e-320 to 1e-309) among them: the ratios to them

@@ -53,7 +53,7 @@ def soft_threshold(W, threshold):
 _FILTERED_SIZE = 1024
 
 # Up to this many tasks the breakpoints of _box_ball_scale are tested over all pairs of entries of a column:
-# 0.3 to 0.8 times the time of sorting at 2 to 6 tasks (64 to 5,000 columns), 0.8 to 1.2 at 7 and 8.
+# 0.25 to 0.8 times the time of sorting at 2 to 6 tasks (64 to 5,000 columns), 0.8 to 1.0 at 7 and 8.
 _PAIRWISE_TASKS = 6
 
 

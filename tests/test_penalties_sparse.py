@@ -27,6 +27,7 @@ from mtlearn import (
     MultiTaskRegressor,
     TracePenalty,
 )
+from mtlearn.penalties._sparse import column_max_abs
 
 from ._fitting import fit_checked
 from ._stacked_parts import StackedDirtyPenalty
@@ -247,10 +248,10 @@ def test_dirty_prox_of_many_columns_meets_the_moreau_identity(step, n_tasks):
 @pytest.mark.parametrize("copies", [1, 2])  # 4 tasks (breakpoints over pairs of entries) or 8 (sorted)
 def test_dirty_prox_of_columns_with_an_underflowing_entry_meets_the_moreau_identity(copies):
     """Columns of a working set's iterate: entries near 1 beside one between 1e-170 and 1e-150 (4 tasks, or the
-    same rows twice, the default ratio, the step of a proximal-gradient iteration).  Their squares scaled to the largest entry, times
-    the box², underflow to zero on both sides of a breakpoint's test, which then passed past a failed one (at
-    1e-160): θ = 0 left the column unshrunk, and proximal gradient drifted upwards (an objective 4 % above the
-    optimum after 7,000 iterations).  Subnormal entries (1e-320 to 1e-309) among them: the ratios to them
+    same rows twice, the default ratio, the step of a proximal-gradient iteration).  Their squares scaled to the
+    largest entry, times the box², underflow to zero on both sides of a breakpoint's test, which then passed past
+    a failed one (at 1e-160): θ = 0 left the column unshrunk, and proximal gradient drifted upwards (an objective
+    4 % above the optimum after 7,000 iterations).  Subnormal entries (1e-320 to 1e-309) among them: the ratios to them
     of entries near 1 overflow."""
     tiny = np.concatenate([np.logspace(-170, -150, 41), np.logspace(-320, -309, 12)])
     W = np.tile([[-4.30703421e-3], [0.0], [8.30558740e-1], [-1.68740230e-2]], (copies, tiny.size))
@@ -283,6 +284,17 @@ def test_dual_norm_bounds_the_pairing(penalty):
         W = np.outer(U[:, 0], Vt[0])
     assert penalty.value(W) == pytest.approx(1.0)
     assert np.sum(G * W) == pytest.approx(penalty.dual_norm(G))
+
+
+def test_column_max_abs_is_the_largest_magnitude_of_each_column():
+    """Against ``np.abs(W).max(axis=0)``: mixed signs, all-negative and zero columns, one task, no feature."""
+    rng = np.random.default_rng(13)
+    W = rng.normal(size=(5, 7)) * (rng.random((5, 7)) < 0.6)
+    W[:, 0], W[:, 1] = 0.0, -np.abs(W[:, 1]) - 1.0
+    original = W.copy()
+    for V in (W, W[:1], W[:, :0]):
+        np.testing.assert_array_equal(column_max_abs(V), np.abs(V).max(axis=0, initial=0.0))
+    np.testing.assert_array_equal(W, original)  # input untouched
 
 
 # ----------------------------------------------------------------------- alpha_max

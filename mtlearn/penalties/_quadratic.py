@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import Interval
 
 from .._task_graph import check_adjacency
 from ._base import NormPenalty, Penalty, TaskQuadratic
-from ._sparse import soft_threshold
+from ._sparse import column_max_abs, soft_threshold
 
 
 def quadratic_dual_term(penalty, G, alpha):
@@ -273,7 +273,7 @@ class GraphPenalty(Penalty):
         features.  Infinite without ℓ1 part (where ``G[:, j] ≠ 0``): no finite
         α gives W = 0.
         """
-        top = np.max(np.abs(G), axis=0, initial=0.0)
+        top = column_max_abs(G)
         if self.l1 > 0:
             return top / self.l1
         return np.where(top == 0, 0.0, np.inf)

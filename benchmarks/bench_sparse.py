@@ -22,6 +22,10 @@ Rows of the tables (intercepts fitted, one α per model, as in the issue):
 - ``graph``: ``MultiTaskRegressor(penalty=GraphPenalty(ring, ridge=1))`` (each
   task tied to its two neighbours on a ring) against the same loop (a
   different model);
+- ``trace``, ``cluster``, ``relationship``: ``MultiTaskRegressor(penalty=...)``
+  at the ridge row's α against the same loop (different models: the
+  spectral penalties, solved on the rows' span where the tasks have fewer
+  rows than features);
 - ``lasso``: ``MultiTaskRegressor(penalty="lasso")`` at a tenth of its
   α_max against a loop of ``Lasso(alpha=α)`` on each task's sparse rows (the
   same model: Σ_t (1/n_t) ½‖r_t‖² + α‖W‖₁ is one ``Lasso`` per task), both at
@@ -52,7 +56,7 @@ pooled constant; the peer loop does not fit them (scikit-learn's classifiers
 need two classes), which leaves it less work.
 
     python benchmarks/bench_sparse.py [--quick | --many-tasks] [--repeats 5] [--one-class-tasks K]
-        [--workloads ridge mean graph lasso dirty logistic squared_hinge]
+        [--workloads ridge mean graph trace cluster relationship lasso dirty logistic squared_hinge]
 """
 
 from __future__ import annotations
@@ -82,7 +86,20 @@ QUICK_SHAPES = [(3, 20, 2000, 0.01), (4, 40, 5000, 0.005)]
 MANY_TASK_SHAPES = [(50, 10, 3000, 0.01), (100, 2, 5000, 0.004), (200, 3, 500, 0.02)]
 ALPHA_RIDGE = 1e-2
 ALPHA_L21_FRACTION = 0.1  # α = α_max / 10 for the sparse models
-WORKLOADS = ("ridge", "mean", "graph", "lasso", "dirty", "logistic", "squared_hinge")
+WORKLOADS = (
+    "ridge",
+    "mean",
+    "graph",
+    "trace",
+    "cluster",
+    "relationship",
+    "lasso",
+    "dirty",
+    "logistic",
+    "squared_hinge",
+)
+# The spectral penalties, each against the loop of `Ridge` (different models).
+SPECTRAL = {"trace": "trace norm", "cluster": "cluster (2 clusters)", "relationship": "relationship (mix=0.5)"}
 
 
 def text_like_tasks(n_tasks, n_rows, n_features, density, seed=0):
@@ -206,6 +223,11 @@ def workloads(X, y, labels, tasks, selected=WORKLOADS):
     if "graph" in selected:
         graph = MultiTaskRegressor(penalty=GraphPenalty(adjacency=ring(tasks.max() + 1), ridge=1.0), alpha=ALPHA_RIDGE)
         rows.append(("graph (ring, ridge=1)", graph, y, "loop of `Ridge`", ridge_loop, None))
+    for name, label in SPECTRAL.items():
+        if name in selected:
+            rows.append(
+                (label, MultiTaskRegressor(penalty=name, alpha=ALPHA_RIDGE), y, "loop of `Ridge`", ridge_loop, None)
+            )
     alpha_lasso = ALPHA_L21_FRACTION * lasso_alpha_max(X, y, tasks)
     lasso_loop = TaskLoop(lambda: Lasso(alpha=alpha_lasso), tasks)
     if "lasso" in selected:

@@ -30,6 +30,10 @@ dispatch on (:func:`mtlearn.solvers.solve` checks them once):
   norms ``feature_dual_norms(G)`` (working sets over features need it);
 - ``has_dual_norm``: a finite α gives W = 0; ``dual_norm(G)`` is that α at
   the gradient G of the data term at W = 0 (``alpha_max``);
+- ``rotation_invariant``: Ω depends on W only through the task Gram matrix
+  ``W Wᵀ`` and does not grow when it shrinks in the Loewner order (the
+  quadratic penalties with M ⪰ 0 and the spectral ones): with fewer rows than
+  features the solvers work on the rows' span (``mtlearn.solvers._row_space``);
 - ``low_rank``: the solutions are low-rank (the fitted estimator is a
   transformer onto the span of its coefficients);
 - ``n_blocks``: when > 1 the solver's variable is the stacked parts
@@ -60,6 +64,7 @@ class Penalty(ValidatedParameters, ABC):
     mean_type = False
     feature_separable = False
     has_dual_norm = False
+    rotation_invariant = False
     low_rank = False
     n_blocks = 1
 

@@ -42,6 +42,8 @@ from scipy.spatial.distance import squareform
 from sklearn.utils._param_validation import Interval
 
 from ._base import Penalty
+from ._spectral import _rank
+from ._svd import left_singular, map_singular_values, singular_values
 
 
 def cluster_weights(sigma, eta, k):
@@ -119,6 +121,8 @@ class ClusterPenalty(Penalty):
         η, the weight of the ridge term relative to the clustering term.
     """
 
+    rotation_invariant = True
+
     _parameter_constraints = {
         "n_clusters": [Interval(numbers.Integral, 1, None, closed="left")],
         "eta": [Interval(numbers.Real, 0, np.inf, closed="neither")],
@@ -146,16 +150,19 @@ class ClusterPenalty(Penalty):
 
     def value(self, W):
         k, eta = self._check(W.shape[0])
-        sigma = self._padded(np.linalg.svd(W, compute_uv=False), W.shape[0])
+        sigma = self._padded(singular_values(W), W.shape[0])
         m = cluster_weights(sigma, eta, k)
         return self._scale(eta) * float(np.sum(sigma**2 / (eta + m)))
 
     def prox(self, W, step):
         k, eta = self._check(W.shape[0])
-        U, sigma, Vt = np.linalg.svd(W, full_matrices=False)
         shifted = eta + 2.0 * step * self._scale(eta)
-        m = cluster_weights(self._padded(sigma, W.shape[0]), shifted, k)[: sigma.size]
-        return (U * (sigma * (eta + m) / (shifted + m))) @ Vt
+
+        def shrunk(sigma):
+            m = cluster_weights(self._padded(sigma, W.shape[0]), shifted, k)[: sigma.size]
+            return sigma * (eta + m) / (shifted + m)
+
+        return map_singular_values(W, shrunk)
 
     def dual_term(self, G, alpha):
         r"""``(1, α Ω*(−G/α))``, with the closed-form conjugate of the penalty.
@@ -172,15 +179,17 @@ class ClusterPenalty(Penalty):
         It is finite everywhere, so the duality gap needs no rescaling.
         """
         k, eta = self._check(G.shape[0])
-        sigma = np.linalg.svd(G, compute_uv=False)
+        sigma = singular_values(G)
         top = float(np.sum(sigma[:k] ** 2))
         return 1.0, (eta * float(np.sum(G * G)) + top) / (4.0 * self._scale(eta) * alpha)
 
     def task_matrix(self, W):
         """The minimising ``M* = U diag(m) Uᵀ``, shape (n_tasks, n_tasks)."""
         k, eta = self._check(W.shape[0])
-        U, sigma, _ = np.linalg.svd(W, full_matrices=True)
-        m = cluster_weights(self._padded(sigma, W.shape[0]), eta, k)
+        U, sigma = left_singular(W)
+        # Singular values at round-off are zeros: the null directions share their weight evenly, not by noise.
+        sigma[_rank(sigma, W.shape) :] = 0.0
+        m = cluster_weights(sigma, eta, k)
         return (U * m) @ U.T
 
     def cluster_labels(self, W):

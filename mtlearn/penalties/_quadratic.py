@@ -51,6 +51,7 @@ class MeanPenalty(Penalty):
 
     quadratic = True
     mean_type = True
+    rotation_invariant = True
     _parameter_constraints = {"mix": [Interval(numbers.Real, 0, 1, closed="both")]}
 
     def __init__(self, mix=0.5):
@@ -175,6 +176,8 @@ class GraphPenalty(Penalty):
         return self.l1 > 0
 
     has_dual_norm = feature_separable
+    # ½ tr(Wᵀ M W) = ½ tr(M W Wᵀ) with M ⪰ 0 (a Laplacian plus ridge); the ℓ1 part is not.
+    rotation_invariant = quadratic
 
     def check_tasks(self, n_tasks):
         self._checked_adjacency(n_tasks)

@@ -51,6 +51,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from ._base import Penalty
+from ._svd import left_singular, map_singular_values, singular_values
 
 
 def shrink_by_squared_l1(s, c, d):
@@ -131,6 +132,8 @@ class RelationshipPenalty(Penalty):
         Weight of the task-covariance term; ``1 − mix`` that of the ridge term.
     """
 
+    rotation_invariant = True
+
     _parameter_constraints = {"mix": [Interval(numbers.Real, 0, 1, closed="both")]}
 
     def __init__(self, mix=0.5):
@@ -143,13 +146,12 @@ class RelationshipPenalty(Penalty):
 
     def value(self, W):
         a, b = self._weights()
-        sigma = np.linalg.svd(W, compute_uv=False)
+        sigma = singular_values(W)
         return 0.5 * a * float(np.sum(sigma * sigma)) + 0.5 * b * float(np.sum(sigma)) ** 2
 
     def prox(self, W, step):
         a, b = self._weights()
-        U, sigma, Vt = np.linalg.svd(W, full_matrices=False)
-        return (U * shrink_by_squared_l1(sigma, 1.0 + step * a, step * b)) @ Vt
+        return map_singular_values(W, lambda sigma: shrink_by_squared_l1(sigma, 1.0 + step * a, step * b))
 
     def dual_term(self, G, alpha):
         r"""``(1, α Ω*(−G/α)) = (1, f*(σ(G)) / α)``, with f* of the module docstring.
@@ -159,7 +161,7 @@ class RelationshipPenalty(Penalty):
         rescaling; f* is positively 2-homogeneous, hence the factor 1/α.
         """
         a, b = self._weights()
-        sigma = np.linalg.svd(G, compute_uv=False)
+        sigma = singular_values(G)
         if sigma.size == 0:
             return 1.0, 0.0
         if a == 0.0:
@@ -169,7 +171,7 @@ class RelationshipPenalty(Penalty):
 
     def task_covariance(self, W):
         """The minimising ``Ω = (W Wᵀ)^{1/2} / tr (W Wᵀ)^{1/2}``, shape (n_tasks, n_tasks); I/T when W = 0."""
-        U, sigma, _ = np.linalg.svd(W, full_matrices=False)
+        U, sigma = left_singular(W)
         total = float(np.sum(sigma))
         if total == 0.0:
             return np.eye(W.shape[0]) / W.shape[0]

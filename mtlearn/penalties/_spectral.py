@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._base import NormPenalty
+from ._svd import map_singular_values, singular_values
 
 
 def _rank(singular_values, shape):
@@ -29,20 +30,20 @@ class TracePenalty(NormPenalty):
     """
 
     low_rank = True
+    rotation_invariant = True
 
     def __init__(self):
         super().__init__()
 
     def value(self, W):
-        return float(np.sum(np.linalg.svd(W, compute_uv=False)))
+        return float(np.sum(singular_values(W)))
 
     def prox(self, W, step):
-        U, s, Vt = np.linalg.svd(W, full_matrices=False)
-        return (U * np.maximum(s - step, 0.0)) @ Vt
+        return map_singular_values(W, lambda s: np.maximum(s - step, 0.0))
 
     def dual_norm(self, G):
-        return float(np.linalg.norm(G, ord=2)) if G.size else 0.0
+        return float(singular_values(G)[0]) if G.size else 0.0
 
     def describe(self, W):
-        s = np.linalg.svd(W, compute_uv=False)
+        s = singular_values(W)
         return {"rank": _rank(s, W.shape), "singular_values": s}

@@ -12,7 +12,7 @@ from ._exact_ridge import solve_mean_regularised_squared
 from ._gram import GramDesign, gram_pays_off
 from ._hinge_dual import hinge_dual
 from ._problem import CompositeProblem, Intercepts, SolverResult, best_intercepts, zero_coef_gradient
-from ._solve import METHODS, Method, Path, Problem, choose_method, solve
+from ._solve import METHODS, Method, Path, Problem, choose_method, solve, solve_exactly
 from ._working_set import solve_on_working_sets, uses_working_sets
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "hinge_dual",
     "solve",
     "solve_directly",
+    "solve_exactly",
     "solve_mean_regularised_squared",
     "solve_on_working_sets",
     "uses_working_sets",

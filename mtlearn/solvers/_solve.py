@@ -27,12 +27,16 @@ problem's shape, and fails with the names of what is missing when none applies:
 3. :class:`HingeDual` — the hinge (``piecewise_linear``) with a ``quadratic``
    penalty, in the dual: an interior-point method when the tasks have few
    features, accelerated projected gradient otherwise;
-4. :class:`WorkingSets` — a smooth loss with a ``feature_separable`` penalty
+4. :class:`RowSpace` — a smooth loss with a ``rotation_invariant`` penalty
+   (quadratic or spectral) and at most half as many rows as features: the
+   same problem on the rows' coordinates in a basis of their span (from the
+   n × n kernel of the rows), certified on the data;
+5. :class:`WorkingSets` — a smooth loss with a ``feature_separable`` penalty
    and many features: growing working sets of features;
-5. :class:`ProximalNewton` — a ``second_order`` classification loss on
+6. :class:`ProximalNewton` — a ``second_order`` classification loss on
    dense per-task rows: proximal Newton steps, each a weighted least-squares
    model solved on the tasks' Gram matrices (or by this same dispatch);
-6. :class:`ProximalGradient` — a smooth loss with any penalty: accelerated
+7. :class:`ProximalGradient` — a smooth loss with any penalty: accelerated
    proximal gradient, on the Gram form of the squared loss when it pays off.
 
 Every method returns a :class:`~mtlearn.solvers.SolverResult` whose
@@ -62,6 +66,7 @@ from ._hinge_dual import hinge_dual
 from ._hinge_interior import hinge_dual_interior, interior_point_applies
 from ._newton import proximal_newton, proximal_newton_applies
 from ._problem import CompositeProblem, Intercepts, SolverResult, best_intercepts
+from ._row_space import RowCoordinates, row_space_pays_off, solve_on_row_space
 from ._screening import GapSafeScreening
 from ._working_set import solve_on_working_sets, uses_working_sets
 
@@ -161,6 +166,11 @@ class ExactSpectral(Method):
 
     @classmethod
     def run(cls, problem, start, *, tol, max_iter, verbose):
+        return cls.exact(problem, tol=tol)
+
+    @classmethod
+    def exact(cls, problem, *, tol):
+        """The exact minimiser by this form's linear algebra, with its certificate (converged when ≤ tol)."""
         design, centre = _centred(problem)
         coefficients = problem.penalty.kernel_coefficients(design.n_tasks)
         if problem.intercepts.shared:
@@ -253,7 +263,27 @@ class DualSpectral(ExactSpectral):
         design = problem.design
         if isinstance(design, StackedDesign) and sp.issparse(design.X) and not problem.intercepts.shared:
             return DualConjugateGradients.run(problem, start, tol=tol, max_iter=max_iter, verbose=verbose)
-        return super().run(problem, start, tol=tol, max_iter=max_iter, verbose=verbose)
+        return cls.exact(problem, tol=tol)
+
+
+def solve_exactly(problem):
+    """The exact minimiser of a squared-loss problem with a mean-type penalty, in the primal or dual form by shape.
+
+    :class:`DualSpectral`'s form when every task has fewer rows than features (sparse rows
+    included: not its conjugate gradients), :class:`ExactSpectral`'s otherwise; for callers
+    that need the solution itself rather than one within a tolerance (the certificate is the
+    round-off's).
+
+    Raises
+    ------
+    ValueError
+        When the loss is not the squared loss or the penalty is not mean-type.
+    """
+    lacking = ExactSpectral.missing(problem)
+    if lacking or not ExactSpectral.takes(problem):
+        raise ValueError(f"An exact solve needs {' and '.join(lacking) or 'intercepts per task, none or shared'}.")
+    method = DualSpectral if DualSpectral.takes(problem) else ExactSpectral
+    return method.exact(problem.with_zero_objective(), tol=np.inf)
 
 
 class DualConjugateGradients(Method):
@@ -363,6 +393,38 @@ class HingeDual(Method):
         if centre is not None:
             result.coef = result.coef + centre
         return result
+
+
+class RowSpace(Method):
+    """Smooth loss, a rotation-invariant penalty, fewer rows than features: the problem on the rows' span.
+
+    See :mod:`mtlearn.solvers._row_space`: the rows' coordinates in an
+    orthonormal basis of their span (r ≤ n of them, from the n × n kernel),
+    the problem solved on them by :func:`solve`, the weights mapped back
+    and certified on the data.  Not for a penalty centred away from 0
+    (``offset_centre``: the centre need not lie in the rows' span).
+    """
+
+    name = "row space"
+    loss_requires = ("smooth",)
+    penalty_requires = ("rotation_invariant",)
+
+    @classmethod
+    def takes(cls, problem):
+        return problem.penalty.offset_centre() is None and row_space_pays_off(problem.design)
+
+    @classmethod
+    def run(cls, problem, start, *, tol, max_iter, verbose):
+        return solve_on_row_space(
+            problem,
+            RowCoordinates(problem.design),
+            start,
+            solve=solve,
+            certify=certified,
+            tol=tol,
+            max_iter=max_iter,
+            verbose=verbose,
+        )
 
 
 def _primal_start(problem, start):
@@ -488,6 +550,7 @@ METHODS = (
     ExactSpectral,
     DualConjugateGradients,
     HingeDual,
+    RowSpace,
     WorkingSets,
     ProximalNewton,
     ProximalGradient,
@@ -589,6 +652,7 @@ class Path:
         self.design, self.loss, self.intercepts = design, loss, intercepts
         self._spectra = None
         self._form = None
+        self._row_coordinates = None
         self._previous = start
         self._screening = GapSafeScreening(design, loss)
 
@@ -609,6 +673,20 @@ class Path:
         on_gram = self._form is not None and self._form.solves_on_gram(problem, verbose)
         if not on_gram:
             method = choose_method(problem)
+            if method is RowSpace:  # the rows' coordinates once per path
+                if self._row_coordinates is None:
+                    self._row_coordinates = RowCoordinates(self.design)
+                self._previous = solve_on_row_space(
+                    problem.with_zero_objective(),
+                    self._row_coordinates,
+                    self._previous,
+                    solve=solve,
+                    certify=certified,
+                    tol=tol,
+                    max_iter=max_iter,
+                    verbose=verbose,
+                )
+                return self._previous
             exact = issubclass(method, ExactSpectral)
             if exact and penalty.offset_centre() is None:
                 if self._spectra is None:

@@ -68,6 +68,25 @@ def test_regressor_is_ridge_on_the_residual_target(beta, fit_intercept, sparse):
     np.testing.assert_allclose(model.predict(X), X @ model.coef_ + model.intercept_)
 
 
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_regressor_on_sparse_rows_fewer_than_features_is_exact(fit_intercept):
+    """10 sparse rows, 40 features: the closed form (an iterative dual solve stopped after one step was not)."""
+    rng = np.random.default_rng(0)
+    n, p = 10, 40
+    X = (rng.normal(size=(n, p)) + 1) * (rng.random((n, p)) < 0.5)
+    w = rng.normal(size=p)
+    y = X @ w + rng.normal(size=n)
+    w_src = w + 0.3 * rng.normal(size=p)
+    alpha, beta = 0.1, 0.5
+    reference = Ridge(alpha=alpha * n, fit_intercept=fit_intercept, solver="svd").fit(X, y - beta * X @ w_src)
+    for rows in (X, sp.csr_matrix(X)):
+        model = TransferRegressor((w_src, 0.0), alpha=alpha, source_weight=beta, fit_intercept=fit_intercept)
+        model.fit(rows, y)
+        np.testing.assert_allclose(model.coef_, reference.coef_ + beta * w_src, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(model.intercept_, reference.intercept_, rtol=0, atol=1e-10)
+        assert model.certificate_ < 1e-12
+
+
 def test_regressor_ends_of_the_parameterisation():
     X, y, w_src, sw = _regression()
     unrelated = np.random.default_rng(5).normal(size=X.shape[1])
@@ -373,13 +392,24 @@ def test_hinge_with_a_source_matches_a_quadratic_program():
     np.testing.assert_allclose(model.coef_[0], reference.x[:p], atol=1e-4)
 
 
-def test_fit_starts_from_the_source():
-    # A source that already solves the target problem: zero iterations.
-    X, y, _ = _classification()
-    solved = TransferClassifier(alpha=0.05, **TIGHT).fit(X, y)
-    refit = TransferClassifier(FrozenEstimator(solved), alpha=0.05, source_weight=0.0, **TIGHT).fit(X, y)
-    assert refit.n_iter_ == 0
-    np.testing.assert_allclose(refit.coef_, solved.coef_)
+@pytest.mark.parametrize("loss", ["logistic", "squared_hinge"])
+def test_ignoring_the_source_is_the_target_only_fit_whatever_the_source(loss):
+    """β = 0 with an anti-correlated source, more features than rows and a small α: the target-only fit.
+
+    The fit starts at w = β w_src (as the cross-validation does); from w_src itself the stopping rule
+    accepted points that kept the source in the directions the 20 rows do not determine (a coefficient
+    gap of 0.5 and twice the test error).
+    """
+    rng = np.random.default_rng(2)
+    n, p = 20, 40
+    w = rng.normal(size=p)
+    X = rng.normal(size=(n, p))
+    y = (X @ w + 0.5 * rng.normal(size=n) > 0).astype(int)
+    options = dict(loss=loss, alpha=1e-4, source_weight=0.0, fit_intercept=False)
+    with_source = TransferClassifier((-w, 0.0), **options).fit(X, y)
+    target_only = TransferClassifier(None, **options).fit(X, y)
+    np.testing.assert_allclose(with_source.coef_, target_only.coef_, rtol=0, atol=1e-12)
+    assert with_source.n_iter_ == target_only.n_iter_
 
 
 def test_auto_classifier_records_its_choice_and_refits_it():

@@ -23,7 +23,7 @@ from .._labels import checked_class_labels
 from .._tasks import check_sample_weight
 from .._typing import ArrayLike, MatrixLike, Self
 from ..losses import SquaredLoss, get_loss
-from ..solvers import Intercepts, Path, Problem, SolverResult, solve
+from ..solvers import Intercepts, Path, Problem, solve_exactly
 from ._copy import copy_the_source
 from ._penalty import CentredRidgePenalty
 from ._selection import (
@@ -78,7 +78,7 @@ _PARAMETERS_DOC = """
         None takes its shared component (``shared_coef_``, ``shared_intercept_``).
     fit_intercept : bool, default=True
         Fit an unpenalised intercept on the target (the source's intercept
-        is only used as a starting point).
+        is not used; it is kept as ``source_intercept_``).
 """
 
 _ATTRIBUTES_DOC = """
@@ -222,7 +222,7 @@ def _intercepts(fit_intercept):
     return Intercepts.all_free(1) if fit_intercept else Intercepts.none(1)
 
 
-def _held_out_losses(classifier, X, targets, sample_weight, train, test, centre, start, alphas, loss):
+def _held_out_losses(classifier, X, targets, sample_weight, train, test, centre, alphas, loss):
     """One unit of a TransferClassifier's cross-validation: a fold and a β (through ``centre``).
 
     Fits the warm-started path over ``alphas`` on the ``train`` rows and
@@ -230,7 +230,7 @@ def _held_out_losses(classifier, X, targets, sample_weight, train, test, centre,
     one-vs-rest problems), shape (n_alphas, n_test), and whether every fit
     converged.
     """
-    path = classifier._fit_path(X[train], targets[train], sample_weight[train], centre, start, alphas, loss)
+    path = classifier._fit_path(X[train], targets[train], sample_weight[train], centre, alphas, loss)
     losses = np.zeros((len(alphas), len(test)))
     converged = True
     for k, results in enumerate(path):
@@ -389,7 +389,7 @@ class TransferRegressor(RegressorMixin, _TransferLinearModel):
             alpha,
             _intercepts(self.fit_intercept),
         )
-        result = solve(problem, tol=0.0, max_iter=1)
+        result = solve_exactly(problem)
         self.source_coef_, self.source_intercept_ = w_src, b_src
         self._store_result(result.coef[0], float(result.intercept[0]), 0, result.certificate, result.objective)
         return self
@@ -441,10 +441,12 @@ class TransferRegressor(RegressorMixin, _TransferLinearModel):
     bound on the suboptimality relative to F₀).
 
     Smooth losses are minimised by accelerated proximal gradient on the
-    centred-ridge penalty (closed-form prox), started from the source
-    (w_src, b_src); the hinge loss in the dual, after the substitution
-    w = β w_src + v (the source's scores become a fixed margin offset), started
-    from v = 0, i.e. from w = β w_src.
+    centred-ridge penalty (closed-form prox), started from the α = ∞ fit
+    (w = β w_src, the intercept fitted), as the cross-validation's paths are;
+    the hinge loss in the dual, after the substitution w = β w_src + v (the
+    source's scores become a fixed margin offset), started from v = 0, i.e.
+    from w = β w_src.  So with β = 0 the fit is the target-only one whatever
+    the source, in the directions the rows do not determine too.
 
     With ``alpha="auto"`` and/or ``source_weight="auto"`` the strength is
     chosen by stratified k-fold cross-validation of the held-out loss ℓ (summed
@@ -586,13 +588,11 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
         if self._is_auto():
             has_source = source is not None
             alphas, betas = self._candidates(X, sample_weight, has_source)
-            errors = self._cross_validated_errors(X, codes, targets, sample_weight, w_src, b_src, alphas, betas, loss)
+            errors = self._cross_validated_errors(X, codes, targets, sample_weight, w_src, alphas, betas, loss)
             self._record_choice(alphas, betas, errors, sample_weight, has_source)
         else:
             self.alpha_, self.source_weight_ = float(self.alpha), float(self.source_weight)
-        fitted = self._fit_path(
-            X, targets, sample_weight, self.source_weight_ * w_src, (w_src, b_src), [self.alpha_], loss
-        )
+        fitted = self._fit_path(X, targets, sample_weight, self.source_weight_ * w_src, [self.alpha_], loss)
         results = fitted[0]
         for result in results:
             self._warn_if_not_converged(result)
@@ -624,18 +624,19 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
     # The same warning as the multi-task estimators (it reads only tol and max_iter).
     _warn_if_not_converged = MultiTaskLinearModel._warn_if_not_converged
 
-    def _fit_path(self, X, targets, sample_weight, centre, start, alphas, loss):
-        """Fits for the decreasing ``alphas``, each started from the previous one.
+    def _fit_path(self, X, targets, sample_weight, centre, alphas, loss):
+        """Fits for the decreasing ``alphas``, each started from the previous one, the first from the centre.
 
-        Returns a list (one per α) of lists (one per one-vs-rest problem) of SolverResult.
+        The first start is the α = ∞ fit (w = ``centre`` = β w_src, the intercept fitted): the same in
+        the cross-validation and in the final fit, which therefore scores and fits from one point (a
+        start at w_src itself would keep, at β = 0 and a small α, the source in the directions the
+        rows do not determine).  Returns a list (one per α) of lists (one per one-vs-rest problem) of
+        SolverResult.
         """
         intercepts = _intercepts(self.fit_intercept)
         columns = []
         for k in range(targets.shape[1]):
-            start_k = SolverResult(start[0][k][None], start[1][k : k + 1], 0, np.nan, False, np.nan)
-            if np.isinf(alphas).any():
-                # α = ∞ leads the decreasing grid: its fit starts the path of the finite α.
-                start_k = copy_the_source(loss, X, targets[:, k], centre[k], sample_weight, self.fit_intercept)
+            start_k = copy_the_source(loss, X, targets[:, k], centre[k], sample_weight, self.fit_intercept)
             path = Path(_single_task_design(X, targets[:, k], sample_weight), loss, intercepts, start=start_k)
             penalty = CentredRidgePenalty(centre[k][None])
             columns.append(
@@ -648,7 +649,7 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
             )
         return [list(results) for results in zip(*columns, strict=True)]
 
-    def _cross_validated_errors(self, X, codes, targets, sample_weight, w_src, b_src, alphas, betas, loss):
+    def _cross_validated_errors(self, X, codes, targets, sample_weight, w_src, alphas, betas, loss):
         """Held-out loss of every row under every (α, β) candidate, shape (n_alphas, n_betas, n_samples)."""
         cv = self.cv
         if isinstance(cv, numbers.Integral):
@@ -661,9 +662,7 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
             cv = min(cv, smallest)
         folds = list(check_cv(cv, codes, classifier=True).split(X, codes))
         held_out = Parallel(n_jobs=self.n_jobs)(
-            delayed(_held_out_losses)(
-                self, X, targets, sample_weight, train, test, beta * w_src, (w_src, b_src), alphas, loss
-            )
+            delayed(_held_out_losses)(self, X, targets, sample_weight, train, test, beta * w_src, alphas, loss)
             for train, test in folds
             for beta in betas
         )

@@ -47,16 +47,22 @@ def _column_spreads(X, weight, centre):
     """Weighted column means and mean squares about them (about 0 unless ``centre``), weights summing to one.
 
     Two passes (the deviations from the mean, squared), so that a constant column has a spread of zero
-    up to round-off; for a sparse X the implicit zeros count ``(1 − Σ_nonzero w) x̄²``.
+    up to round-off; for a sparse X the implicit zeros count ``(1 − Σ_stored w) x̄²``, and exactly 0 for a
+    column that stores every row of positive weight (where ``1 − Σ_stored w`` is round-off, about 1e-16,
+    which times x̄² would add to the spread of a column with a large mean: 0.685067 instead of 0.684986
+    at a mean of 1e6).
     """
     if sp.issparse(X):
-        X = X.tocoo()
+        X = X.tocoo(copy=True)
+        X.sum_duplicates()
         weights = weight[X.row]
         mean = np.bincount(X.col, weights * X.data, minlength=X.shape[1])
         centred = mean if centre else np.zeros_like(mean)
         explicit = np.bincount(X.col, weights * (X.data - centred[X.col]) ** 2, minlength=X.shape[1])
-        implicit = 1.0 - np.bincount(X.col, weights, minlength=X.shape[1])
-        return mean, explicit + np.maximum(implicit, 0.0) * centred**2
+        implicit = np.maximum(1.0 - np.bincount(X.col, weights, minlength=X.shape[1]), 0.0)
+        positive = weight > 0
+        implicit[np.bincount(X.col, positive[X.row], minlength=X.shape[1]) == np.count_nonzero(positive)] = 0.0
+        return mean, explicit + implicit * centred**2
     mean = weight @ X
     centred = X - mean if centre else X
     return mean, weight @ (centred * centred)

@@ -112,6 +112,27 @@ def test_sparse_input_gives_the_dense_fit_and_stays_unmodified(regression):
     assert (X_sparse != given).nnz == 0
 
 
+@pytest.mark.parametrize("weights", ["uniform", "zeros on the sparse column's absent rows"])
+def test_sparse_scales_of_columns_with_a_large_mean_are_the_dense_ones(weights):
+    """Columns stored on every row of positive weight: no round-off weight of implicit zeros times the mean²."""
+    rng = np.random.default_rng(0)
+    n = 10
+    X = np.column_stack([1e6 + rng.normal(size=n), rng.normal(size=n), 1e6 + rng.normal(size=n)])
+    sample_weight = np.ones(n)
+    if weights != "uniform":
+        X[:3, 2] = 0.0  # absent from the sparse matrix, and weighted 0
+        sample_weight[:3] = 0.0
+    y = X[:, 1] + 0.1 * rng.normal(size=n)
+    fits = [
+        MultiTaskRegressor(penalty="ridge", alpha=0.01, scale_features=True).fit(rows, y, sample_weight=sample_weight)
+        for rows in (X, sp.csr_matrix(X))
+    ]
+    positive = sample_weight > 0
+    expected = np.sqrt(np.average((X[positive] - np.average(X[positive], axis=0)) ** 2, axis=0))
+    np.testing.assert_allclose(fits[0].feature_scale_[0], expected, rtol=1e-9)
+    np.testing.assert_allclose(fits[1].feature_scale_, fits[0].feature_scale_, rtol=1e-12)
+
+
 def test_constant_feature_keeps_scale_one_and_svc_takes_the_option(classification):
     X, y, tasks = classification
     X = X.copy()

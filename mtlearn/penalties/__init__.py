@@ -5,7 +5,7 @@ Every model minimises ``data term + α · Ω(W)``.  Every penalty is a
 :class:`Penalty`: it provides ``value``, ``prox``, ``dual_term`` (for duality
 gaps), ``shared_coef`` and ``describe``, and declares its optional
 capabilities as attributes (``quadratic``, ``mean_type``,
-``feature_separable``, ``has_dual_norm``, ``low_rank``, ``n_blocks``,
+``feature_separable``, ``has_dual_norm``, ``rotation_invariant``, ``low_rank``, ``n_blocks``,
 ``smooth_split``); see :mod:`mtlearn.penalties._base` for the protocol and
 the user guide page "Adding a loss or a penalty".
 

@@ -26,6 +26,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import COMMON_PARAMETER_CONSTRAINTS
+from ._dtypes import as_model_dtype
 from .estimators import MultiTaskRegressor
 from .losses import get_loss
 from .penalties import TracePenalty
@@ -309,7 +310,7 @@ class SharedRepresentationRegressor(MultiTaskRegressor):
         result = SolverResult(W, b, n_iter, float(certificate), certificate <= self.tol, path[-1])
         self._warn_if_not_converged(result)
         self.task_loadings_, self.representation_ = A, U
-        self.coef_, self.intercept_ = W, b
+        self.coef_, self.intercept_ = as_model_dtype(data.dtype, W, b)
         self.shared_coef_, self.shared_intercept_ = W.mean(axis=0), float(np.mean(b))
         self.tasks_, self._shared_design = data.tasks, data.shared_design
         self.objective_, self.objective_path_ = path[-1], np.array(path)

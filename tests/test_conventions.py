@@ -17,6 +17,9 @@ from mtlearn import (
     MultiTaskLinearSVC,
     MultiTaskRegressor,
     MultiTaskRegressorCV,
+    SharedRepresentationRegressor,
+    TransferClassifier,
+    TransferRegressor,
 )
 
 
@@ -67,6 +70,33 @@ def test_float32_input_gives_a_float32_model_as_sklearn_does(estimator, kind):
     prediction = getattr(model32, output)(X32, tasks=tasks)
     assert prediction.dtype == np.float32
     assert_allclose(prediction, getattr(model64, output)(X32, tasks=tasks), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "estimator, kind",
+    [
+        (SharedRepresentationRegressor(n_components=2, alpha=0.1), "regression"),
+        (TransferRegressor(alpha=0.1, source_weight=0.0), "regression"),
+        (TransferClassifier(alpha=0.1, source_weight=0.0, tol=1e-8), "classification"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_float32_input_gives_a_float32_model_for_the_other_linear_estimators(estimator, kind):
+    """The factorised and the transfer models follow the same convention (single-task rows for transfer)."""
+    X, y, tasks = _tasks()
+    if kind == "classification":
+        y = (y > np.median(y)).astype(int)
+    fit_params = {"tasks": tasks} if isinstance(estimator, SharedRepresentationRegressor) else {}
+    X32 = X.astype(np.float32)
+    model32 = sklearn.clone(estimator).fit(X32, y, **fit_params)
+    model64 = sklearn.clone(estimator).fit(X32.astype(np.float64), y, **fit_params)
+    assert model32.coef_.dtype == np.asarray(model32.intercept_).dtype == np.float32
+    assert model64.coef_.dtype == np.float64
+    assert_allclose(model32.coef_, model64.coef_.astype(np.float32), rtol=0, atol=0)
+    output = "predict" if kind == "regression" else "decision_function"
+    prediction = getattr(model32, output)(X32, **fit_params)
+    assert prediction.dtype == np.float32
+    assert_allclose(prediction, getattr(model64, output)(X32, **fit_params), rtol=1e-5, atol=1e-5)
 
 
 def test_float32_with_a_task_column_and_a_shared_design():

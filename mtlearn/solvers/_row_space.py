@@ -43,8 +43,11 @@ from ._problem import SolverResult, best_intercepts
 
 
 def row_space_pays_off(design):
-    """Whether the problem on ``design`` is solved on the rows' span: a stacked or shared design of data rows
-    with at most half as many rows as features, whose n × n kernel holds at most n_tasks × n_features floats."""
+    """Whether the problem on ``design`` is solved on the rows' span (module docstring).
+
+    A stacked or shared design of data rows (not a Gram form's compact ones) with at most half as many
+    rows as features, whose n × n kernel holds at most n_tasks × n_features floats (no more than W).
+    """
     if not isinstance(design, StackedDesign | SharedDesign) or design.gram_form:
         return False
     n_rows, n_features = design.X.shape

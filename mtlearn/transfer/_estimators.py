@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import MultiTaskLinearModel
 from .._design import StackedDesign
+from .._dtypes import model_dtype
 from .._labels import checked_class_labels
 from .._tasks import check_sample_weight
 from .._typing import ArrayLike, MatrixLike, Self
@@ -195,8 +196,10 @@ class _TransferLinearModel(BaseEstimator):
     def _is_auto(self):
         return self.alpha == "auto" or self.source_weight == "auto"
 
-    def _store_result(self, coef, intercept, n_iter, certificate, objective):
-        self.coef_, self.intercept_ = coef, intercept
+    def _store_result(self, coef, intercept, n_iter, certificate, objective, dtype):
+        """The fitted attributes; ``coef_`` and ``intercept_`` in the model's ``dtype`` (float32 for float32 X)."""
+        self.coef_ = np.asarray(coef, dtype=dtype)
+        self.intercept_ = dtype(intercept) if np.ndim(intercept) == 0 else np.asarray(intercept, dtype=dtype)
         self.n_iter_, self.certificate_, self.objective_ = n_iter, certificate, objective
 
 
@@ -347,6 +350,7 @@ class TransferRegressor(RegressorMixin, _TransferLinearModel):
             The fitted estimator.
         """
         self._validate_params()
+        dtype = model_dtype(X)
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, y_numeric=True)
         sample_weight = _validated_weights(sample_weight, X.shape[0])
         source, w_src, b_src = self._read_source(X.shape[1], 1)
@@ -380,7 +384,7 @@ class TransferRegressor(RegressorMixin, _TransferLinearModel):
             residual = residual - intercept
             objective = 0.5 * float(sample_weight @ (residual * residual)) / sample_weight.sum()
             self.source_coef_, self.source_intercept_ = w_src, b_src
-            self._store_result(coef, intercept, 0, 0.0, objective)
+            self._store_result(coef, intercept, 0, 0.0, objective, dtype)
             return self
         problem = Problem(
             _single_task_design(X, y, sample_weight),
@@ -391,7 +395,7 @@ class TransferRegressor(RegressorMixin, _TransferLinearModel):
         )
         result = solve_exactly(problem)
         self.source_coef_, self.source_intercept_ = w_src, b_src
-        self._store_result(result.coef[0], float(result.intercept[0]), 0, result.certificate, result.objective)
+        self._store_result(result.coef[0], float(result.intercept[0]), 0, result.certificate, result.objective, dtype)
         return self
 
     def predict(self, X: MatrixLike) -> np.ndarray:
@@ -409,7 +413,7 @@ class TransferRegressor(RegressorMixin, _TransferLinearModel):
         """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
-        return np.asarray(X @ self.coef_).ravel() + self.intercept_
+        return (np.asarray(X @ self.coef_).ravel() + self.intercept_).astype(self.coef_.dtype, copy=False)
 
 
 @_docstring(
@@ -568,6 +572,7 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
             The fitted estimator.
         """
         self._validate_params()
+        dtype = model_dtype(X)
         X, y = validate_data(self, X, checked_class_labels(y), accept_sparse="csr", dtype=np.float64)
         check_classification_targets(y)
         sample_weight = _validated_weights(sample_weight, X.shape[0])
@@ -604,6 +609,7 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
             max(r.n_iter for r in results),
             max(r.certificate for r in results),
             float(sum(r.objective for r in results)),
+            dtype,
         )
         return self
 
@@ -693,7 +699,7 @@ class TransferClassifier(ClassifierMixin, _TransferLinearModel):
         """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
-        scores = np.asarray(X @ self.coef_.T) + self.intercept_
+        scores = (np.asarray(X @ self.coef_.T) + self.intercept_).astype(self.coef_.dtype, copy=False)
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
     def predict(self, X: MatrixLike) -> np.ndarray:

@@ -1,5 +1,6 @@
 """Fitting helpers shared by the tests."""
 
+import tracemalloc
 import warnings
 
 
@@ -10,3 +11,13 @@ def fit_checked(model, X, y, **fit_params):
         model.fit(X, y, **fit_params)
     assert model.certificate_ <= model.tol
     return model
+
+
+def traced_peak(call):
+    """The peak of the memory Python allocates (``tracemalloc``) while ``call()`` runs, in bytes."""
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()

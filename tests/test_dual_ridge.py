@@ -14,7 +14,6 @@ exact minimiser; then the estimators on sparse rows with 50,000 features,
 whose traced allocations must stay far below one dense n × p array.
 """
 
-import tracemalloc
 import zlib
 
 import numpy as np
@@ -31,6 +30,7 @@ from mtlearn.solvers._dual_ridge import DualMeanRegularisedPath, dual_pays_off, 
 from mtlearn.solvers._exact_ridge import solve_mean_regularised_squared
 from mtlearn.solvers._solve import DualConjugateGradients, DualSpectral, ExactSpectral, Problem, choose_method
 
+from ._fitting import traced_peak
 from .test_exact_ridge import _relative_difference, _task_data
 
 ALPHAS = [3.0, 0.1, 1e-3]
@@ -135,15 +135,6 @@ def _text_like(n_tasks, n_rows, n_features, seed=0):
     return X, rng.standard_normal(n_tasks * n_rows), tasks
 
 
-def _traced_peak(fit):
-    tracemalloc.start()
-    try:
-        fit()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 @pytest.mark.parametrize(
     "estimator",
     [
@@ -161,7 +152,7 @@ def test_sparse_rows_with_many_features_are_never_densified(estimator):
     size = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
     bound = 2 * size + 12 * T * p * 8
     assert bound < T * n_t * p * 8 / 2  # the bound excludes one dense copy of X
-    peak = _traced_peak(lambda: estimator.fit(X, y, tasks=tasks))
+    peak = traced_peak(lambda: estimator.fit(X, y, tasks=tasks))
     assert peak < bound, (peak, bound)
 
 

@@ -5,7 +5,6 @@ written out in ``tests/test_certificates.py``; the dispatch, the span of the sol
 on sparse rows, the path's reuse of the coordinates and rows that are all zero separately.
 """
 
-import tracemalloc
 import warnings
 
 import numpy as np
@@ -20,6 +19,7 @@ from mtlearn.solvers import Intercepts
 from mtlearn.solvers import _row_space as row_space
 from mtlearn.solvers._solve import Problem, RowSpace, choose_method
 
+from ._fitting import traced_peak
 from .test_certificates import REFERENCE_SLACK, _objective, _penalty_cases, _reference, _zero_objective
 
 cp = pytest.importorskip("cvxpy")
@@ -132,12 +132,7 @@ def test_sparse_rows_are_not_densified_at_many_features(penalty):
     model = MultiTaskRegressor(penalty=penalty, alpha=0.01)
     model.fit(X, y, tasks=tasks)
     size = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
-    tracemalloc.start()
-    try:
-        model.fit(X, y, tasks=tasks)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = traced_peak(lambda: model.fit(X, y, tasks=tasks))
     assert peak <= 2 * size + 10 * n_tasks * n_features * 8
     assert model.certificate_ <= model.tol
 

@@ -10,7 +10,6 @@ solved on the Gram matrices below their size limit and as beyond it
 (``model_solver``: products on the rows, with the limit at zero).
 """
 
-import tracemalloc
 import warnings
 
 import numpy as np
@@ -25,6 +24,8 @@ from mtlearn.solvers import Problem, _newton, _quadratic_model, choose_method, s
 from mtlearn.solvers._newton import wide_model_method
 from mtlearn.solvers._quadratic_model import TaskGramModel, TaskRowsModel, rows_for_gram_models
 from mtlearn.solvers._solve import ProximalGradient, WorkingSets
+
+from ._fitting import traced_peak
 
 
 def _sparse_tasks(n_tasks, n_rows, n_features, density, seed=0):
@@ -353,12 +354,7 @@ def test_sparse_rows_are_not_densified_at_many_features(model_solver, loss):
         if loss == "squared_error"
         else MultiTaskClassifier(loss=loss, penalty="l21", alpha=alpha)
     )
-    tracemalloc.start()
-    try:
-        model.fit(X, y, tasks=tasks)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = traced_peak(lambda: model.fit(X, y, tasks=tasks))
     assert peak < 2 * size + 16 * T * p * 8
     assert model.certificate_ <= model.tol
 

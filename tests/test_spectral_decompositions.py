@@ -4,14 +4,14 @@ Checked against NumPy's SVD of the same arrays; the penalties on wide weights mu
 anything of size n_features × n_features.
 """
 
-import tracemalloc
-
 import numpy as np
 import pytest
 
 from mtlearn.penalties import ClusterPenalty, RelationshipPenalty, TracePenalty
 from mtlearn.penalties._cluster import cluster_weights
 from mtlearn.penalties._svd import left_singular, map_singular_values, singular_values
+
+from ._fitting import traced_peak
 
 SHAPES = [(1, 7), (3, 40), (5, 5), (6, 2), (4, 300)]
 
@@ -75,13 +75,7 @@ def test_spectral_penalties_on_wide_weights_allocate_no_features_square(penalty,
     """At 3 × 20,000 a features × features array would take 3.2 GB; the bound is 20 copies of W."""
     W = np.random.default_rng(0).standard_normal((3, 20_000))
     call(penalty, W)  # imports and first-call allocations outside the measurement
-    tracemalloc.start()
-    try:
-        call(penalty, W)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak <= 20 * W.nbytes
+    assert traced_peak(lambda: call(penalty, W)) <= 20 * W.nbytes
 
 
 def test_cluster_task_matrix_of_wide_weights_is_the_svds():

@@ -9,11 +9,12 @@ import pytest
 
 from mtlearn.penalties import ClusterPenalty, RelationshipPenalty, TracePenalty
 from mtlearn.penalties._cluster import cluster_weights
-from mtlearn.penalties._svd import left_singular, map_singular_values, singular_values
+from mtlearn.penalties._svd import _QR_SIZE, left_singular, map_singular_values, singular_values
 
 from ._fitting import traced_peak
 
-SHAPES = [(1, 7), (3, 40), (5, 5), (6, 2), (4, 300)]
+# Small and tall arrays are decomposed directly, wide ones of at least _QR_SIZE entries through the QR.
+SHAPES = [(1, 7), (3, 40), (5, 5), (6, 2), (4, 300), (1, 4000), (3, 1000), (4, 3000)]
 
 
 def _matrix(shape, rank, seed):
@@ -22,6 +23,10 @@ def _matrix(shape, rank, seed):
     rank = min(rank, *shape)
     left = rng.standard_normal((shape[0], rank)) * np.logspace(0, -6, rank)
     return left @ rng.standard_normal((rank, shape[1]))
+
+
+def test_the_shapes_take_both_routes():
+    assert any(p > T and T * p >= _QR_SIZE for T, p in SHAPES) and any(T * p < _QR_SIZE for T, p in SHAPES)
 
 
 @pytest.mark.parametrize("shape", SHAPES)

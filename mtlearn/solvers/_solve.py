@@ -417,9 +417,16 @@ class RowSpace(Method):
 
     @classmethod
     def run(cls, problem, start, *, tol, max_iter, verbose):
+        return cls.on_coordinates(
+            problem, RowCoordinates(problem.design), start, tol=tol, max_iter=max_iter, verbose=verbose
+        )
+
+    @classmethod
+    def on_coordinates(cls, problem, coordinates, start, *, tol, max_iter, verbose):
+        """The solve on given :class:`RowCoordinates` of the problem's design (a path builds them once)."""
         return solve_on_row_space(
-            problem,
-            RowCoordinates(problem.design),
+            problem.with_zero_objective(),
+            coordinates,
             start,
             solve=solve,
             certify=certified,
@@ -678,15 +685,8 @@ class Path:
             if method is RowSpace:  # the rows' coordinates once per path
                 if self._row_coordinates is None:
                     self._row_coordinates = RowCoordinates(self.design)
-                self._previous = solve_on_row_space(
-                    problem.with_zero_objective(),
-                    self._row_coordinates,
-                    self._previous,
-                    solve=solve,
-                    certify=certified,
-                    tol=tol,
-                    max_iter=max_iter,
-                    verbose=verbose,
+                self._previous = RowSpace.on_coordinates(
+                    problem, self._row_coordinates, self._previous, tol=tol, max_iter=max_iter, verbose=verbose
                 )
                 return self._previous
             exact = issubclass(method, ExactSpectral)
